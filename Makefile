@@ -1,0 +1,34 @@
+# webdlbench: `make demo` runs the quick suite and writes the report; `make test` runs the tests.
+# Both set everything up first (Chromium, the venv, the JS frameworks) and are safe to re-run.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup browser demo test report clean
+
+setup: browser $(VENV)/.installed node_modules/.package-lock.json
+
+browser:
+	@scripts/ensure-browser.sh
+
+# The stamp lives inside the venv, so deleting the venv redoes the install.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+# npm ci writes node_modules/.package-lock.json: present means installed from the lockfile.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+demo: setup
+	$(BIN)/webdlbench run quick
+	$(BIN)/webdlbench report
+	@echo "Open results/report/index.html"
+
+test: setup
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules results test-artifacts .pytest_cache

@@ -1,0 +1,3 @@
+from webdlbench.cli import main
+
+raise SystemExit(main())

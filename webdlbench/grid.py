@@ -1,0 +1,177 @@
+"""Suite files (TOML) -> ordered, validated Specs.
+
+A suite has a name, `[defaults]` and one or more `[[grid]]` tables. In a grid, every axis may be a
+value or a list; lists expand as a cartesian product. `exclude` drops the combinations that match
+all keys of one of its entries, `include` adds whole extra combinations (asv's matrix model).
+"""
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from webdlbench import frameworks
+from webdlbench.errors import UserError
+from webdlbench.paths import SUITES_DIR
+from webdlbench.spec import TASKS, Spec
+
+AXES = ("framework", "backend", "task", "model", "depth", "width", "batch")
+# Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
+SETTINGS = {
+    "samples": int, "warmup": int, "page_loads": int, "time_budget_s": (int, float),
+    "seed": int, "threads": int, "notes": str,
+}
+REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
+MODELS = ("mlp",)
+# Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
+MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1,
+          "time_budget_s": 1, "seed": 0, "threads": 1}
+TOP_LEVEL = {"name", "description", "defaults", "grid"}
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    source: str          # the file it came from
+    specs: tuple[Spec, ...]
+
+
+def builtin_suites() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.toml"))
+
+
+def resolve_suite_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise UserError(f"suite file {name_or_path} not found: give a built-in suite "
+                            f"({', '.join(builtin_suites())}) or the path of a TOML file")
+        return path
+    builtin = SUITES_DIR / f"{name_or_path}.toml"
+    if not builtin.is_file():
+        raise UserError(f"unknown suite {name_or_path!r}: built-in suites are "
+                        f"{', '.join(builtin_suites())}, or give the path of a .toml file")
+    return builtin
+
+
+def load_suite(name_or_path: str, samples: int | None = None) -> Suite:
+    """Read, validate and expand a suite; `samples` overrides every spec's sample count."""
+    path = resolve_suite_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: TOML syntax error: {exc}; fix the file and run again") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the suite file ({exc})") from None
+    specs = expand(data, where=str(path))
+    if samples is not None:
+        if samples < 1:
+            raise UserError("--samples must be at least 1")
+        specs = [Spec.from_dict({**s.to_dict(), "samples": samples}) for s in specs]
+    return Suite(name=data.get("name", path.stem), description=data.get("description", ""),
+                 source=str(path), specs=tuple(specs))
+
+
+def expand(data: dict, where: str = "suite") -> list[Spec]:
+    """Validate a parsed suite and expand its grids into Specs (duplicates dropped, order kept)."""
+    _check_keys(data, TOP_LEVEL, where)
+    if not isinstance(data.get("name", ""), str) or not isinstance(data.get("description", ""), str):
+        raise UserError(f"{where}: 'name' and 'description' must be strings")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise UserError(f"{where}: [defaults] must be a table")
+    _check_keys(defaults, set(SETTINGS) | {"batch", "model"}, f"{where} [defaults]")
+    grids = data.get("grid")
+    if not grids or not isinstance(grids, list):
+        raise UserError(f"{where}: no [[grid]] tables: a suite needs at least one grid to run")
+    specs: dict[str, Spec] = {}
+    for number, grid in enumerate(grids, start=1):
+        here = f"{where} grid #{number}"
+        if not isinstance(grid, dict):
+            raise UserError(f"{here}: each [[grid]] must be a table")
+        for spec in _expand_grid(grid, defaults, here):
+            specs.setdefault(spec.spec_hash, spec)
+    return list(specs.values())
+
+
+def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
+    _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude"}, where)
+    for axis in REQUIRED_AXES:
+        if axis not in grid:
+            raise UserError(f"{where}: missing '{axis}' (every grid names {', '.join(REQUIRED_AXES)})")
+    axes = {axis: _as_list(grid[axis], axis, where) for axis in AXES if axis in grid}
+    combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+    excludes = _entries(grid.get("exclude", []), "exclude", where)
+    combos = [c for c in combos if not any(_matches(c, e) for e in excludes)]
+    combos += _entries(grid.get("include", []), "include", where)
+    if not combos:
+        raise UserError(f"{where}: the grid is empty after 'exclude': remove an exclusion or add values")
+    settings = {**defaults, **{k: grid[k] for k in SETTINGS if k in grid}}
+    return [_make_spec({**settings, **combo, "_axes": tuple(combo)}, where) for combo in combos]
+
+
+def _make_spec(fields: dict, where: str) -> Spec:
+    for name, value in fields.items():
+        if name == "_axes":
+            continue
+        _check_type(name, value, where)
+        if name in MINIMA and value < MINIMA[name]:
+            raise UserError(f"{where}: {name} = {value} is too small: it must be at least {MINIMA[name]}")
+    for axis in REQUIRED_AXES:
+        if axis not in fields:
+            raise UserError(f"{where}: an 'include' entry lacks '{axis}'")
+    fw_name, backend, task = fields["framework"], fields["backend"], fields["task"]
+    fw = frameworks.FRAMEWORKS.get(fw_name)
+    if fw is None:
+        raise UserError(f"{where}: unknown framework {fw_name!r}; known: {', '.join(frameworks.FRAMEWORKS)}")
+    if backend not in fw.backends:
+        raise UserError(f"{where}: {fw_name} has no backend {backend!r}; it has {', '.join(fw.backends)}")
+    if task not in TASKS:
+        raise UserError(f"{where}: unknown task {task!r}; tasks are {', '.join(TASKS)}")
+    if task not in fw.backends[backend]:
+        raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
+                        f"(it can: {', '.join(fw.backends[backend])})")
+    if task == "infer":
+        if fields.get("batch", 1) != 1 and "batch" in fields.get("_axes", ()):
+            raise UserError(f"{where}: infer measures single-sample predictions: drop 'batch' or set it to 1")
+        fields["batch"] = 1
+    fields.pop("_axes", None)
+    if fields.get("model", "mlp") not in MODELS:
+        raise UserError(f"{where}: unknown model {fields['model']!r}; models are {', '.join(MODELS)}")
+    return Spec.from_dict(fields)
+
+
+def _check_type(name: str, value, where: str) -> None:
+    expected = SETTINGS.get(name) or (str if name in ("framework", "backend", "task", "model") else int)
+    if isinstance(value, bool) or not isinstance(value, expected):
+        kind = {str: "a string", int: "a whole number"}.get(expected, "a number")
+        raise UserError(f"{where}: {name} = {value!r} must be {kind}")
+
+
+def _as_list(value, axis: str, where: str) -> list:
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise UserError(f"{where}: '{axis}' is an empty list: give at least one value")
+    for v in values:
+        _check_type(axis, v, where)
+    return values
+
+
+def _entries(value, key: str, where: str) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise UserError(f"{where}: '{key}' must be a list of tables, e.g. {key} = [{{backend = \"webgl\"}}]")
+    for entry in value:
+        _check_keys(entry, set(AXES), f"{where} {key}")
+    return value
+
+
+def _matches(combo: dict, entry: dict) -> bool:
+    return all(combo.get(k) == v for k, v in entry.items())
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise UserError(f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(allowed))}")

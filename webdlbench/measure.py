@@ -1,0 +1,273 @@
+"""Measuring one spec in the browser: prepare its files, open fresh pages, collect, check.
+
+A `BrowserSession` owns the results server and the browser for a sweep. `measure(spec)` always
+returns a SpecResult: a failure of any kind is an outcome with its verbatim error, never an
+exception that ends the sweep.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from webdlbench import __version__, frameworks
+from webdlbench.browser import Browser
+from webdlbench.checks import check_outputs, check_training
+from webdlbench.models import mlp, mnist
+from webdlbench.monitor import ProcessMonitor
+from webdlbench.server import ResultsServer
+from webdlbench.spec import Spec, SpecResult
+
+# Loading bundles, data and building the model happen before the page's time budget starts.
+PAGE_SETUP_ALLOWANCE_S = 120
+LEARNING_RATE = 0.1  # plain SGD; large enough that the loss falls visibly within a few batches
+
+
+class BrowserSession:
+    """The server, the browser and the file cache for one sweep."""
+
+    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1"):
+        self.cache_dir = Path(cache_dir)
+        allowed = {p for fw in frameworks.FRAMEWORKS.values()
+                   for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
+                             *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
+        self.server = ResultsServer(self.cache_dir, host=host, allowed_libs=allowed)
+        self.browser = Browser(browser_path)
+        self._data_files: dict[str, Path] = {}
+
+    async def start(self) -> None:
+        self._data_files = mnist.write_data_files(self.cache_dir)
+        await self.server.start()
+        await self.browser.start()
+
+    async def stop(self) -> None:
+        await self.browser.stop()
+        await self.server.stop()
+
+    # -- fingerprint ----------------------------------------------------------------------------
+    def host_facts(self) -> dict:
+        """What the harness knows that the page cannot see."""
+        return {
+            "browser_executable": self.browser.executable,
+            "browser_version": self.browser.version,
+            "browser_flags": self.browser.flags,
+            "gpu_flags": "nvidia" if self.browser.gpu else "software (SwiftShader)",
+            "cpu_model": _cpu_model(),
+            "cpu_count": _cpu_count(),
+            "platform": platform.platform(),
+            "python_version": platform.python_version(),
+            "webdlbench_version": __version__,
+            "library_versions": {name: fw.version() for name, fw in frameworks.FRAMEWORKS.items()},
+        }
+
+    # -- one spec -------------------------------------------------------------------------------
+    async def measure(self, spec: Spec) -> SpecResult:
+        result = SpecResult(spec=spec, outcome="ok", started_at=time.time())
+        fw = frameworks.FRAMEWORKS[spec.framework]
+        available, reason = fw.availability()
+        if not available:
+            return self._finish(result, "unsupported", reason)
+        try:
+            job = self._job(spec, fw)
+            if spec.task == "infer":
+                model_dir, files = await self._ensure_model(spec, fw, result)
+                if model_dir is None:
+                    return self._finish(result, result.outcome, result.error)
+                job["model_url"] = f"/data/{model_dir}/{fw.options.get('model_entry', 'model.json')}"
+                result.add("model_file_bytes", [sum(files.values())])
+                result.info["model_files"] = files
+            losses, outputs = [], []
+            for load in range(spec.page_loads):
+                message, resources = await self._open_page(job, spec.time_budget_s + PAGE_SETUP_ALLOWANCE_S)
+                result.environment = {**message["environment"], **self.host_facts()}
+                if message["outcome"] != "ok":
+                    return self._finish(result, message["outcome"], message["error"], message["info"])
+                for metric, values in {**message["metrics"], **resources}.items():
+                    result.add(metric, values)
+                result.info.update(message["info"])
+                losses.append(message["losses"])
+                outputs = outputs or message["outputs"]
+            if spec.task == "train":
+                checks = [check_training(page_losses) for page_losses in losses]
+                result.checks = checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
+                result.add("loss", [v for page in losses for v in page if v is not None])
+            else:
+                reference = mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
+                result.checks = check_outputs(outputs, reference)
+                # The warm-up prediction (reference input 0) must be right too, not only fast.
+                warm = check_outputs([result.info.pop("warmup_output", [])], reference[:1])
+                result.checks["warmup_max_abs_error"] = warm.get("max_abs_error")
+                if not warm["passed"]:
+                    result.checks.update(passed=False, reason="warm-up prediction: " + warm["reason"])
+            if not result.checks["passed"]:
+                return self._finish(result, "check_failed", result.checks.get("reason", "check failed"))
+            return self._finish(result, "ok", "")
+        except PageFailure as failure:
+            return self._finish(result, failure.outcome, failure.detail)
+
+    def _finish(self, result: SpecResult, outcome: str, error: str, info: dict | None = None) -> SpecResult:
+        result.outcome, result.error = outcome, error
+        if info:
+            result.info.update(info)
+        result.finished_at = time.time()
+        return result
+
+    def _job(self, spec: Spec, fw: frameworks.Framework, kind: str | None = None) -> dict:
+        weights_key = self._ensure_weights(spec)
+        options = {"learning_rate": LEARNING_RATE, "batch_size": spec.batch, "threads": spec.threads}
+        options.update({k: f"/lib/{v}" if k.endswith("_dir") else v for k, v in fw.options.items()})
+        return {
+            "kind": kind or spec.task,
+            "framework": fw.name,
+            "spec": spec.to_dict(),
+            "scripts": [f"/lib/{p}" for p in fw.scripts[spec.backend]],
+            "adapters": [f"/adapters/{fw.adapter}"],
+            "options": options,
+            "data": {"images": "/data/" + self._data_files["images"].name,
+                     "labels": "/data/" + self._data_files["labels"].name,
+                     "train_count": mnist.TRAIN_COUNT, "reference_offset": mnist.TRAIN_COUNT,
+                     "reference_count": mnist.REFERENCE_COUNT},
+            "weights": {"url": f"/data/weights/{weights_key}.bin",
+                        "layers": mlp.layer_shapes(spec.depth, spec.width)},
+        }
+
+    def _ensure_weights(self, spec: Spec) -> str:
+        key = mlp.weights_key(spec.depth, spec.width, spec.seed)
+        path = self.cache_dir / "weights" / f"{key}.bin"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(mlp.weights_blob(mlp.make_weights(spec.depth, spec.width, spec.seed)))
+            tmp.replace(path)
+        return key
+
+    async def _ensure_model(self, spec: Spec, fw: frameworks.Framework, result: SpecResult):
+        """The model file the framework itself saved from our weights; made once, then cached."""
+        weights_key = mlp.weights_key(spec.depth, spec.width, spec.seed)
+        relative = f"models/{fw.name}-{fw.version()}-{weights_key}"
+        folder = self.cache_dir / relative
+        manifest = folder / "files.json"
+        if manifest.exists():
+            return relative, json.loads(manifest.read_text())
+        # Any backend can save: the file format does not depend on it; cpu is the most robust.
+        save_spec = Spec.from_dict({**spec.to_dict(), "backend": next(iter(fw.backends))})
+        job = self._job(save_spec, fw, kind="prepare")
+        page = self.server.register(job)
+        job["upload_url"] = f"/api/model?page={page.page_id}&token={self.server.token}"
+        try:
+            message, _ = await self._open_registered(page, PAGE_SETUP_ALLOWANCE_S)
+        finally:
+            self.server.unregister(page.page_id)
+        if message["outcome"] != "ok" or not page.uploaded:
+            result.outcome = "error" if message["outcome"] == "ok" else message["outcome"]
+            result.error = "saving the model failed: " + (message["error"] or "the page uploaded no file")
+            return None, {}
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for name, data in page.uploaded.items():
+            (folder / name).write_bytes(data)
+            files[name] = len(data)
+        result.info["model_sha256"] = hashlib.sha256(b"".join(page.uploaded[n] for n in sorted(page.uploaded))).hexdigest()
+        manifest.write_text(json.dumps(files))
+        return relative, files
+
+    # -- pages ----------------------------------------------------------------------------------
+    async def _open_page(self, job: dict, timeout_s: float):
+        page = self.server.register(job)
+        try:
+            return await self._open_registered(page, timeout_s)
+        finally:
+            self.server.unregister(page.page_id)
+
+    async def _open_registered(self, registered, timeout_s: float):
+        """Open one fresh page on a registered job; (result message, resource metrics)."""
+        if not self.browser.connected:
+            await self.browser.restart()
+        context, page = await self.browser.new_page()
+        monitor = ProcessMonitor(self.browser.process(), time.time())
+        self.server.on_mark = lambda page_id, name: page_id == registered.page_id and monitor.mark(name)
+        crashed = asyncio.get_running_loop().create_future()
+        page.on("crash", lambda *_: crashed.done() or crashed.set_result("the page's renderer process crashed"))
+        page.on("close", lambda *_: crashed.done() or crashed.set_result("the page closed before reporting"))
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        monitor.start()
+        try:
+            await page.goto(self.server.page_url(registered), wait_until="commit")
+            done, _ = await asyncio.wait({registered.result, crashed}, timeout=timeout_s,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if registered.result in done:
+                message = registered.result.result()
+                resources = monitor.metrics()
+                heap = await _js_heap(page)
+                if heap is not None:
+                    resources["js_heap_used_bytes"] = [heap]
+                return message, resources
+            if crashed in done:
+                raise PageFailure("browser_crashed", crashed.result() + _tail(errors))
+            raise PageFailure("timeout", f"no result within {timeout_s:.0f} s" + _tail(errors))
+        except PageFailure:
+            raise
+        except Exception as exc:  # Playwright: target closed, browser gone, navigation failed
+            if not self.browser.connected:
+                raise PageFailure("browser_crashed", f"the browser went away: {str(exc).splitlines()[0]}") from None
+            raise PageFailure("error", f"driving the page failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            self.server.on_mark = None
+            await monitor.stop()
+            try:
+                await context.close()
+            except Exception:  # the browser may be gone; a restart follows on the next page
+                pass
+
+    async def environment(self) -> dict:
+        """The fingerprint seen from a real page, with every framework's bundle loaded."""
+        job = {"kind": "env", "framework": None, "adapters": [], "scripts": []}
+        for fw in frameworks.FRAMEWORKS.values():
+            if fw.availability()[0]:
+                job["scripts"] += [f"/lib/{p}" for p in fw.scripts[next(iter(fw.backends))] if f"/lib/{p}" not in job["scripts"]]
+                job["adapters"].append(f"/adapters/{fw.adapter}")
+        message, _ = await self._open_page(job, PAGE_SETUP_ALLOWANCE_S)
+        return {**message["environment"], **self.host_facts(), "page_library_versions": message["info"],
+                "page_outcome": message["outcome"], "page_error": message["error"]}
+
+
+class PageFailure(Exception):
+    def __init__(self, outcome: str, detail: str):
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+async def _js_heap(page) -> float | None:
+    try:
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Performance.enable")
+        metrics = await cdp.send("Performance.getMetrics")
+        await cdp.detach()
+    except Exception:  # not Chromium, or the page is gone: the figure is unavailable, not invented
+        return None
+    values = {m["name"]: m["value"] for m in metrics.get("metrics", [])}
+    return values.get("JSHeapUsedSize")
+
+
+def _tail(errors: list[str]) -> str:
+    return f" (page errors: {' | '.join(errors[-3:])})" if errors else ""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+

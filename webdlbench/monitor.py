@@ -1,0 +1,117 @@
+"""Per-process resources while a page measures: CPU% and peak RSS of the page's renderer and of
+the browser's GPU process (WebGL/WebGPU work runs there), sampled with psutil.
+
+Sampling runs in the harness process, never in the page; values are kept only between the
+page's 'measure' and 'done' marks.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import psutil
+
+SAMPLE_INTERVAL_S = 0.2   # fine enough for batches of ~10 ms to seconds, cheap on 2 cores
+
+
+def _role(proc: psutil.Process) -> str | None:
+    try:
+        cmdline = proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+    if "--type=gpu-process" in cmdline:
+        return "gpu"
+    # Chromium's own UI pages (omnibox popup) have renderers too; they are not the page.
+    if "--type=renderer" in cmdline and "--top-chrome-webui" not in cmdline and "--extension-process" not in cmdline:
+        return "renderer"
+    return None
+
+
+class ProcessMonitor:
+    """Samples the renderers started after `opened_at` and the GPU process of one browser."""
+
+    def __init__(self, browser_process: psutil.Process | None, opened_at: float):
+        self.browser_process = browser_process
+        self.opened_at = opened_at
+        self.measuring = False
+        self.cpu = {"renderer": [], "gpu": []}
+        self.rss_peak = {"renderer": 0, "gpu": 0}
+        self._procs: dict[int, tuple[str, psutil.Process]] = {}
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self.browser_process is not None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def mark(self, name: str) -> None:
+        if name == "measure":
+            self._prime()
+            self.measuring = True
+        elif name == "done":
+            self.sample()
+            self.measuring = False
+
+    def _discover(self) -> None:
+        try:
+            children = self.browser_process.children(recursive=True)
+        except psutil.NoSuchProcess:
+            return
+        for child in children:
+            if child.pid in self._procs:
+                continue
+            role = _role(child)
+            try:
+                young_enough = role == "gpu" or child.create_time() >= self.opened_at - 1.0
+            except psutil.NoSuchProcess:
+                continue
+            if role and young_enough:
+                child.cpu_percent(None)  # the first call only primes psutil's counter
+                self._procs[child.pid] = (role, child)
+
+    def _prime(self) -> None:
+        self._discover()
+        for _, proc in self._procs.values():
+            try:
+                proc.cpu_percent(None)
+            except psutil.NoSuchProcess:
+                pass
+
+    def sample(self) -> None:
+        """One reading: CPU% per role summed over its processes since the last reading."""
+        self._discover()
+        totals = {"renderer": 0.0, "gpu": 0.0}
+        seen = {"renderer": False, "gpu": False}
+        for pid, (role, proc) in list(self._procs.items()):
+            try:
+                totals[role] += proc.cpu_percent(None)
+                self.rss_peak[role] = max(self.rss_peak[role], proc.memory_info().rss)
+                seen[role] = True
+            except psutil.NoSuchProcess:
+                self._procs.pop(pid, None)
+        for role in totals:
+            if seen[role]:
+                self.cpu[role].append(totals[role])
+
+    async def _loop(self) -> None:
+        self._discover()
+        while True:
+            await asyncio.sleep(SAMPLE_INTERVAL_S)
+            if self.measuring:
+                self.sample()
+            else:
+                self._discover()
+
+    def metrics(self) -> dict[str, list[float]]:
+        out = {"cpu_renderer_pct": self.cpu["renderer"], "cpu_gpu_pct": self.cpu["gpu"]}
+        if self.rss_peak["renderer"]:
+            out["rss_renderer_peak_bytes"] = [self.rss_peak["renderer"]]
+        if self.rss_peak["gpu"]:
+            out["rss_gpu_peak_bytes"] = [self.rss_peak["gpu"]]
+        return {k: v for k, v in out.items() if v}

@@ -1,0 +1,258 @@
+"""The results server: serves the page, adapters, framework bundles, data and model files, and
+takes each page's result at one POST endpoint.
+
+Every page load is registered with a random page id; POSTs must carry the run's token and a
+registered page id, or they are refused (403). Bodies have size limits (413) and results are
+schema-checked (400). Static files are served only from fixed roots or an explicit allow-list,
+and nothing a page sends is ever used as a path or executed.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from webdlbench.paths import NODE_MODULES, WEB_DIR
+from webdlbench.spec import METRIC_UNITS, RESULT_FIELDS
+
+RESULT_MAX_BYTES = 4 * 1024 * 1024      # a result is numbers and short strings; 4 MiB is generous
+MODEL_MAX_BYTES = 512 * 1024 * 1024     # the largest MLP of the study saves to well under this
+MARK_MAX_BYTES = 1024
+# COOP/COEP make the page cross-origin isolated: SharedArrayBuffer (wasm threads) and
+# fine-grained performance.now() (5 µs) need it.
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+CONTENT_TYPES = {".js": "text/javascript", ".html": "text/html", ".json": "application/json",
+                 ".wasm": "application/wasm"}
+JSON_TYPES = {"string": str, "object": dict, "array": list}
+
+
+@dataclass
+class PageJob:
+    """One page load: the job it runs and the futures the runner awaits."""
+
+    page_id: str
+    job: dict
+    result: asyncio.Future
+    marks: list = field(default_factory=list)        # (name, harness time) phase marks
+    uploaded: dict = field(default_factory=dict)     # filename -> bytes, for model uploads
+
+
+class ResultsServer:
+    """aiohttp server bound to loopback on a random free port by default."""
+
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 node_modules: Path = NODE_MODULES, allowed_libs: set[str] | None = None):
+        self.token = secrets.token_urlsafe(16)
+        self.data_dir = Path(data_dir)
+        self.host, self.port = host, port
+        self.node_modules = Path(node_modules)
+        self.allowed_libs = set(allowed_libs or ())
+        self.pages: dict[str, PageJob] = {}
+        self.on_mark = None  # optional callback(page_id, name) for the resource monitor
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=MODEL_MAX_BYTES, middlewares=[_headers])
+        app.router.add_get("/api/job", self._get_job)
+        app.router.add_post("/api/result", self._post_result)
+        app.router.add_post("/api/mark", self._post_mark)
+        app.router.add_post("/api/model", self._post_model)
+        app.router.add_get("/lib/{path:.+}", self._get_lib)
+        app.router.add_get("/data/{path:.+}", self._get_data)
+        app.router.add_get("/{path:.*}", self._get_web)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def register(self, job: dict) -> PageJob:
+        page_id = secrets.token_hex(8)
+        page = PageJob(page_id, job, asyncio.get_running_loop().create_future())
+        self.pages[page_id] = page
+        return page
+
+    def unregister(self, page_id: str) -> None:
+        self.pages.pop(page_id, None)
+
+    def page_url(self, page: PageJob) -> str:
+        return f"{self.base_url}/page.html?page={page.page_id}&token={self.token}"
+
+    # -- API --------------------------------------------------------------------------------------
+    def _authorise(self, request: web.Request) -> PageJob:
+        token = request.query.get("token", "")
+        if not secrets.compare_digest(token.encode(), self.token.encode()):
+            raise web.HTTPForbidden(text="missing or wrong token")
+        page = self.pages.get(request.query.get("page", ""))
+        if page is None:
+            raise web.HTTPForbidden(text="unknown page: not part of the running sweep")
+        return page
+
+    async def _get_job(self, request: web.Request) -> web.Response:
+        page = self._authorise(request)
+        return web.json_response(page.job)
+
+    async def _post_mark(self, request: web.Request) -> web.Response:
+        page = self._authorise(request)
+        body = await _read_limited(request, MARK_MAX_BYTES)
+        name = body.decode("utf-8", "replace")[:64]
+        page.marks.append((name, time.monotonic()))
+        if self.on_mark:
+            self.on_mark(page.page_id, name)
+        return web.Response(text="ok")
+
+    async def _post_result(self, request: web.Request) -> web.Response:
+        page = self._authorise(request)
+        body = await _read_limited(request, RESULT_MAX_BYTES)
+        try:
+            message = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise web.HTTPBadRequest(text="result is not valid JSON") from None
+        problem = validate_result(message)
+        if problem:
+            raise web.HTTPBadRequest(text=f"result does not match the schema: {problem}")
+        if message["page"] != page.page_id:
+            raise web.HTTPForbidden(text="result names another page")
+        if page.result.done():
+            raise web.HTTPConflict(text="this page already reported its result")
+        page.result.set_result(message)
+        return web.Response(text="stored")
+
+    async def _post_model(self, request: web.Request) -> web.Response:
+        """Take a model the framework saved with its own serializer (multipart or one body)."""
+        page = self._authorise(request)
+        if page.job.get("kind") != "prepare":
+            raise web.HTTPForbidden(text="this page does not save a model")
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            files = {}
+            while (part := await reader.next()) is not None:
+                files[part.filename or part.name] = await part.read(decode=False)
+        else:
+            name = request.query.get("name", "model.json")
+            files = {name: await _read_limited(request, MODEL_MAX_BYTES)}
+        for name, data in files.items():
+            page.uploaded[_safe_name(name)] = bytes(data)
+        return web.json_response({"stored": sorted(page.uploaded)})
+
+    # -- static files -----------------------------------------------------------------------------
+    async def _get_web(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"] or "page.html"
+        return _file_response(_inside(WEB_DIR, path))
+
+    async def _get_lib(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        if not any(path == a or (a.endswith("/") and path.startswith(a)) for a in self.allowed_libs):
+            raise web.HTTPNotFound()
+        return _file_response(_inside(self.node_modules, path))
+
+    async def _get_data(self, request: web.Request) -> web.StreamResponse:
+        response = _file_response(_inside(self.data_dir, request.match_info["path"]))
+        # Model files are fetched fresh on every load: the load time must include the transfer.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def validate_result(message) -> str:
+    """'' when the message has exactly the result shape, else what is wrong."""
+    if not isinstance(message, dict):
+        return "not an object"
+    for name, kind in RESULT_FIELDS.items():
+        if name not in message:
+            return f"missing field {name!r}"
+        if not isinstance(message[name], JSON_TYPES[kind]):
+            return f"field {name!r} must be a JSON {kind}"
+    extra = set(message) - set(RESULT_FIELDS)
+    if extra:
+        return f"unknown field {sorted(extra)[0]!r}"
+    if message["outcome"] not in ("ok", "unsupported", "error"):
+        return f"outcome {message['outcome']!r} is not ok, unsupported or error"
+    for metric, values in message["metrics"].items():
+        if metric not in METRIC_UNITS:
+            return f"unknown metric {metric!r}"
+        if not isinstance(values, list) or not all(_finite_number(v) for v in values):
+            return f"metric {metric!r} must be a list of finite numbers"
+    for vector in message["outputs"]:
+        if not isinstance(vector, list) or not all(isinstance(v, (int, float)) for v in vector):
+            return "outputs must be lists of numbers"
+    if not all(isinstance(v, (int, float)) or v is None for v in message["losses"]):
+        return "losses must be numbers"
+    return ""
+
+
+def _finite_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _inside(root: Path, relative: str) -> Path:
+    """The file under root that `relative` names, or 404: no '..', no absolute paths, no links out."""
+    root = root.resolve()
+    candidate = (root / relative).resolve()
+    if root not in candidate.parents or not candidate.is_file():
+        raise web.HTTPNotFound()
+    return candidate
+
+
+def _file_response(path: Path) -> web.FileResponse:
+    response = web.FileResponse(path)
+    content_type = CONTENT_TYPES.get(path.suffix)
+    if content_type:
+        response.content_type = content_type
+    return response
+
+
+def _safe_name(name: str) -> str:
+    """Upload names become plain file names (the hash keeps distinct names distinct)."""
+    cleaned = "".join(c for c in Path(name).name if c.isalnum() or c in "._-")
+    if cleaned and cleaned == name:
+        return cleaned
+    return hashlib.sha256(name.encode()).hexdigest()[:12] + "-" + (cleaned or "file")
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    chunks, size = [], 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@web.middleware
+async def _headers(request: web.Request, handler):
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers.update(ISOLATION_HEADERS)
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+# aiohttp logs every refused request at ERROR with a traceback; refusals are expected here.
+logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)

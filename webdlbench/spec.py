@@ -1,0 +1,122 @@
+"""The units of measurement: a Spec (what to measure) and the result a page sends back.
+
+A Spec is frozen and hashable; its hash is its identity in the store (resume, dedupe, merge).
+The result message's shape is defined once here (RESULT_FIELDS) and checked by a contract test
+against what web/harness.js actually posts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+# Bump when the meaning of a stored field changes, so old stores are recognised.
+SCHEMA_VERSION = 1
+
+TASKS = ("train", "infer")
+RUNTIMES = ("browser", "native")
+
+# Outcomes a spec result can have; anything but "ok" carries the verbatim error.
+OUTCOMES = (
+    "ok",              # measured, and the check (loss falls / outputs match) passed
+    "check_failed",    # measured, but the result was wrong: timings kept, flagged
+    "unsupported",     # the framework/backend cannot do this here (e.g. no WebGPU adapter)
+    "error",           # the framework threw; the message is kept verbatim
+    "timeout",         # the page never reported within the spec's time limit
+    "browser_crashed", # the browser or page process died mid-spec
+)
+
+# Units of every metric a page or the harness records; a metric not listed here is refused.
+METRIC_UNITS = {
+    "train_batch_ms": "ms",       # one training batch (SGD step), result read back
+    "train_warmup_ms": "ms",      # the warm-up batches, kept apart from the samples
+    "loss": "1",                  # training loss per measured batch (for the check)
+    "load_ms": "ms",              # fetching + parsing the saved model file, one per page load
+    "warmup_ms": "ms",            # the first prediction after loading, one per page load
+    "infer_ms": "ms",             # one single-sample prediction, steady state
+    "model_file_bytes": "bytes",  # size of the model file(s) the framework saved
+    "cpu_renderer_pct": "%",      # CPU% of the page's renderer process while measuring
+    "cpu_gpu_pct": "%",           # CPU% of the browser's GPU process while measuring
+    "rss_renderer_peak_bytes": "bytes",
+    "rss_gpu_peak_bytes": "bytes",
+    "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
+}
+
+# Fields that make a spec's identity; budgets (samples, time) are not part of it.
+IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width",
+                   "batch", "seed", "threads")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One configuration to measure: where, with what, on which model, with which budget."""
+
+    framework: str
+    backend: str
+    task: str
+    depth: int
+    width: int
+    batch: int = 64
+    model: str = "mlp"
+    runtime: str = "browser"
+    seed: int = 0
+    threads: int = 1
+    samples: int = 20          # steady-state samples per page load
+    warmup: int = 3            # warm-up iterations before the samples (train); infer has its own phase
+    page_loads: int = 1        # fresh pages per spec: each gives one load_ms / warmup_ms sample
+    time_budget_s: float = 60  # per page load: the page stops sampling when it is spent
+    notes: str = ""
+
+    @property
+    def spec_hash(self) -> str:
+        ident = {name: getattr(self, name) for name in IDENTITY_FIELDS}
+        blob = json.dumps(ident, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        shape = f"{self.depth}x{self.width}"
+        batch = f" b{self.batch}" if self.task == "train" else ""
+        return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Spec":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class SpecResult:
+    """Everything one spec produced, written to the store in one transaction."""
+
+    spec: Spec
+    outcome: str
+    error: str = ""
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    checks: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    environment: dict = field(default_factory=dict)
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+    def add(self, metric: str, values) -> None:
+        if metric not in METRIC_UNITS:
+            raise ValueError(f"unknown metric {metric!r}")
+        self.metrics.setdefault(metric, []).extend(float(v) for v in values)
+
+
+# The message a page posts to /api/result (see web/harness.js). Type names are JSON types.
+RESULT_FIELDS = {
+    "page": "string",       # the page id the harness gave this page load
+    "outcome": "string",    # ok | unsupported | error (the harness decides check_failed)
+    "error": "string",
+    "metrics": "object",    # metric name -> list of numbers
+    "outputs": "array",     # infer: output vectors of the reference inputs, in order
+    "losses": "array",      # train: loss of every batch, warm-up included
+    "info": "object",       # backend actually used, library version, wasm threads, ...
+    "environment": "object",  # fingerprint seen from the page (UA, WebGL renderer, WebGPU adapter, ...)
+}

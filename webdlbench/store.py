@@ -1,0 +1,212 @@
+"""The results store: SQLite in WAL mode, one transaction per completed spec result.
+
+A spec result is either fully there (its row and all its samples) or absent. Readers
+(export, report) read a consistent snapshot while a sweep is writing.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from webdlbench.errors import UserError
+from webdlbench.spec import METRIC_UNITS, SCHEMA_VERSION, Spec, SpecResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS environments (
+    env_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, suite TEXT NOT NULL, suite_source TEXT NOT NULL,
+    spec_hashes TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS specs (
+    spec_hash TEXT PRIMARY KEY, runtime TEXT, framework TEXT, backend TEXT, task TEXT, model TEXT,
+    depth INTEGER, width INTEGER, batch INTEGER, threads INTEGER, seed INTEGER, spec TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    result_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id),
+    spec_hash TEXT NOT NULL REFERENCES specs(spec_hash), env_id TEXT REFERENCES environments(env_id),
+    outcome TEXT NOT NULL, error TEXT NOT NULL, checks TEXT NOT NULL, info TEXT NOT NULL,
+    budget TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
+    UNIQUE (run_id, spec_hash));
+CREATE TABLE IF NOT EXISTS samples (
+    result_id INTEGER NOT NULL REFERENCES results(result_id), metric TEXT NOT NULL,
+    unit TEXT NOT NULL, idx INTEGER NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (result_id, metric, idx));
+"""
+
+SPEC_COLUMNS = ["runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
+                "threads", "seed"]
+
+
+def environment_id(fingerprint: dict) -> str:
+    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Store:
+    """A results database. Open it with `Store.open(path)`; use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str, create: bool = True) -> "Store":
+        path = Path(path)
+        if not path.exists() and not create:
+            raise UserError(f"no results store at {path}: run `webdlbench run SUITE --store {path}` first")
+        if path.is_dir():
+            raise UserError(f"store path {path} is a directory: give a file path such as {path}/webdlbench.sqlite")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            version = _schema_version(conn)
+            if version is None and create:
+                with _transaction(conn):
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version is None:
+                raise UserError(f"{path} is not a webdlbench store (no schema): give the store `run` wrote")
+            elif version != SCHEMA_VERSION:
+                raise UserError(f"{path} has store schema {version}, this webdlbench reads {SCHEMA_VERSION}: "
+                                "use a new --store path")
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{path} cannot be used as a results store ({exc}): give another --store path") from None
+        except PermissionError as exc:
+            raise UserError(f"cannot write the store {path} ({exc.strerror}): give a writable --store path") from None
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- runs -----------------------------------------------------------------------------------
+    def start_run(self, suite: str, suite_source: str, specs: list[Spec]) -> str:
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        with _transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL, 'running')",
+                (run_id, suite, suite_source, json.dumps([s.spec_hash for s in specs]), time.time()))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str = "finished") -> None:
+        with _transaction(self.conn):
+            self.conn.execute("UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?",
+                              (time.time(), status, run_id))
+
+    def latest_unfinished_run(self, suite: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT run_id FROM runs WHERE suite = ? AND status != 'finished' "
+            "ORDER BY started_at DESC LIMIT 1", (suite,)).fetchone()
+        return row[0] if row else None
+
+    def completed_specs(self, run_id: str) -> set[str]:
+        rows = self.conn.execute("SELECT spec_hash FROM results WHERE run_id = ?", (run_id,))
+        return {r[0] for r in rows}
+
+    # -- results --------------------------------------------------------------------------------
+    def add_result(self, run_id: str, result: SpecResult) -> int:
+        """Write one spec's result and all its samples atomically; returns its result id."""
+        spec = result.spec
+        env_id = environment_id(result.environment) if result.environment else None
+        budget = {k: getattr(spec, k) for k in ("samples", "warmup", "page_loads", "time_budget_s", "notes")}
+        with _transaction(self.conn):
+            if env_id:
+                self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",
+                                  (env_id, json.dumps(result.environment, sort_keys=True)))
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO specs VALUES (?, {', '.join('?' * len(SPEC_COLUMNS))}, ?)",
+                (spec.spec_hash, *[getattr(spec, c) for c in SPEC_COLUMNS], json.dumps(spec.to_dict())))
+            cursor = self.conn.execute(
+                "INSERT INTO results (run_id, spec_hash, env_id, outcome, error, checks, info, budget, "
+                "started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, spec.spec_hash, env_id, result.outcome, result.error,
+                 json.dumps(result.checks), json.dumps(result.info), json.dumps(budget),
+                 result.started_at, result.finished_at))
+            result_id = cursor.lastrowid
+            self.conn.executemany(
+                "INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
+                [(result_id, metric, METRIC_UNITS[metric], i, v)
+                 for metric, values in result.metrics.items() for i, v in enumerate(values)])
+        return result_id
+
+    # -- reading --------------------------------------------------------------------------------
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict]]:
+        """(results, samples, environments) from one consistent snapshot.
+
+        results: one row per spec result with the spec's columns, outcome, error, checks/info
+        (dicts), run and environment ids. samples: one row per sample value, with the spec's
+        columns, metric, unit, idx, value, outcome. environments: env_id -> fingerprint.
+        """
+        with _transaction(self.conn):  # a read transaction: one snapshot for all three queries
+            results = pd.read_sql_query(
+                "SELECT r.result_id, r.run_id, r.spec_hash, r.env_id, r.outcome, r.error, r.checks, "
+                "r.info, r.budget, r.started_at, r.finished_at, "
+                + ", ".join(f"s.{c}" for c in SPEC_COLUMNS)
+                + " FROM results r JOIN specs s USING (spec_hash) ORDER BY r.result_id", self.conn)
+            samples = pd.read_sql_query(
+                "SELECT x.result_id, x.metric, x.unit, x.idx, x.value FROM samples x "
+                "ORDER BY x.result_id, x.metric, x.idx", self.conn)
+            envs = {row[0]: json.loads(row[1]) for row in
+                    self.conn.execute("SELECT env_id, fingerprint FROM environments")}
+        for column in ("checks", "info", "budget"):
+            results[column] = results[column].map(json.loads)
+        keep = ["result_id", "run_id", "spec_hash", "env_id", "outcome", *SPEC_COLUMNS]
+        samples = samples.merge(results[keep], on="result_id", how="left")
+        return results, samples, envs
+
+    def runs(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self.conn)
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    has_meta = conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+    if not has_meta:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection):
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+@contextmanager
+def exclusive_writer(store_path: Path | str):
+    """Hold the store's writer lock for a sweep; a second sweep on the same store is refused."""
+    lock_path = Path(str(store_path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another `webdlbench run` is writing {store_path}: wait for it to finish "
+                            "or give another --store") from None
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,221 @@
+// webdlbench page harness: fetch the job, load the framework and its adapter, run the task,
+// post one result. Nothing of the harness runs inside a timed region: each timed region holds
+// exactly one adapter call, and the adapter returns plain numbers (its result read back).
+'use strict';
+(() => {
+  const params = new URLSearchParams(location.search);
+  const PAGE = params.get('page');
+  const QUERY = `page=${encodeURIComponent(PAGE)}&token=${encodeURIComponent(params.get('token'))}`;
+  const INPUT_SIZE = 784;
+
+  class Unsupported extends Error {}
+  window.webdlbench = { adapters: {}, Unsupported };
+
+  const loadScript = (src) => new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = resolve;
+    el.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.appendChild(el);
+  });
+
+  async function fetchOk(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+    return response;
+  }
+
+  async function mark(name) {  // phase marks let the harness sample CPU only while measuring
+    await fetch(`/api/mark?${QUERY}`, { method: 'POST', body: name });
+  }
+
+  async function loadData(job) {
+    const [images, labels] = await Promise.all([
+      fetchOk(job.data.images).then((r) => r.arrayBuffer()),
+      fetchOk(job.data.labels).then((r) => r.arrayBuffer()),
+    ]);
+    return { images: new Float32Array(images), labels: new Uint8Array(labels) };
+  }
+
+  async function loadWeights(job) {
+    const all = new Float32Array(await (await fetchOk(job.weights.url)).arrayBuffer());
+    let offset = 0;
+    return job.weights.layers.map(([inputs, units]) => {
+      const kernel = all.subarray(offset, offset + inputs * units);
+      offset += inputs * units;
+      const bias = all.subarray(offset, offset + units);
+      offset += units;
+      return { inputs, units, kernel, bias };
+    });
+  }
+
+  function requireNumber(value, what) {
+    if (typeof value !== 'number') throw new Error(`adapter ${what} returned ${typeof value}, not a number read back`);
+    return value;
+  }
+
+  function requireVector(value, what) {
+    if (!value || typeof value.length !== 'number' || typeof value[0] !== 'number') {
+      throw new Error(`adapter ${what} returned no numbers (a tensor not read back?)`);
+    }
+    return Array.from(value);
+  }
+
+  async function runTrain(job, adapter, result) {
+    const { spec } = job;
+    const data = await loadData(job);
+    const model = await adapter.build(await loadWeights(job), job.options);
+    const batchSize = spec.batch;
+    const trainCount = job.data.train_count;
+    let cursor = 0;
+    const nextBatch = () => {
+      const xs = new Float32Array(batchSize * INPUT_SIZE);
+      const ys = new Uint8Array(batchSize);
+      for (let i = 0; i < batchSize; i++, cursor = (cursor + 1) % trainCount) {
+        xs.set(data.images.subarray(cursor * INPUT_SIZE, (cursor + 1) * INPUT_SIZE), i * INPUT_SIZE);
+        ys[i] = data.labels[cursor];
+      }
+      return adapter.prepareBatch(xs, ys, batchSize);
+    };
+    const warmup = [], samples = [];
+    await mark('measure');
+    const deadline = performance.now() + spec.time_budget_s * 1000;
+    for (let i = 0; i < spec.warmup + spec.samples; i++) {
+      if (i > spec.warmup && performance.now() > deadline) break;  // at least one sample
+      const batch = nextBatch();
+      const start = performance.now();
+      const loss = await adapter.trainBatch(model, batch);
+      const elapsed = performance.now() - start;
+      if (adapter.releaseBatch) adapter.releaseBatch(batch);
+      result.losses.push(requireNumber(loss, 'trainBatch'));
+      (i < spec.warmup ? warmup : samples).push(elapsed);
+    }
+    await mark('done');
+    result.metrics.train_warmup_ms = warmup;
+    result.metrics.train_batch_ms = samples;
+    if (adapter.dispose) adapter.dispose(model);
+  }
+
+  async function runInfer(job, adapter, result) {
+    const { spec } = job;
+    const data = await loadData(job);
+    const offset = job.data.reference_offset;
+    const refs = [];
+    for (let i = 0; i < job.data.reference_count; i++) {
+      refs.push(data.images.slice((offset + i) * INPUT_SIZE, (offset + i + 1) * INPUT_SIZE));
+    }
+    await mark('measure');
+    let start = performance.now();
+    const model = await adapter.load(job.model_url);
+    result.metrics.load_ms = [performance.now() - start];
+    start = performance.now();
+    const first = await adapter.predict(model, refs[0]);
+    result.metrics.warmup_ms = [performance.now() - start];
+    result.info.warmup_output = requireVector(first, 'predict');
+    const samples = [];
+    const deadline = performance.now() + spec.time_budget_s * 1000;
+    for (let i = 0; i < spec.samples; i++) {
+      if (i > 0 && performance.now() > deadline) break;
+      start = performance.now();
+      const out = await adapter.predict(model, refs[i % refs.length]);
+      samples.push(performance.now() - start);
+      if (i < refs.length) result.outputs.push(requireVector(out, 'predict'));
+    }
+    await mark('done');
+    result.metrics.infer_ms = samples;
+    if (adapter.dispose) adapter.dispose(model);
+  }
+
+  async function runPrepare(job, adapter, result) {
+    const model = await adapter.build(await loadWeights(job), job.options);
+    await adapter.save(model, job.upload_url);
+    if (adapter.dispose) adapter.dispose(model);
+  }
+
+  const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {} };
+
+  // What this browser offers, seen from the page: taken after measuring, so that probing
+  // WebGL/WebGPU never disturbs a measurement.
+  async function fingerprint() {
+    const env = {
+      user_agent: navigator.userAgent,
+      hardware_concurrency: navigator.hardwareConcurrency,
+      device_memory_gb: navigator.deviceMemory ?? null,
+      cross_origin_isolated: self.crossOriginIsolated,
+      shared_array_buffer: typeof SharedArrayBuffer !== 'undefined',
+      // A module using one SIMD instruction (v128.const): validates only where wasm SIMD exists.
+      wasm_simd: WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123,
+        3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11])),
+    };
+    env.wasm_threads = env.cross_origin_isolated && env.shared_array_buffer;
+    try {
+      const gl = document.createElement('canvas').getContext('webgl2') || document.createElement('canvas').getContext('webgl');
+      const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
+      env.webgl_version = gl ? (typeof WebGL2RenderingContext !== 'undefined' && gl instanceof WebGL2RenderingContext ? 2 : 1) : null;
+      env.webgl_renderer = gl ? gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : null;
+      env.webgl_vendor = gl ? gl.getParameter(info ? info.UNMASKED_VENDOR_WEBGL : gl.VENDOR) : null;
+      env.webgl_max_texture_size = gl ? gl.getParameter(gl.MAX_TEXTURE_SIZE) : null;
+      const lose = gl && gl.getExtension('WEBGL_lose_context');
+      if (lose) lose.loseContext();
+    } catch (e) {
+      env.webgl_renderer = null;
+      env.webgl_error = String(e);
+    }
+    env.webgpu_adapter = null;
+    if (navigator.gpu) {
+      try {
+        const adapter = await navigator.gpu.requestAdapter();
+        if (adapter) {
+          const info = adapter.info || {};
+          env.webgpu_adapter = {
+            vendor: info.vendor, architecture: info.architecture, device: info.device,
+            description: info.description,
+            is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null,
+            max_buffer_size: adapter.limits.maxBufferSize,
+          };
+        }
+      } catch (e) {
+        env.webgpu_error = String(e);
+      }
+    }
+    return env;
+  }
+
+  function describe(error) {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return String(error);
+  }
+
+  async function main() {
+    const result = { page: PAGE, outcome: 'ok', error: '', metrics: {}, outputs: [], losses: [], info: {}, environment: {} };
+    try {
+      const job = await (await fetchOk(`/api/job?${QUERY}`)).json();
+      for (const src of job.scripts) await loadScript(src);
+      for (const src of job.adapters) await loadScript(src);
+      if (job.framework) {
+        const adapter = window.webdlbench.adapters[job.framework];
+        if (!adapter) throw new Error(`adapter for ${job.framework} did not register`);
+        Object.assign(result.info, await adapter.init(job));
+        await RUNNERS[job.kind](job, adapter, result);
+      } else {
+        for (const [name, adapter] of Object.entries(window.webdlbench.adapters)) {
+          result.info[name] = adapter.version();
+        }
+      }
+    } catch (error) {
+      result.outcome = error instanceof Unsupported ? 'unsupported' : 'error';
+      result.error = describe(error);
+    }
+    try {
+      result.environment = await fingerprint();
+    } catch (error) {
+      result.environment = { fingerprint_error: describe(error) };
+    }
+    document.getElementById('status').textContent = `webdlbench: ${result.outcome}`;
+    await fetch(`/api/result?${QUERY}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(result),
+    });
+  }
+
+  window.addEventListener('load', main);
+})();
