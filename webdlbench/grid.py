@@ -109,13 +109,11 @@ def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
     if not combos:
         raise UserError(f"{where}: the grid is empty after 'exclude': remove an exclusion or add values")
     settings = {**defaults, **{k: grid[k] for k in SETTINGS if k in grid}}
-    return [_make_spec({**settings, **combo, "_axes": tuple(combo)}, where) for combo in combos]
+    return [_make_spec({**settings, **combo}, where) for combo in combos]
 
 
 def _make_spec(fields: dict, where: str) -> Spec:
     for name, value in fields.items():
-        if name == "_axes":
-            continue
         _check_type(name, value, where)
         if name in MINIMA and value < MINIMA[name]:
             raise UserError(f"{where}: {name} = {value} is too small: it must be at least {MINIMA[name]}")
@@ -134,10 +132,7 @@ def _make_spec(fields: dict, where: str) -> Spec:
         raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
                         f"(it can: {', '.join(fw.backends[backend])})")
     if task == "infer":
-        if fields.get("batch", 1) != 1 and "batch" in fields.get("_axes", ()):
-            raise UserError(f"{where}: infer measures single-sample predictions: drop 'batch' or set it to 1")
-        fields["batch"] = 1
-    fields.pop("_axes", None)
+        fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if fields.get("model", "mlp") not in MODELS:
         raise UserError(f"{where}: unknown model {fields['model']!r}; models are {', '.join(MODELS)}")
     return Spec.from_dict(fields)

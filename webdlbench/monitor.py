@@ -7,10 +7,15 @@ page's 'measure' and 'done' marks.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import psutil
 
 SAMPLE_INTERVAL_S = 0.2   # fine enough for batches of ~10 ms to seconds, cheap on 2 cores
+# A CPU% over a few milliseconds is 0 or 100 by chance: readings need at least this window.
+MIN_WINDOW_S = 0.1
+# Process start times are rounded to clock ticks: allow a little before the page was opened.
+START_SLACK_S = 0.1
 
 
 def _role(proc: psutil.Process) -> str | None:
@@ -36,6 +41,7 @@ class ProcessMonitor:
         self.cpu = {"renderer": [], "gpu": []}
         self.rss_peak = {"renderer": 0, "gpu": 0}
         self._procs: dict[int, tuple[str, psutil.Process]] = {}
+        self._last_reading = 0.0
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -55,7 +61,8 @@ class ProcessMonitor:
             self._prime()
             self.measuring = True
         elif name == "done":
-            self.sample()
+            if time.monotonic() - self._last_reading >= MIN_WINDOW_S:
+                self.sample()
             self.measuring = False
 
     def _discover(self) -> None:
@@ -68,7 +75,7 @@ class ProcessMonitor:
                 continue
             role = _role(child)
             try:
-                young_enough = role == "gpu" or child.create_time() >= self.opened_at - 1.0
+                young_enough = role == "gpu" or child.create_time() >= self.opened_at - START_SLACK_S
             except psutil.NoSuchProcess:
                 continue
             if role and young_enough:
@@ -77,6 +84,7 @@ class ProcessMonitor:
 
     def _prime(self) -> None:
         self._discover()
+        self._last_reading = time.monotonic()
         for _, proc in self._procs.values():
             try:
                 proc.cpu_percent(None)
@@ -86,6 +94,7 @@ class ProcessMonitor:
     def sample(self) -> None:
         """One reading: CPU% per role summed over its processes since the last reading."""
         self._discover()
+        self._last_reading = time.monotonic()
         totals = {"renderer": 0.0, "gpu": 0.0}
         seen = {"renderer": False, "gpu": False}
         for pid, (role, proc) in list(self._procs.items()):
@@ -103,7 +112,7 @@ class ProcessMonitor:
         self._discover()
         while True:
             await asyncio.sleep(SAMPLE_INTERVAL_S)
-            if self.measuring:
+            if self.measuring and time.monotonic() - self._last_reading >= MIN_WINDOW_S:
                 self.sample()
             else:
                 self._discover()

@@ -1,0 +1,99 @@
+"""Suite files -> Specs: expansion, include/exclude, and one clear error per bad input."""
+import pytest
+
+from webdlbench.errors import UserError
+from webdlbench.grid import builtin_suites, expand, load_suite
+
+
+def grid(**overrides):
+    base = {"framework": "tfjs", "backend": "cpu", "task": "train", "depth": 1, "width": 64}
+    return {"grid": [{**base, **overrides}]}
+
+
+def test_lists_expand_as_a_cartesian_product_in_order():
+    specs = expand(grid(backend=["cpu", "wasm"], depth=[1, 2], width=[64, 128]))
+    assert [(s.backend, s.depth, s.width) for s in specs] == [
+        ("cpu", 1, 64), ("cpu", 1, 128), ("cpu", 2, 64), ("cpu", 2, 128),
+        ("wasm", 1, 64), ("wasm", 1, 128), ("wasm", 2, 64), ("wasm", 2, 128)]
+
+
+def test_exclude_drops_matching_combinations_and_include_adds():
+    specs = expand(grid(backend=["cpu", "webgl"], depth=[1, 2], exclude=[{"backend": "webgl", "depth": 2}],
+                        include=[{"framework": "convnetjs", "backend": "cpu", "task": "infer", "depth": 3, "width": 32}]))
+    keys = [(s.framework, s.backend, s.depth) for s in specs]
+    assert ("tfjs", "webgl", 2) not in keys
+    assert ("tfjs", "webgl", 1) in keys and ("convnetjs", "cpu", 3) in keys
+
+
+def test_defaults_apply_and_a_grid_overrides_them():
+    specs = expand({"defaults": {"samples": 7, "warmup": 1}, **grid(samples=9)})
+    assert specs[0].samples == 9 and specs[0].warmup == 1
+
+
+def test_batch_is_the_training_batch_and_inference_is_single_sample():
+    train, infer = expand({"defaults": {"batch": 32}, **grid(task=["train", "infer"])})
+    assert (train.batch, infer.batch) == (32, 1)
+
+
+def test_duplicate_combinations_are_measured_once():
+    specs = expand({"grid": [grid()["grid"][0], grid()["grid"][0]]})
+    assert len(specs) == 1
+
+
+def test_hash_ignores_budgets_but_not_the_model():
+    a, = expand(grid(samples=5))
+    b, = expand(grid(samples=50))
+    c, = expand(grid(width=65))
+    assert a.spec_hash == b.spec_hash != c.spec_hash
+
+
+@pytest.mark.parametrize("suite, words", [
+    ({"grid": [{"framework": "tfjs"}]}, "missing 'backend'"),
+    (grid(colour="red"), "unknown key 'colour'"),
+    ({"nme": "x", **grid()}, "unknown key 'nme'"),
+    (grid(depth=0), "depth = 0 is too small"),
+    (grid(width=-64), "width = -64 is too small"),
+    (grid(batch=0), "batch = 0 is too small"),
+    (grid(depth="two"), "depth = 'two' must be a whole number"),
+    (grid(depth=[]), "'depth' is an empty list"),
+    (grid(framework="caffe"), "unknown framework 'caffe'"),
+    (grid(backend="cuda"), "tfjs has no backend 'cuda'"),
+    (grid(task="finetune"), "unknown task 'finetune'"),
+    (grid(framework="convnetjs", backend="webgl"), "convnetjs has no backend 'webgl'"),
+    (grid(exclude=[{"backend": "cpu"}]), "the grid is empty"),
+    ({"name": "x"}, "no [[grid]] tables"),
+    (grid(time_budget_s=0), "time_budget_s = 0 is too small"),
+    (grid(samples=True), "samples = True must be a whole number"),
+])
+def test_bad_suites_name_the_field_and_the_fix(suite, words):
+    with pytest.raises(UserError) as caught:
+        expand(suite, where="s.toml")
+    message = str(caught.value)
+    assert words in message and message.startswith("s.toml") and "\n" not in message
+
+
+def test_toml_syntax_errors_and_missing_files_are_user_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n")
+    with pytest.raises(UserError, match="TOML syntax error"):
+        load_suite(str(bad))
+    with pytest.raises(UserError, match="not found"):
+        load_suite(str(tmp_path / "missing.toml"))
+    with pytest.raises(UserError, match="unknown suite 'nosuch'"):
+        load_suite("nosuch")
+
+
+def test_builtin_suites_are_valid_and_cover_the_paper_grids():
+    assert {"quick", "paper-training", "paper-inference"} <= set(builtin_suites())
+    training = load_suite("paper-training").specs
+    assert {(s.depth, s.width) for s in training} == {(d, w) for d in (1, 2, 4, 8) for w in (64, 128, 256)}
+    assert all(s.task == "train" and s.batch == 64 for s in training)
+    inference = load_suite("paper-inference").specs
+    assert {(s.depth, s.width) for s in inference} == {(d, w) for d in (1, 2, 4) for w in (64, 128, 256)}
+    assert all(s.task == "infer" and s.batch == 1 for s in inference)
+
+
+def test_samples_override():
+    assert {s.samples for s in load_suite("quick", samples=4).specs} == {4}
+    with pytest.raises(UserError, match="--samples"):
+        load_suite("quick", samples=0)

@@ -1,0 +1,73 @@
+"""The SQLite store: atomic spec results, snapshots for readers, resume bookkeeping, one writer."""
+import sqlite3
+
+import pytest
+
+from webdlbench.errors import UserError
+from webdlbench.spec import Spec, SpecResult
+from webdlbench.store import Store, exclusive_writer
+
+SPEC = Spec("tfjs", "cpu", "train", depth=1, width=64)
+
+
+def measured(spec=SPEC, outcome="ok", **metrics):
+    result = SpecResult(spec, outcome, environment={"user_agent": "test"}, started_at=1.0, finished_at=2.0)
+    for name, values in (metrics or {"train_batch_ms": [3.0, 4.0, 5.0]}).items():
+        result.add(name, values)
+    return result
+
+
+def test_a_result_and_its_samples_round_trip(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        run = store.start_run("quick", "quick.toml", [SPEC])
+        store.add_result(run, measured())
+        results, samples, envs = store.frames()
+    assert results.loc[0, "outcome"] == "ok" and results.loc[0, "depth"] == 1
+    assert samples.value.tolist() == [3.0, 4.0, 5.0] and set(samples.unit) == {"ms"}
+    assert list(envs.values()) == [{"user_agent": "test"}]
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        run = store.start_run("quick", "quick.toml", [SPEC])
+        store.add_result(run, measured())
+        with pytest.raises(sqlite3.IntegrityError):  # the same spec twice in one run
+            store.add_result(run, measured(train_batch_ms=[9.0]))
+        results, samples, _ = store.frames()
+    assert len(results) == 1 and 9.0 not in samples.value.tolist()
+
+
+def test_resume_bookkeeping(tmp_path):
+    other = Spec("tfjs", "cpu", "train", depth=2, width=64)
+    with Store.open(tmp_path / "s.sqlite") as store:
+        run = store.start_run("quick", "quick.toml", [SPEC, other])
+        store.add_result(run, measured())
+        assert store.latest_unfinished_run("quick") == run
+        assert store.completed_specs(run) == {SPEC.spec_hash}
+        store.finish_run(run)
+        assert store.latest_unfinished_run("quick") is None
+
+
+def test_unknown_metrics_are_refused():
+    with pytest.raises(ValueError):
+        SpecResult(SPEC, "ok").add("speed", [1])
+
+
+def test_bad_store_paths_are_user_errors(tmp_path):
+    (tmp_path / "junk.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(UserError, match="cannot be used as a results store"):
+        Store.open(tmp_path / "junk.sqlite")
+    with pytest.raises(UserError, match="is a directory"):
+        Store.open(tmp_path)
+    with pytest.raises(UserError, match="no results store"):
+        Store.open(tmp_path / "absent.sqlite", create=False)
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with exclusive_writer(path):
+        with pytest.raises(UserError, match="another `webdlbench run` is writing"):
+            with exclusive_writer(path):
+                pass
+    with exclusive_writer(path):  # released: the next sweep may write
+        pass
