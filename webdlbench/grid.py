@@ -11,12 +11,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from webdlbench import frameworks
+from webdlbench import frameworks, native
 from webdlbench.errors import UserError
 from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
 
-AXES = ("framework", "backend", "task", "model", "depth", "width", "batch")
+AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch")
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
     "samples": int, "warmup": int, "page_loads": int, "time_budget_s": (int, float),
@@ -121,9 +121,13 @@ def _make_spec(fields: dict, where: str) -> Spec:
         if axis not in fields:
             raise UserError(f"{where}: an 'include' entry lacks '{axis}'")
     fw_name, backend, task = fields["framework"], fields["backend"], fields["task"]
-    fw = frameworks.FRAMEWORKS.get(fw_name)
+    runtime = fields.setdefault("runtime", "browser")
+    registry = {"browser": frameworks.FRAMEWORKS, "native": native.RUNTIMES}.get(runtime)
+    if registry is None:
+        raise UserError(f"{where}: unknown runtime {runtime!r}; runtimes are browser, native")
+    fw = registry.get(fw_name)
     if fw is None:
-        raise UserError(f"{where}: unknown framework {fw_name!r}; known: {', '.join(frameworks.FRAMEWORKS)}")
+        raise UserError(f"{where}: unknown {runtime} framework {fw_name!r}; known: {', '.join(registry) or 'none'}")
     if backend not in fw.backends:
         raise UserError(f"{where}: {fw_name} has no backend {backend!r}; it has {', '.join(fw.backends)}")
     if task not in TASKS:
@@ -139,7 +143,7 @@ def _make_spec(fields: dict, where: str) -> Spec:
 
 
 def _check_type(name: str, value, where: str) -> None:
-    expected = SETTINGS.get(name) or (str if name in ("framework", "backend", "task", "model") else int)
+    expected = SETTINGS.get(name) or (str if name in ("runtime", "framework", "backend", "task", "model") else int)
     if isinstance(value, bool) or not isinstance(value, expected):
         kind = {str: "a string", int: "a whole number"}.get(expected, "a number")
         raise UserError(f"{where}: {name} = {value!r} must be {kind}")

@@ -77,7 +77,7 @@ class BrowserSession:
                 model_dir, files = await self._ensure_model(spec, fw, result)
                 if model_dir is None:
                     return self._finish(result, result.outcome, result.error)
-                job["model_url"] = f"/data/{model_dir}/{fw.options.get('model_entry', 'model.json')}"
+                job["model_url"] = f"/data/{model_dir}/{fw.model_entry}"
                 result.add("model_file_bytes", [sum(files.values())])
                 result.info["model_files"] = files
             losses, outputs = [], []
@@ -124,7 +124,7 @@ class BrowserSession:
             "kind": kind or spec.task,
             "framework": fw.name,
             "spec": spec.to_dict(),
-            "scripts": [f"/lib/{p}" for p in fw.scripts[spec.backend]],
+            "scripts": fw.script_urls(spec.backend),
             "adapters": [f"/adapters/{fw.adapter}"],
             "options": options,
             "data": {"images": "/data/" + self._data_files["images"].name,
@@ -153,6 +153,8 @@ class BrowserSession:
         manifest = folder / "files.json"
         if manifest.exists():
             return relative, json.loads(manifest.read_text())
+        if fw.write_model is not None:
+            return self._write_model(fw, spec, folder, relative, result)
         # Any backend can save: the file format does not depend on it; cpu is the most robust.
         save_spec = Spec.from_dict({**spec.to_dict(), "backend": next(iter(fw.backends))})
         job = self._job(save_spec, fw, kind="prepare")
@@ -173,6 +175,20 @@ class BrowserSession:
             files[name] = len(data)
         result.info["model_sha256"] = hashlib.sha256(b"".join(page.uploaded[n] for n in sorted(page.uploaded))).hexdigest()
         manifest.write_text(json.dumps(files))
+        return relative, files
+
+    def _write_model(self, fw, spec: Spec, folder: Path, relative: str, result: SpecResult):
+        """Frameworks that cannot save: our Python writer makes their format from the same weights."""
+        staging = folder.with_name(folder.name + ".partial")
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            fw.write_model(mlp.make_weights(spec.depth, spec.width, spec.seed), staging)
+        except Exception as exc:  # the writer's own words are the outcome
+            result.outcome, result.error = "error", f"writing the {fw.title} model failed: {exc}"
+            return None, {}
+        files = {p.relative_to(staging).as_posix(): p.stat().st_size for p in sorted(staging.rglob("*")) if p.is_file()}
+        (staging / "files.json").write_text(json.dumps(files))
+        staging.replace(folder)  # appears whole or not at all
         return relative, files
 
     # -- pages ----------------------------------------------------------------------------------
@@ -229,7 +245,7 @@ class BrowserSession:
         job = {"kind": "env", "framework": None, "adapters": [], "scripts": []}
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
-                job["scripts"] += [f"/lib/{p}" for p in fw.scripts[next(iter(fw.backends))] if f"/lib/{p}" not in job["scripts"]]
+                job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
                 job["adapters"].append(f"/adapters/{fw.adapter}")
         message, _ = await self._open_page(job, PAGE_SETUP_ALLOWANCE_S)
         return {**message["environment"], **self.host_facts(), "page_library_versions": message["info"],

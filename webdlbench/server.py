@@ -72,6 +72,7 @@ class ResultsServer:
         app.router.add_post("/api/model", self._post_model)
         app.router.add_get("/lib/{path:.+}", self._get_lib)
         app.router.add_get("/data/{path:.+}", self._get_data)
+        app.router.add_get("/userlib/{name}.js", self._get_user_bundle)
         app.router.add_get("/{path:.*}", self._get_web)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -166,6 +167,13 @@ class ResultsServer:
         if not any(path == a or (a.endswith("/") and path.startswith(a)) for a in self.allowed_libs):
             raise web.HTTPNotFound()
         return _file_response(_inside(self.node_modules, path))
+
+    async def _get_user_bundle(self, request: web.Request) -> web.StreamResponse:
+        from webdlbench.frameworks import USER_BUNDLES  # registered from --lib before the sweep
+        path = USER_BUNDLES.get(request.match_info["name"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return _file_response(path)
 
     async def _get_data(self, request: web.Request) -> web.StreamResponse:
         response = _file_response(_inside(self.data_dir, request.match_info["path"]))

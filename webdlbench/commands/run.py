@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from webdlbench import frameworks, native
 from webdlbench.browser import find_browser
 from webdlbench.grid import load_suite
 from webdlbench.measure import BrowserSession
@@ -25,12 +26,16 @@ def add_arguments(parser) -> None:
                         help="continue the last unfinished run of this suite, skipping specs already stored")
     parser.add_argument("--samples", type=int, metavar="N", help="steady-state samples per page load (overrides the suite)")
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
+    parser.add_argument("--lib", action="append", metavar="NAME=PATH",
+                        help="a framework bundle not on npm (e.g. mind=./mind.js); may repeat")
 
 
 def run(args) -> int:
     # Everything the user can get wrong is checked before the store is touched.
     suite = load_suite(args.suite, args.samples)
-    browser = find_browser(args.browser)
+    frameworks.set_user_bundles(args.lib)
+    needs_browser = any(s.runtime == "browser" for s in suite.specs)
+    browser = find_browser(args.browser) if needs_browser else None
     store_path = Path(args.store)
     console = Console()
     with exclusive_writer(store_path), Store.open(store_path) as store:
@@ -55,21 +60,26 @@ def run(args) -> int:
 
 
 async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path, console: Console) -> None:
-    session = BrowserSession(browser, cache_dir)
-    await session.start()
+    session = BrowserSession(browser, cache_dir) if browser else None
+    if session:
+        await session.start()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=False) as progress:
             bar = progress.add_task("starting", total=len(specs))
             for spec in specs:
                 progress.update(bar, description=spec.label)
-                result = await session.measure(spec)
+                if spec.runtime == "native":
+                    result = await native.measure(spec, cache_dir)
+                else:
+                    result = await session.measure(spec)
                 store.add_result(run_id, result)
                 if result.outcome != "ok":
                     progress.console.print(f"  {spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
                 progress.advance(bar)
     finally:
-        await session.stop()
+        if session:
+            await session.stop()
 
 
 def _print_summary(store: Store, run_id: str, console: Console) -> None:

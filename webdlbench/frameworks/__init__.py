@@ -10,6 +10,7 @@ import json
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from webdlbench.paths import NODE_MODULES
 
@@ -28,6 +29,14 @@ class Framework:
     model_format: str = ""          # what the framework's own serializer writes
     notes: str = ""                 # caveats shown in `frameworks` and the report
     options: dict = field(default_factory=dict)  # per-framework settings passed to the adapter
+    # Frameworks that cannot save models (Keras.js, WebDNN, ONNX Runtime Web) get their model file
+    # written in Python from the same weights: write_model(layers, folder) writes files into folder.
+    # Frameworks that can save leave it None: a page builds the model and saves it itself.
+    write_model: Callable | None = None
+    model_entry: str = "model.json"  # the file the adapter's load() is pointed at
+    # Not on npm: the user supplies the bundle (`--lib NAME=PATH`); `unavailable_reason` says so.
+    user_bundle: bool = False
+    unavailable_reason: str = ""
 
     def version(self, node_modules: Path = NODE_MODULES) -> str | None:
         manifest = node_modules / self.npm_package / "package.json"
@@ -39,8 +48,18 @@ class Framework:
         wanted = {p for paths in self.scripts.values() for p in paths} | set(self.assets)
         return sorted(p for p in wanted if not (node_modules / p).exists())
 
+    def script_urls(self, backend: str) -> list[str]:
+        """What the page loads for this backend: /lib/ (node_modules) or /userlib/ (--lib)."""
+        if self.user_bundle:
+            return [f"/userlib/{self.name}.js"]
+        return [f"/lib/{p}" for p in self.scripts[backend]]
+
     def availability(self, node_modules: Path = NODE_MODULES) -> tuple[bool, str]:
         """(available, reason): available when every bundle file it needs is installed."""
+        if self.user_bundle:
+            if self.name in USER_BUNDLES:
+                return True, ""
+            return False, self.unavailable_reason or f"no bundle: pass --lib {self.name}=PATH"
         missing = self.missing_files(node_modules)
         if missing:
             return False, f"not installed: {missing[0]} is missing (run `npm ci`)"
@@ -61,6 +80,20 @@ def _discover() -> dict[str, Framework]:
 
 
 FRAMEWORKS: dict[str, Framework] = _discover()
+# Bundles the user supplied with --lib NAME=PATH, for frameworks not published on npm.
+USER_BUNDLES: dict[str, Path] = {}
+
+
+def set_user_bundles(pairs: list[str] | None) -> None:
+    """Register `NAME=PATH` bundles (from --lib); a bad pair is a user error."""
+    from webdlbench.errors import UserError
+    for pair in pairs or ():
+        name, sep, path = pair.partition("=")
+        if not sep or name not in FRAMEWORKS:
+            raise UserError(f"--lib {pair}: give NAME=PATH with NAME one of {', '.join(FRAMEWORKS)}")
+        if not Path(path).is_file():
+            raise UserError(f"--lib {pair}: no file at {path}")
+        USER_BUNDLES[name] = Path(path).resolve()
 
 
 def get(name: str) -> Framework:
