@@ -33,7 +33,7 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-CONTENT_TYPES = {".js": "text/javascript", ".html": "text/html", ".json": "application/json",
+CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".json": "application/json",
                  ".wasm": "application/wasm"}
 JSON_TYPES = {"string": str, "object": dict, "array": list}
 
