@@ -73,6 +73,11 @@ class Browser:
         self.flags = choose_flags(self.gpu)
         self._playwright = None
         self._browser = None
+        self._on_disconnect = None
+
+    def on_disconnect(self, callback) -> None:
+        """Call `callback()` if this browser process goes away (crash, kill) while a page runs."""
+        self._on_disconnect = callback
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -81,6 +86,7 @@ class Browser:
                 executable_path=self.executable, headless=True,
                 # The marker is an unknown switch Chromium ignores; it lets psutil find this browser.
                 args=[*self.flags, self.marker])
+            self._browser.on("disconnected", lambda *_: self._on_disconnect and self._on_disconnect())
         except Exception as exc:
             await self._playwright.stop()
             raise UserError(f"could not start the browser {self.executable}: {str(exc).splitlines()[0]}") from None

@@ -20,7 +20,7 @@ AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "b
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
     "samples": int, "warmup": int, "page_loads": int, "time_budget_s": (int, float),
-    "seed": int, "threads": int, "notes": str,
+    "seed": int, "threads": int, "notes": str, "profile": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = ("mlp",)
@@ -144,8 +144,8 @@ def _make_spec(fields: dict, where: str) -> Spec:
 
 def _check_type(name: str, value, where: str) -> None:
     expected = SETTINGS.get(name) or (str if name in ("runtime", "framework", "backend", "task", "model") else int)
-    if isinstance(value, bool) or not isinstance(value, expected):
-        kind = {str: "a string", int: "a whole number"}.get(expected, "a number")
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+        kind = {str: "a string", int: "a whole number", bool: "true or false"}.get(expected, "a number")
         raise UserError(f"{where}: {name} = {value!r} must be {kind}")
 
 

@@ -19,6 +19,7 @@ from webdlbench.browser import Browser
 from webdlbench.checks import check_outputs, check_training
 from webdlbench.models import mlp, mnist
 from webdlbench.monitor import ProcessMonitor
+from webdlbench.profiler import StackProfiler, max_stack_depth
 from webdlbench.server import ResultsServer
 from webdlbench.spec import Spec, SpecResult
 
@@ -30,8 +31,9 @@ LEARNING_RATE = 0.1  # plain SGD; large enough that the loss falls visibly withi
 class BrowserSession:
     """The server, the browser and the file cache for one sweep."""
 
-    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1"):
+    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False):
         self.cache_dir = Path(cache_dir)
+        self.profile = profile  # add the separate call-stack profiling pass to every spec
         allowed = {p for fw in frameworks.FRAMEWORKS.values()
                    for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
                              *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
@@ -91,6 +93,11 @@ class BrowserSession:
                 result.info.update(message["info"])
                 losses.append(message["losses"])
                 outputs = outputs or message["outputs"]
+            if self.profile or spec.profile:
+                message, stacks = await self._open_page(job, spec.time_budget_s + PAGE_SETUP_ALLOWANCE_S, profile=True)
+                if message["outcome"] == "ok":
+                    for metric, values in stacks.items():
+                        result.add(metric, values)
             if spec.task == "train":
                 checks = [check_training(page_losses) for page_losses in losses]
                 result.checks = checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
@@ -192,23 +199,35 @@ class BrowserSession:
         return relative, files
 
     # -- pages ----------------------------------------------------------------------------------
-    async def _open_page(self, job: dict, timeout_s: float):
+    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False):
         page = self.server.register(job)
         try:
-            return await self._open_registered(page, timeout_s)
+            return await self._open_registered(page, timeout_s, profile)
         finally:
             self.server.unregister(page.page_id)
 
-    async def _open_registered(self, registered, timeout_s: float):
+    async def _open_registered(self, registered, timeout_s: float, profile: bool = False):
         """Open one fresh page on a registered job; (result message, resource metrics)."""
         if not self.browser.connected:
             await self.browser.restart()
         context, page = await self.browser.new_page()
         monitor = ProcessMonitor(self.browser.process(), time.time())
-        self.server.on_mark = lambda page_id, name: page_id == registered.page_id and monitor.mark(name)
+        profiler = StackProfiler(page) if profile else None
+
+        async def on_mark(page_id: str, name: str) -> None:
+            if page_id != registered.page_id:
+                return
+            if profiler and name == "measure":
+                await profiler.start()  # the page waits for this reply before it starts its loop
+            if profiler and name == "done":
+                await profiler.stop()
+            monitor.mark(name)
+
+        self.server.on_mark = on_mark
         crashed = asyncio.get_running_loop().create_future()
         page.on("crash", lambda *_: crashed.done() or crashed.set_result("the page's renderer process crashed"))
         page.on("close", lambda *_: crashed.done() or crashed.set_result("the page closed before reporting"))
+        self.browser.on_disconnect(lambda: crashed.done() or crashed.set_result("the browser process exited"))
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         monitor.start()
@@ -222,6 +241,9 @@ class BrowserSession:
                 heap = await _js_heap(page)
                 if heap is not None:
                     resources["js_heap_used_bytes"] = [heap]
+                if profiler and profiler.profile:
+                    depth, count = max_stack_depth(profiler.profile)
+                    resources = {"max_stack_depth": [depth], "profile_samples": [count]}
                 return message, resources
             if crashed in done:
                 raise PageFailure("browser_crashed", crashed.result() + _tail(errors))

@@ -120,7 +120,7 @@ class ResultsServer:
         name = body.decode("utf-8", "replace")[:64]
         page.marks.append((name, time.monotonic()))
         if self.on_mark:
-            self.on_mark(page.page_id, name)
+            await self.on_mark(page.page_id, name)  # may start the profiler: the page waits for it
         return web.Response(text="ok")
 
     async def _post_result(self, request: web.Request) -> web.Response:

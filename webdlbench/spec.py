@@ -41,6 +41,8 @@ METRIC_UNITS = {
     "rss_renderer_peak_bytes": "bytes",
     "rss_gpu_peak_bytes": "bytes",
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
+    "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
+    "profile_samples": "1",         # how many stacks the profiling pass sampled
 }
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it.
@@ -66,6 +68,7 @@ class Spec:
     warmup: int = 3            # warm-up iterations before the samples (train); infer has its own phase
     page_loads: int = 1        # fresh pages per spec: each gives one load_ms / warmup_ms sample
     time_budget_s: float = 60  # per page load: the page stops sampling when it is spent
+    profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
     notes: str = ""
 
     @property

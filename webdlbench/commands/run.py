@@ -10,6 +10,7 @@ from rich.table import Table
 
 from webdlbench import frameworks, native
 from webdlbench.browser import find_browser
+from webdlbench.errors import UserError
 from webdlbench.grid import load_suite
 from webdlbench.measure import BrowserSession
 from webdlbench.paths import DEFAULT_STORE
@@ -17,6 +18,9 @@ from webdlbench.store import Store, exclusive_writer
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
+# Failures of the environment, not of the framework: worth another try. An unsupported backend,
+# a framework error or a failed check would fail the same way again and are not retried.
+RETRIED_OUTCOMES = ("browser_crashed", "timeout")
 
 
 def add_arguments(parser) -> None:
@@ -28,16 +32,27 @@ def add_arguments(parser) -> None:
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
     parser.add_argument("--lib", action="append", metavar="NAME=PATH",
                         help="a framework bundle not on npm (e.g. mind=./mind.js); may repeat")
+    parser.add_argument("--profile", action="store_true",
+                        help="add a separate CPU-profiling pass per spec (call-stack depth; never in measured samples)")
+    parser.add_argument("--retries", type=int, default=1, metavar="N",
+                        help="re-measure a spec whose browser crashed or timed out up to N times (default 1)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address the results server binds (default 127.0.0.1; anything else is reachable from the network)")
 
 
 def run(args) -> int:
     # Everything the user can get wrong is checked before the store is touched.
     suite = load_suite(args.suite, args.samples)
     frameworks.set_user_bundles(args.lib)
+    if args.retries < 0:
+        raise UserError("--retries must be 0 or more")
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
     browser = find_browser(args.browser) if needs_browser else None
     store_path = Path(args.store)
     console = Console()
+    if args.host != "127.0.0.1":
+        console.print(f"[yellow]warning: the results server binds {args.host}: other hosts can reach it "
+                      "(posts still need the run's token)")
     with exclusive_writer(store_path), Store.open(store_path) as store:
         run_id = store.latest_unfinished_run(suite.name) if args.resume else None
         if args.resume and run_id is None:
@@ -48,7 +63,8 @@ def run(args) -> int:
         console.print(f"run {run_id}: suite {suite.name}, {len(todo)} of {len(suite.specs)} specs to measure, "
                       f"store {store_path}")
         try:
-            asyncio.run(_sweep(todo, store, run_id, browser, store_path.parent / "cache", console))
+            options = {"profile": args.profile, "retries": args.retries, "host": args.host}
+            asyncio.run(_sweep(todo, store, run_id, browser, store_path.parent / "cache", console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
@@ -59,8 +75,9 @@ def run(args) -> int:
     return 0
 
 
-async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path, console: Console) -> None:
-    session = BrowserSession(browser, cache_dir) if browser else None
+async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path, console: Console,
+                 options: dict) -> None:
+    session = BrowserSession(browser, cache_dir, host=options["host"], profile=options["profile"]) if browser else None
     if session:
         await session.start()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -69,10 +86,15 @@ async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path
             bar = progress.add_task("starting", total=len(specs))
             for spec in specs:
                 progress.update(bar, description=spec.label)
-                if spec.runtime == "native":
-                    result = await native.measure(spec, cache_dir)
-                else:
-                    result = await session.measure(spec)
+                for attempt in range(options["retries"] + 1):
+                    if spec.runtime == "native":
+                        result = await native.measure(spec, cache_dir)
+                    else:
+                        result = await session.measure(spec)
+                    result.info["attempt"] = attempt + 1
+                    if result.outcome not in RETRIED_OUTCOMES:
+                        break
+                    progress.console.print(f"  {spec.label}: {result.outcome} on attempt {attempt + 1}")
                 store.add_result(run_id, result)
                 if result.outcome != "ok":
                     progress.console.print(f"  {spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
