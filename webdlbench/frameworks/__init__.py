@@ -6,6 +6,7 @@ one adapter in web/adapters/; nothing else changes.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pkgutil
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ class Framework:
     # Frameworks that can save leave it None: a page builds the model and saves it itself.
     write_model: Callable | None = None
     model_entry: str = "model.json"  # the file the adapter's load() is pointed at
+    # backend -> the files of the model folder that backend loads (default: all of them), so
+    # that model_file_bytes counts what is fetched, not other backends' copies.
+    model_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    python_modules: tuple[str, ...] = ()  # Python packages its model writer needs
     # Not on npm: the user supplies the bundle (`--lib NAME=PATH`); `unavailable_reason` says so.
     user_bundle: bool = False
     unavailable_reason: str = ""
@@ -50,9 +55,8 @@ class Framework:
 
     def script_urls(self, backend: str) -> list[str]:
         """What the page loads for this backend: /lib/ (node_modules) or /userlib/ (--lib)."""
-        if self.user_bundle:
-            return [f"/userlib/{self.name}.js"]
-        return [f"/lib/{p}" for p in self.scripts[backend]]
+        libs = [f"/lib/{p}" for p in self.scripts.get(backend, ())]
+        return [*libs, f"/userlib/{self.name}.js"] if self.user_bundle else libs
 
     def availability(self, node_modules: Path = NODE_MODULES) -> tuple[bool, str]:
         """(available, reason): available when every bundle file it needs is installed."""
@@ -60,6 +64,9 @@ class Framework:
             if self.name in USER_BUNDLES:
                 return True, ""
             return False, self.unavailable_reason or f"no bundle: pass --lib {self.name}=PATH"
+        for module in self.python_modules:
+            if importlib.util.find_spec(module) is None:
+                return False, f"Python package {module} is not installed (pip install -e . installs it)"
         missing = self.missing_files(node_modules)
         if missing:
             return False, f"not installed: {missing[0]} is missing (run `npm ci`)"
