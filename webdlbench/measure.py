@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -31,8 +32,10 @@ LEARNING_RATE = 0.1  # plain SGD; large enough that the loss falls visibly withi
 class BrowserSession:
     """The server, the browser and the file cache for one sweep."""
 
-    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False):
+    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False,
+                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S):
         self.cache_dir = Path(cache_dir)
+        self.setup_allowance_s = setup_allowance_s  # a page's time limit = its budget + this
         self.profile = profile  # add the separate call-stack profiling pass to every spec
         allowed = {p for fw in frameworks.FRAMEWORKS.values()
                    for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
@@ -80,11 +83,13 @@ class BrowserSession:
                 if model_dir is None:
                     return self._finish(result, result.outcome, result.error)
                 job["model_url"] = f"/data/{model_dir}/{fw.model_entry}"
+                wanted = fw.model_files.get(spec.backend)
+                files = {name: size for name, size in files.items() if not wanted or name in wanted}
                 result.add("model_file_bytes", [sum(files.values())])
                 result.info["model_files"] = files
             losses, outputs = [], []
             for load in range(spec.page_loads):
-                message, resources = await self._open_page(job, spec.time_budget_s + PAGE_SETUP_ALLOWANCE_S)
+                message, resources = await self._open_page(job, spec.time_budget_s + self.setup_allowance_s)
                 result.environment = {**message["environment"], **self.host_facts()}
                 if message["outcome"] != "ok":
                     return self._finish(result, message["outcome"], message["error"], message["info"])
@@ -94,7 +99,7 @@ class BrowserSession:
                 losses.append(message["losses"])
                 outputs = outputs or message["outputs"]
             if self.profile or spec.profile:
-                message, stacks = await self._open_page(job, spec.time_budget_s + PAGE_SETUP_ALLOWANCE_S, profile=True)
+                message, stacks = await self._open_page(job, spec.time_budget_s + self.setup_allowance_s, profile=True)
                 if message["outcome"] == "ok":
                     for metric, values in stacks.items():
                         result.add(metric, values)
@@ -132,7 +137,8 @@ class BrowserSession:
             "framework": fw.name,
             "spec": spec.to_dict(),
             "scripts": fw.script_urls(spec.backend),
-            "adapters": [f"/adapters/{fw.adapter}"],
+            # A user bundle may carry its own adapter (adapter = ""): then there is nothing else to load.
+            "adapters": [f"/adapters/{fw.adapter}"] if fw.adapter else [],
             "options": options,
             "data": {"images": "/data/" + self._data_files["images"].name,
                      "labels": "/data/" + self._data_files["labels"].name,
@@ -155,7 +161,7 @@ class BrowserSession:
     async def _ensure_model(self, spec: Spec, fw: frameworks.Framework, result: SpecResult):
         """The model file the framework itself saved from our weights; made once, then cached."""
         weights_key = mlp.weights_key(spec.depth, spec.width, spec.seed)
-        relative = f"models/{fw.name}-{fw.version()}-{weights_key}"
+        relative = f"models/{fw.name}-{fw.version()}-{weights_key}{_writer_tag(fw)}"
         folder = self.cache_dir / relative
         manifest = folder / "files.json"
         if manifest.exists():
@@ -168,7 +174,7 @@ class BrowserSession:
         page = self.server.register(job)
         job["upload_url"] = f"/api/model?page={page.page_id}&token={self.server.token}"
         try:
-            message, _ = await self._open_registered(page, PAGE_SETUP_ALLOWANCE_S)
+            message, _ = await self._open_registered(page, self.setup_allowance_s)
         finally:
             self.server.unregister(page.page_id)
         if message["outcome"] != "ok" or not page.uploaded:
@@ -228,8 +234,9 @@ class BrowserSession:
         page.on("crash", lambda *_: crashed.done() or crashed.set_result("the page's renderer process crashed"))
         page.on("close", lambda *_: crashed.done() or crashed.set_result("the page closed before reporting"))
         self.browser.on_disconnect(lambda: crashed.done() or crashed.set_result("the browser process exited"))
-        errors: list[str] = []
+        errors: list[str] = []  # the browser's own words, kept for the outcome's detail
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type in ("error", "warning") and errors.append(msg.text))
         monitor.start()
         try:
             await page.goto(self.server.page_url(registered), wait_until="commit")
@@ -237,6 +244,8 @@ class BrowserSession:
                                          return_when=asyncio.FIRST_COMPLETED)
             if registered.result in done:
                 message = registered.result.result()
+                if message["outcome"] != "ok" and errors:
+                    message["error"] += _tail(errors)
                 resources = monitor.metrics()
                 heap = await _js_heap(page)
                 if heap is not None:
@@ -268,8 +277,8 @@ class BrowserSession:
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
                 job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
-                job["adapters"].append(f"/adapters/{fw.adapter}")
-        message, _ = await self._open_page(job, PAGE_SETUP_ALLOWANCE_S)
+                job["adapters"] += [f"/adapters/{fw.adapter}"] if fw.adapter else []
+        message, _ = await self._open_page(job, self.setup_allowance_s)
         return {**message["environment"], **self.host_facts(), "page_library_versions": message["info"],
                 "page_outcome": message["outcome"], "page_error": message["error"]}
 
@@ -292,8 +301,16 @@ async def _js_heap(page) -> float | None:
     return values.get("JSHeapUsedSize")
 
 
+def _writer_tag(fw) -> str:
+    """A Python-written model is cached per version of its writer's code: a changed writer remakes it."""
+    if fw.write_model is None:
+        return ""
+    source = Path(inspect.getsourcefile(fw.write_model)).read_bytes()
+    return "-w" + hashlib.sha256(source).hexdigest()[:8]
+
+
 def _tail(errors: list[str]) -> str:
-    return f" (page errors: {' | '.join(errors[-3:])})" if errors else ""
+    return f" (browser console: {' | '.join(errors[-3:])})" if errors else ""
 
 
 def _cpu_model() -> str:

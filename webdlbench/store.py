@@ -199,8 +199,12 @@ def _transaction(conn: sqlite3.Connection):
 def exclusive_writer(store_path: Path | str):
     """Hold the store's writer lock for a sweep; a second sweep on the same store is refused."""
     lock_path = Path(str(store_path) + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UserError(f"cannot write beside the store {store_path} ({exc.strerror}): "
+                        "give a writable --store path") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

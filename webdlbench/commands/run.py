@@ -8,19 +8,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from webdlbench import frameworks, native
+from webdlbench import frameworks
 from webdlbench.browser import find_browser
 from webdlbench.errors import UserError
 from webdlbench.grid import load_suite
 from webdlbench.measure import BrowserSession
 from webdlbench.paths import DEFAULT_STORE
+from webdlbench.scheduler import measure_with_retries
 from webdlbench.store import Store, exclusive_writer
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
-# Failures of the environment, not of the framework: worth another try. An unsupported backend,
-# a framework error or a failed check would fail the same way again and are not retried.
-RETRIED_OUTCOMES = ("browser_crashed", "timeout")
 
 
 def add_arguments(parser) -> None:
@@ -86,15 +84,9 @@ async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path
             bar = progress.add_task("starting", total=len(specs))
             for spec in specs:
                 progress.update(bar, description=spec.label)
-                for attempt in range(options["retries"] + 1):
-                    if spec.runtime == "native":
-                        result = await native.measure(spec, cache_dir)
-                    else:
-                        result = await session.measure(spec)
-                    result.info["attempt"] = attempt + 1
-                    if result.outcome not in RETRIED_OUTCOMES:
-                        break
-                    progress.console.print(f"  {spec.label}: {result.outcome} on attempt {attempt + 1}")
+                result = await measure_with_retries(
+                    spec, session, cache_dir, options["retries"],
+                    on_retry=lambda r: progress.console.print(f"  {spec.label}: {r.outcome}, measuring again"))
                 store.add_result(run_id, result)
                 if result.outcome != "ok":
                     progress.console.print(f"  {spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")

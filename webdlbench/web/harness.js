@@ -11,6 +11,42 @@
   class Unsupported extends Error {}
   window.webdlbench = { adapters: {}, Unsupported };
 
+  // The browser's own reports of GPU trouble. A lost WebGL context or WebGPU device, or a GPU
+  // out-of-memory error, often leaves the framework waiting forever: it ends the task at once,
+  // with the browser's words, instead of running into the harness's timeout.
+  const gpuEvents = [];
+  let failGpu;
+  const gpuFailure = new Promise((_, reject) => { failGpu = reject; });
+  gpuFailure.catch(() => {});  // observed by Promise.race below; never an unhandled rejection
+  function gpuEvent(text, fatal) {
+    gpuEvents.push(text);
+    if (fatal) failGpu(new Error(text));
+  }
+  function watchCanvas(prototype) {
+    if (!prototype) return;
+    const getContext = prototype.getContext;
+    prototype.getContext = function (type, ...rest) {
+      const context = getContext.call(this, type, ...rest);
+      if (context && /webgl/.test(type) && !this.webdlbenchWatched) {
+        this.webdlbenchWatched = true;
+        this.addEventListener('webglcontextlost', (e) => gpuEvent(`webglcontextlost: ${e.statusMessage || 'the WebGL context was lost'}`, true));
+      }
+      return context;
+    };
+  }
+  watchCanvas(window.HTMLCanvasElement && HTMLCanvasElement.prototype);
+  watchCanvas(window.OffscreenCanvas && OffscreenCanvas.prototype);
+  if (window.GPUAdapter) {
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await requestDevice.apply(this, args);
+      device.lost.then((info) => gpuEvent(`WebGPU device lost (${info.reason}): ${info.message}`, true));
+      device.addEventListener('uncapturederror', (e) => gpuEvent(
+        `WebGPU ${e.error.constructor.name}: ${e.error.message}`, e.error.constructor.name === 'GPUOutOfMemoryError'));
+      return device;
+    };
+  }
+
   const loadScript = (src) => new Promise((resolve, reject) => {
     const el = document.createElement('script');
     el.src = src;
@@ -185,6 +221,7 @@
   }
 
   function describe(error) {
+    if (error instanceof Unsupported) return error.message;  // already a sentence of its own
     if (error instanceof Error) return `${error.name}: ${error.message}`;
     return String(error);
   }
@@ -198,8 +235,8 @@
       if (job.framework) {
         const adapter = window.webdlbench.adapters[job.framework];
         if (!adapter) throw new Error(`adapter for ${job.framework} did not register`);
-        Object.assign(result.info, await adapter.init(job));
-        await RUNNERS[job.kind](job, adapter, result);
+        Object.assign(result.info, await Promise.race([adapter.init(job), gpuFailure]));
+        await Promise.race([RUNNERS[job.kind](job, adapter, result), gpuFailure]);
       } else {
         for (const [name, adapter] of Object.entries(window.webdlbench.adapters)) {
           result.info[name] = adapter.version();
@@ -208,6 +245,10 @@
     } catch (error) {
       result.outcome = error instanceof Unsupported ? 'unsupported' : 'error';
       result.error = describe(error);
+    }
+    if (gpuEvents.length) {
+      result.info.gpu_events = gpuEvents.slice(0, 20);
+      if (result.outcome !== 'ok' && !result.error.includes(gpuEvents[0])) result.error += ` (GPU: ${gpuEvents.join(' | ')})`;
     }
     try {
       result.environment = await fingerprint();

@@ -1,0 +1,44 @@
+"""Fault injection against the real browser and server: a test-only framework whose backends
+name the fault (tests/faults/faulty.js), registered as a user bundle."""
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from webdlbench import frameworks
+from webdlbench.browser import find_browser
+from webdlbench.frameworks import Framework
+from webdlbench.measure import BrowserSession
+
+TF = "@tensorflow/tfjs/dist/tf.min.js"
+WEBGPU = "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js"
+MODES = ("none", "hang", "webgl-lost", "webgl-oom", "webgpu-lost", "webgpu-oom")
+FAULTY = Framework(
+    name="faulty", title="Fault injection (tests only)", npm_package="@tensorflow/tfjs", adapter="tfjs.js",
+    backends={mode: ("train",) for mode in MODES},
+    scripts={mode: (TF, WEBGPU) if mode.startswith("webgpu") else (TF,) for mode in MODES},
+    user_bundle=True)
+
+
+@pytest.fixture
+def faulty_framework():
+    frameworks.FRAMEWORKS["faulty"] = FAULTY
+    frameworks.USER_BUNDLES["faulty"] = Path(__file__).with_name("faulty.js")
+    yield FAULTY
+    frameworks.FRAMEWORKS.pop("faulty", None)
+    frameworks.USER_BUNDLES.pop("faulty", None)
+
+
+@pytest.fixture
+def session_run(tmp_path, faulty_framework):
+    """Run `scenario(session)` on a started BrowserSession with short page time limits."""
+    def run(scenario, setup_allowance_s=30):
+        async def main():
+            session = BrowserSession(find_browser(), tmp_path / "cache", setup_allowance_s=setup_allowance_s)
+            await session.start()
+            try:
+                return await scenario(session)
+            finally:
+                await session.stop()
+        return asyncio.run(main())
+    return run

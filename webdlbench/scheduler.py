@@ -1,0 +1,25 @@
+"""Which runner measures a spec, and how often it is tried."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from webdlbench import native
+from webdlbench.spec import Spec, SpecResult
+
+# Failures of the environment, not of the framework: worth another try. An unsupported backend,
+# a framework error or a failed check would fail the same way again and are not retried.
+RETRIED_OUTCOMES = ("browser_crashed", "timeout")
+
+
+async def measure_with_retries(spec: Spec, session, cache_dir: Path, retries: int, on_retry=None) -> SpecResult:
+    """Measure once, and again (up to `retries` times) after an environmental failure."""
+    for attempt in range(1, retries + 2):
+        if spec.runtime == "native":
+            result = await native.measure(spec, cache_dir)
+        else:
+            result = await session.measure(spec)
+        result.info["attempt"] = attempt
+        if result.outcome not in RETRIED_OUTCOMES or attempt == retries + 1:
+            return result
+        if on_retry:
+            on_retry(result)
