@@ -6,10 +6,11 @@ import sys
 import traceback
 
 from webdlbench import __version__
-from webdlbench.commands import env, export, frameworks, report, run
+from webdlbench.commands import env, export, frameworks, report, run, survey
 from webdlbench.errors import UserError
 
-COMMANDS = {"run": run, "report": report, "export": export, "frameworks": frameworks, "env": env}
+COMMANDS = {"run": run, "report": report, "export": export, "frameworks": frameworks, "env": env,
+            "survey": survey}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -108,7 +108,8 @@ class BrowserSession:
                 result.checks = checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
                 result.add("loss", [v for page in losses for v in page if v is not None])
             else:
-                reference = mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
+                forward = fw.reference or mlp.forward
+                reference = forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
                 result.checks = check_outputs(outputs, reference)
                 # The warm-up prediction (reference input 0) must be right too, not only fast.
                 warm = check_outputs([result.info.pop("warmup_output", [])], reference[:1])

@@ -39,6 +39,9 @@ class Framework:
     # that model_file_bytes counts what is fetched, not other backends' copies.
     model_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
     python_modules: tuple[str, ...] = ()  # Python packages its model writer needs
+    # The function the framework computes, when it is not the paper's MLP (Mind: no biases, sigmoid
+    # everywhere): reference(layers, inputs) -> outputs, computed in Python from the same weights.
+    reference: Callable | None = None
     # Not on npm: the user supplies the bundle (`--lib NAME=PATH`); `unavailable_reason` says so.
     user_bundle: bool = False
     unavailable_reason: str = ""

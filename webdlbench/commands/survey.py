@@ -1,0 +1,265 @@
+"""`webdlbench survey`: the paper's Table 1 regenerated from probes on this machine.
+
+Collects facts per framework (I/O lives here; the table is built by analysis/survey.py):
+* a probe page: the framework's bundle + adapter + web/survey-probe.js, introspecting the library;
+* tiny specs through the real pipeline: one train, one infer (save + load), every GPU backend;
+* `node -e`: does the npm package (or --lib bundle) load and run a tiny network in Node.js;
+* the bytes (and gzipped bytes) of the files the page loads.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from webdlbench import frameworks
+from webdlbench.analysis import survey as table
+from webdlbench.errors import UserError
+from webdlbench.paths import NODE_MODULES
+from webdlbench.spec import Spec
+
+HELP = "print paper Table 1 regenerated: each framework's features, probed here (Markdown)"
+# A tiny network for every probe run: large enough to be a real MLP, small enough for synaptic.
+PROBE_SPEC = {"depth": 1, "width": 8, "batch": 32, "samples": 4, "warmup": 1, "time_budget_s": 30, "page_loads": 1}
+PROBE_PAGE_TIMEOUT_S = 120   # loading a bundle and introspecting it; WebGPU start-up included
+NODE_TIMEOUT_S = 120
+GPU_BACKENDS = table.GPU_BACKENDS
+
+# `node -e` per framework: load the package as Node would, run a tiny network, print "ok ...".
+NODE_PROBES = {
+    "tfjs": "const tf=require('@tensorflow/tfjs');const m=tf.sequential({layers:[tf.layers.dense({units:2,inputShape:[3]})]});"
+            "const y=m.predict(tf.ones([1,3])).dataSync();console.log('ok','tfjs',tf.version.tfjs,'output',y.length)",
+    "convnetjs": "const c=require('convnetjs');const n=new c.Net();n.makeLayers([{type:'input',out_sx:1,out_sy:1,out_depth:3},"
+                 "{type:'fc',num_neurons:4,activation:'relu'},{type:'softmax',num_classes:2}]);"
+                 "const y=n.forward(new c.Vol([1,0,1])).w;console.log('ok','output',y.length)",
+    "brainjs": "const b=require('brain.js');const n=new b.NeuralNetwork();"
+               "n.train([{input:[0,1],output:[1]},{input:[1,0],output:[0]}],{iterations:10});console.log('ok','output',n.run([0,1]).length)",
+    "synaptic": "const s=require('synaptic');const p=new s.Architect.Perceptron(3,4,2);"
+                "p.activate([1,0,1]);p.propagate(0.1,[1,0]);console.log('ok','output',p.activate([1,0,1]).length)",
+    "kerasjs": "const K=require('keras-js');const t=new K.Tensor(new Float32Array([1,-2,3]),[3]);"
+               "new K.layers.Activation({activation:'relu'}).call(t);console.log('ok','KerasJS.Model',typeof K.Model)",
+    "webdnn": "const W=require('webdnn');console.log('ok','WebDNN.load',typeof W.load)",
+    "onnxruntime_web": "const ort=require('onnxruntime-web');ort.env.logLevel='error';"
+                       "ort.InferenceSession.create(Buffer.from(process.env.WEBDLBENCH_ONNX_B64,'base64'))"
+                       ".then(s=>s.run({x:new ort.Tensor('float32',new Float32Array([2]),[1])}))"
+                       ".then(r=>console.log('ok','output',r.y.data[0])).catch(e=>{console.error(e);process.exit(1)})",
+    # A browser bundle may be CommonJS/UMD (module.exports) or a plain script defining `Mind`.
+    "mind": "const p=process.env.WEBDLBENCH_BUNDLE;let M=require(p);M=M&&(M.default||M);"
+            "if(typeof M!=='function'){require('vm').runInThisContext(require('fs').readFileSync(p,'utf8'));"
+            "M=globalThis.Mind&&(globalThis.Mind.default||globalThis.Mind)}"
+            "const m=new M({iterations:2,hiddenUnits:2});"
+            "m.learn([{input:[0,1],output:[1]},{input:[1,0],output:[0]}]);console.log('ok','output',String(m.predict([0,1])))",
+}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--frameworks", metavar="NAMES", help="comma-separated framework names (default: all)")
+    parser.add_argument("--lib", action="append", metavar="NAME=PATH",
+                        help="a framework bundle not on npm (e.g. mind=./mind.js); may repeat")
+    parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
+    parser.add_argument("--skip-pipeline", action="store_true",
+                        help="do not run the tiny train/infer/GPU specs (those rows say 'not run')")
+    parser.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
+                        help="what to print on stdout (default markdown)")
+    parser.add_argument("--facts", metavar="PATH", help="also write the collected facts as JSON to PATH")
+
+
+def run(args) -> int:
+    frameworks.set_user_bundles(args.lib)
+    names = _selected(args.frameworks)
+    from webdlbench.browser import find_browser  # imported here: Playwright is only needed now
+
+    browser = find_browser(args.browser)
+    console = Console(stderr=True)
+    facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline))
+    if args.facts:
+        Path(args.facts).write_text(json.dumps(facts, indent=2, sort_keys=True, default=str))
+    frame = table.build_table(facts)
+    if args.format == "markdown":
+        sys.stdout.write(table.to_markdown(frame))
+    elif args.format == "csv":
+        sys.stdout.write(frame.to_csv())
+    else:
+        sys.stdout.write(frame.to_json(orient="index", indent=2) + "\n")
+    return 0
+
+
+def _selected(wanted: str | None) -> list[str]:
+    if not wanted:
+        return list(frameworks.FRAMEWORKS)
+    names = [n.strip() for n in wanted.split(",") if n.strip()]
+    unknown = [n for n in names if n not in frameworks.FRAMEWORKS]
+    if unknown:
+        raise UserError(f"--frameworks: unknown framework {unknown[0]!r}; known: {', '.join(frameworks.FRAMEWORKS)}")
+    return names
+
+
+# -- collecting ----------------------------------------------------------------------------------
+async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True) -> dict[str, dict]:
+    """Facts per framework name (see analysis/survey.py for how they become cells)."""
+    from webdlbench.measure import BrowserSession
+
+    facts = {name: static_facts(frameworks.FRAMEWORKS[name]) for name in names}
+    with tempfile.TemporaryDirectory(prefix="webdlbench-survey-") as cache:
+        session = BrowserSession(browser, Path(cache))
+        await session.start()
+        try:
+            for name in names:
+                fw, entry = frameworks.FRAMEWORKS[name], facts[name]
+                if not entry["available"]:
+                    console.print(f"survey: {fw.title}: unavailable ({entry['reason']})")
+                    continue
+                console.print(f"survey: {fw.title}: probe page")
+                entry["probe"] = await probe_page(session, fw)
+                if run_pipeline:
+                    for spec in probe_specs(fw):
+                        console.print(f"survey: {fw.title}: {spec.backend} {spec.task}")
+                        entry["specs"].append(spec_facts(fw, spec, await session.measure(spec)))
+        finally:
+            await session.stop()
+    for name in names:
+        console.print(f"survey: {frameworks.FRAMEWORKS[name].title}: node")
+        facts[name]["node"] = node_probe(frameworks.FRAMEWORKS[name], facts[name]["available"])
+    return facts
+
+
+def static_facts(fw: frameworks.Framework) -> dict:
+    """What needs no browser: availability, version, bundle bytes, declared backends."""
+    available, reason = fw.availability()
+    return {
+        "name": fw.name, "title": fw.title, "available": available, "reason": reason,
+        "version": fw.version(), "user_bundle": str(frameworks.USER_BUNDLES[fw.name]) if fw.name in frameworks.USER_BUNDLES else None, "bundle": bundle_size(fw) if available else None,
+        "declared": {"backends": {b: list(t) for b, t in fw.backends.items()},
+                     "gpu_backends": [b for b in fw.backends if b in GPU_BACKENDS],
+                     "write_model": fw.write_model is not None},
+        "probe": None, "specs": [], "node": None,
+    }
+
+
+def bundle_size(fw: frameworks.Framework) -> dict:
+    """Bytes and gzip -9 bytes of the files the page loads for the framework's first backend."""
+    backend = next(iter(fw.backends))
+    if fw.user_bundle:
+        paths = [frameworks.USER_BUNDLES[fw.name]]
+    else:
+        paths = [NODE_MODULES / p for p in fw.scripts[backend]]
+    data = [p.read_bytes() for p in paths]
+    return {"backend": backend, "files": [str(p.relative_to(NODE_MODULES)) if not fw.user_bundle else str(p) for p in paths],
+            "bytes": sum(len(d) for d in data),
+            "gzip_bytes": sum(len(gzip.compress(d, compresslevel=9, mtime=0)) for d in data)}
+
+
+def probe_job(fw: frameworks.Framework) -> dict:
+    """A page job that loads the framework and survey-probe.js; the probe's init() reports."""
+    backend = next(iter(fw.backends))
+    options = {"learning_rate": 0.1, "batch_size": 1, "threads": 1}
+    options.update({k: f"/lib/{v}" if k.endswith("_dir") else v for k, v in fw.options.items()})
+    survey = {"framework": fw.name}
+    if fw.name == "onnxruntime_web":
+        survey["onnx_probe_models"] = onnx_probe_models()
+    return {"kind": "env", "framework": "__survey", "spec": {"backend": backend, "task": "survey"},
+            "scripts": fw.script_urls(backend), "adapters": [f"/adapters/{fw.adapter}", "/survey-probe.js"],
+            "options": options, "survey": survey}
+
+
+def onnx_probe_models() -> dict:
+    from webdlbench.models import onnx_writer
+
+    ops = {"DNN": "Gemm + Relu", "CNN": "Conv + MaxPool", "RNN": "LSTM"}
+    return {kind: {"b64": base64.b64encode(model.SerializeToString()).decode(), "shape": shape, "ops": ops[kind]}
+            for kind, (model, shape) in onnx_writer.probe_models().items()}
+
+
+async def probe_page(session, fw: frameworks.Framework) -> dict:
+    from webdlbench.measure import PageFailure
+
+    try:
+        message, _ = await session._open_page(probe_job(fw), PROBE_PAGE_TIMEOUT_S)
+    except PageFailure as failure:
+        return {"outcome": failure.outcome, "error": failure.detail, "describe": None}
+    found = message["info"].get("survey") or {}
+    return {"outcome": message["outcome"], "error": message["error"], **found}
+
+
+def probe_specs(fw: frameworks.Framework) -> list[Spec]:
+    """One train spec, one infer spec (prefer a cpu-side backend), and every task of every GPU backend."""
+    chosen: list[tuple[str, str]] = []
+    for task in ("train", "infer"):
+        backends = [b for b, tasks in fw.backends.items() if task in tasks]
+        cpu_side = [b for b in backends if b not in GPU_BACKENDS]
+        if backends:
+            chosen.append(((cpu_side or backends)[0], task))
+    for backend, tasks in fw.backends.items():
+        if backend in GPU_BACKENDS:
+            chosen += [(backend, t) for t in tasks]
+    unique = list(dict.fromkeys(chosen))
+    return [Spec(framework=fw.name, backend=b, task=t, **PROBE_SPEC) for b, t in unique]
+
+
+def spec_facts(fw: frameworks.Framework, spec: Spec, result) -> dict:
+    env = result.environment or {}
+    if spec.backend == "webgpu":
+        adapter = env.get("webgpu_adapter") or {}
+        software = adapter.get("architecture") == "swiftshader" if adapter else None
+        device = f"{adapter.get('vendor')} / {adapter.get('architecture')}" if adapter else None
+    elif spec.backend in GPU_BACKENDS:
+        renderer = env.get("webgl_renderer") or ""
+        software = "swiftshader" in renderer.lower() if renderer else None
+        device = renderer or None
+    else:
+        software, device = None, None
+    checks = {k: v for k, v in (result.checks or {}).items() if isinstance(v, (int, float, str, bool))}
+    return {"backend": spec.backend, "task": spec.task, "outcome": result.outcome, "error": result.error,
+            "checks": checks, "device": device, "software_gpu": software,
+            "saved": fw.write_model is None and spec.task == "infer" and "model_files" in result.info}
+
+
+def node_probe(fw: frameworks.Framework, available: bool) -> dict:
+    """Run the framework's NODE_PROBES snippet with `node -e`; ok when it prints a line starting 'ok'."""
+    snippet = NODE_PROBES.get(fw.name)
+    if not available:
+        return {"ran": False, "ok": False, "detail": "framework unavailable"}
+    if snippet is None:
+        return {"ran": False, "ok": False, "detail": f"no Node.js probe written for {fw.name}"}
+    env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
+    if fw.name == "onnxruntime_web":
+        from webdlbench.frameworks.onnxruntime_web import INIT_MODEL_B64
+        env["WEBDLBENCH_ONNX_B64"] = INIT_MODEL_B64
+    if fw.user_bundle:
+        env["WEBDLBENCH_BUNDLE"] = str(frameworks.USER_BUNDLES[fw.name])
+    try:
+        done = subprocess.run(["node", "-e", snippet], cwd=NODE_MODULES.parent, env=env, capture_output=True,
+                              text=True, timeout=NODE_TIMEOUT_S)
+    except FileNotFoundError:
+        return {"ran": False, "ok": False, "detail": "node is not installed"}
+    except subprocess.TimeoutExpired:
+        return {"ran": True, "ok": False, "detail": f"no answer within {NODE_TIMEOUT_S} s"}
+    version = _node_version()
+    said = [line for line in done.stdout.splitlines() if line.startswith("ok")]
+    if done.returncode == 0 and said:
+        return {"ran": True, "ok": True, "detail": f"node {version}: {said[-1][3:].strip()}"}
+    return {"ran": True, "ok": False, "detail": f"node {version}: {_first_error(done.stderr) or f'exit {done.returncode}'}"}
+
+
+def _node_version() -> str:
+    try:
+        return subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def _first_error(stderr: str) -> str:
+    """The line of a Node.js failure that names the error (not the stack or the code excerpt)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if "Error" in line and not line.startswith("at "):
+            return line[:300]
+    return lines[-1][:300] if lines else ""
