@@ -11,7 +11,10 @@
     'webgl-lost'() { tf.backend().gpgpu.gl.getExtension('WEBGL_lose_context').loseContext(); },
     'webgl-oom'() { tf.tidy(() => tf.add(tf.zeros([1 << 15, 1 << 15]), 1).dataSync()); },
     'webgpu-lost'() { tf.backend().device.destroy(); },
-    'webgpu-oom'() { tf.tidy(() => tf.add(tf.zeros([1 << 16, 1 << 15]), 1)); },
+    async 'webgpu-oom'() {  // 8 GiB: far past maxBufferSize (1 GiB on SwiftShader); read back to force it
+      const big = tf.add(tf.zeros([1 << 16, 1 << 15]), 1);
+      await big.data();
+    },
     none() {},
   };
 
@@ -37,7 +40,7 @@
     releaseBatch(batch) { tf.dispose([batch.x, batch.y]); },
 
     async trainBatch(model, batch) {
-      if (++batches > FAULT_AT_BATCH) faults[mode]();
+      if (++batches > FAULT_AT_BATCH) await faults[mode]();
       return model.trainOnBatch(batch.x, batch.y);
     },
   };
