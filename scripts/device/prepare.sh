@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Prepare the carry folders for a GPU run on the lent NVIDIA machine (issue #7; see README.md here).
+# Run from the project root after `make setup`. Writes, all ignored by git:
+#   .device-chromium/a, .device-chromium/b  headless Chromium + GL/Vulkan loaders (shared tool)
+#   .device-wheels/                         Playwright + greenlet + pyee wheels for the device's Python 3.12
+#   .device-bundles/bundles.tar.xz          only the node_modules files the gpu suite's pages load
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+for d in /.device-chromium/ /.device-wheels/ /.device-bundles/; do
+  grep -qx "$d" .git/info/exclude 2>/dev/null || echo "$d" >> .git/info/exclude
+done
+
+if [ ! -f .device-chromium/b/install.sh ]; then
+  tool="$root/../shared/tools/device-chromium/pack.sh"
+  [ -x "$tool" ] || tool="bash $tool"
+  $tool
+fi
+
+rm -rf .device-wheels && mkdir -p .device-wheels
+.venv/bin/python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux1_x86_64 \
+  -d .device-wheels "playwright==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("playwright"))')" greenlet pyee
+
+rm -rf .device-bundles && mkdir -p .device-bundles
+.venv/bin/python - <<'PY'
+# The bundles and assets of every framework the gpu suite uses, plus MNIST and package.json files.
+import tarfile
+from webdlbench import frameworks
+from webdlbench.grid import load_suite
+from webdlbench.paths import NODE_MODULES
+
+names = {s.framework for s in load_suite("gpu").specs if s.runtime == "browser"}
+paths = {"mnist/src/digits", "mnist/package.json"}
+for name in names:
+    fw = frameworks.FRAMEWORKS[name]
+    paths |= {p for scripts in fw.scripts.values() for p in scripts} | set(fw.assets)
+    paths.add(f"{fw.npm_package}/package.json")
+    paths |= {v for k, v in fw.options.items() if k.endswith("_dir")}
+with tarfile.open(".device-bundles/bundles.tar.xz", "w:xz") as tar:
+    for path in sorted(paths):
+        tar.add(NODE_MODULES / path, arcname=f"node_modules/{path.rstrip('/')}")
+print("bundles for", ", ".join(sorted(names)))
+PY
+du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles
+cat <<'TXT'
+Three device calls, back to back (a warm machine keeps /root/stage and /tmp/site ~30 s):
+  1. carry [".device-chromium/a"]:   bash .device-chromium/a/stage.sh
+  2. carry [".device-wheels"]:       bash scripts/device/stage-wheels.sh
+  3. carry [".device-chromium/b", ".device-bundles"]:  bash scripts/device/run-gpu.sh
+Then copy the store from files_at into results/ and run `webdlbench report` here.
+TXT
