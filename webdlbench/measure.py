@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 from webdlbench import __version__, frameworks
-from webdlbench.browser import Browser
+from webdlbench.drivers import Driver
+from webdlbench.drivers.local import LocalDriver
 from webdlbench.checks import check_outputs, check_training
 from webdlbench.models import mlp, mnist
 from webdlbench.monitor import ProcessMonitor
-from webdlbench.profiler import StackProfiler, max_stack_depth
+from webdlbench.profiler import max_stack_depth
 from webdlbench.server import ResultsServer
 from webdlbench.spec import Spec, SpecResult
 
@@ -32,8 +33,8 @@ LEARNING_RATE = 0.1  # plain SGD; large enough that the loss falls visibly withi
 class BrowserSession:
     """The server, the browser and the file cache for one sweep."""
 
-    def __init__(self, browser_path: str, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False,
-                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S):
+    def __init__(self, browser_path: str | None, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False,
+                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S, driver: Driver | None = None):
         self.cache_dir = Path(cache_dir)
         self.setup_allowance_s = setup_allowance_s  # a page's time limit = its budget + this
         self.profile = profile  # add the separate call-stack profiling pass to every spec
@@ -41,26 +42,23 @@ class BrowserSession:
                    for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
                              *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
         self.server = ResultsServer(self.cache_dir, host=host, allowed_libs=allowed)
-        self.browser = Browser(browser_path)
+        self.driver = driver or LocalDriver(browser_path)
         self._data_files: dict[str, Path] = {}
 
     async def start(self) -> None:
         self._data_files = mnist.write_data_files(self.cache_dir)
         await self.server.start()
-        await self.browser.start()
+        await self.driver.start()
 
     async def stop(self) -> None:
-        await self.browser.stop()
+        await self.driver.stop()
         await self.server.stop()
 
     # -- fingerprint ----------------------------------------------------------------------------
     def host_facts(self) -> dict:
         """What the harness knows that the page cannot see."""
         return {
-            "browser_executable": self.browser.executable,
-            "browser_version": self.browser.version,
-            "browser_flags": self.browser.flags,
-            "gpu_flags": "nvidia" if self.browser.gpu else "software (SwiftShader)",
+            **self.driver.facts(),
             "cpu_model": _cpu_model(),
             "cpu_count": _cpu_count(),
             "platform": platform.platform(),
@@ -215,62 +213,51 @@ class BrowserSession:
 
     async def _open_registered(self, registered, timeout_s: float, profile: bool = False):
         """Open one fresh page on a registered job; (result message, resource metrics)."""
-        if not self.browser.connected:
-            await self.browser.restart()
-        context, page = await self.browser.new_page()
-        monitor = ProcessMonitor(self.browser.process(), time.time())
-        profiler = StackProfiler(page) if profile else None
+        await self.driver.ensure_running()
+        page = await self.driver.new_page()
+        monitor = ProcessMonitor(self.driver.browser_process(), time.time())
+        profiled: dict = {}
 
         async def on_mark(page_id: str, name: str) -> None:
             if page_id != registered.page_id:
                 return
-            if profiler and name == "measure":
-                await profiler.start()  # the page waits for this reply before it starts its loop
-            if profiler and name == "done":
-                await profiler.stop()
+            if profile and name == "measure":
+                profiled["started"] = await page.start_profiler()  # the page waits for this reply
+            if profile and name == "done" and profiled.get("started"):
+                profiled["profile"] = await page.stop_profiler()
             monitor.mark(name)
 
         self.server.on_mark = on_mark
-        crashed = asyncio.get_running_loop().create_future()
-        page.on("crash", lambda *_: crashed.done() or crashed.set_result("the page's renderer process crashed"))
-        page.on("close", lambda *_: crashed.done() or crashed.set_result("the page closed before reporting"))
-        self.browser.on_disconnect(lambda: crashed.done() or crashed.set_result("the browser process exited"))
-        errors: list[str] = []  # the browser's own words, kept for the outcome's detail
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type in ("error", "warning") and errors.append(msg.text))
         monitor.start()
         try:
-            await page.goto(self.server.page_url(registered), wait_until="commit")
-            done, _ = await asyncio.wait({registered.result, crashed}, timeout=timeout_s,
+            await page.goto(self.server.page_url(registered))
+            done, _ = await asyncio.wait({registered.result, page.failure}, timeout=timeout_s,
                                          return_when=asyncio.FIRST_COMPLETED)
             if registered.result in done:
                 message = registered.result.result()
-                if message["outcome"] != "ok" and errors:
-                    message["error"] += _tail(errors)
+                if message["outcome"] != "ok" and page.errors:
+                    message["error"] += _tail(page.errors)
                 resources = monitor.metrics()
-                heap = await _js_heap(page)
+                heap = await page.js_heap_bytes()
                 if heap is not None:
                     resources["js_heap_used_bytes"] = [heap]
-                if profiler and profiler.profile:
-                    depth, count = max_stack_depth(profiler.profile)
+                if profiled.get("profile"):
+                    depth, count = max_stack_depth(profiled["profile"])
                     resources = {"max_stack_depth": [depth], "profile_samples": [count]}
                 return message, resources
-            if crashed in done:
-                raise PageFailure("browser_crashed", crashed.result() + _tail(errors))
-            raise PageFailure("timeout", f"no result within {timeout_s:.0f} s" + _tail(errors))
+            if page.failure in done:
+                raise PageFailure("browser_crashed", page.failure.result() + _tail(page.errors))
+            raise PageFailure("timeout", f"no result within {timeout_s:.0f} s" + _tail(page.errors))
         except PageFailure:
             raise
-        except Exception as exc:  # Playwright: target closed, browser gone, navigation failed
-            if not self.browser.connected:
-                raise PageFailure("browser_crashed", f"the browser went away: {str(exc).splitlines()[0]}") from None
+        except Exception as exc:  # the driver failed: target closed, browser gone, navigation failed
+            if page.failure.done():
+                raise PageFailure("browser_crashed", f"{page.failure.result()}: {str(exc).splitlines()[0]}") from None
             raise PageFailure("error", f"driving the page failed: {str(exc).splitlines()[0]}") from None
         finally:
             self.server.on_mark = None
             await monitor.stop()
-            try:
-                await context.close()
-            except Exception:  # the browser may be gone; a restart follows on the next page
-                pass
+            await page.close()
 
     async def environment(self) -> dict:
         """The fingerprint seen from a real page, with every framework's bundle loaded."""
@@ -288,18 +275,6 @@ class PageFailure(Exception):
     def __init__(self, outcome: str, detail: str):
         super().__init__(detail)
         self.outcome, self.detail = outcome, detail
-
-
-async def _js_heap(page) -> float | None:
-    try:
-        cdp = await page.context.new_cdp_session(page)
-        await cdp.send("Performance.enable")
-        metrics = await cdp.send("Performance.getMetrics")
-        await cdp.detach()
-    except Exception:  # not Chromium, or the page is gone: the figure is unavailable, not invented
-        return None
-    values = {m["name"]: m["value"] for m in metrics.get("metrics", [])}
-    return values.get("JSHeapUsedSize")
 
 
 def _writer_tag(fw) -> str:

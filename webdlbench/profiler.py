@@ -1,8 +1,8 @@
 """The call-stack profiling pass (paper §4.4, finding 7): a CDP CPU profile of the measured loop.
 
 It runs in a separate page load after the measured ones, so that no measured sample carries the
-profiler's overhead. The page waits at its 'measure' mark until the profiler has started, and
-the profile is stopped at 'done', so it covers the training/inference loop only.
+profiler's overhead. The page waits at its 'measure' mark until the driver has started the
+profiler, and the profile is stopped at 'done', so it covers the training/inference loop only.
 """
 from __future__ import annotations
 
@@ -10,25 +10,6 @@ from __future__ import annotations
 SAMPLING_INTERVAL_US = 200
 # Pseudo-frames V8 adds at the top of the tree; they are not calls of the page's code.
 PSEUDO_FRAMES = {"(root)", "(program)", "(idle)", "(garbage collector)"}
-
-
-class StackProfiler:
-    """Starts and stops V8's sampling profiler on one page through CDP."""
-
-    def __init__(self, page):
-        self.page = page
-        self.cdp = None
-        self.profile: dict | None = None
-
-    async def start(self) -> None:
-        self.cdp = await self.page.context.new_cdp_session(self.page)
-        await self.cdp.send("Profiler.enable")
-        await self.cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_INTERVAL_US})
-        await self.cdp.send("Profiler.start")
-
-    async def stop(self) -> None:
-        if self.cdp is not None and self.profile is None:
-            self.profile = (await self.cdp.send("Profiler.stop"))["profile"]
 
 
 def max_stack_depth(profile: dict) -> tuple[int, int]:

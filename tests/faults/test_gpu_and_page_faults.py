@@ -57,7 +57,7 @@ def test_a_browser_killed_mid_spec_is_recorded_and_replaced(session_run):
             if session.server.pages and any(p.marks for p in session.server.pages.values()):
                 break
         await asyncio.sleep(0.5)
-        session.browser.process().kill()
+        session.driver.browser_process().kill()
         crashed = await measuring
         after = await session.measure(faulty("none"))
         return crashed, after

@@ -1,0 +1,124 @@
+"""The local driver: Playwright launching this machine's Chromium, a fresh context per page."""
+from __future__ import annotations
+
+import uuid
+
+import psutil
+from playwright.async_api import async_playwright
+
+from webdlbench.browser import choose_flags, has_nvidia_gpu
+from webdlbench.drivers import Driver, PageSession
+from webdlbench.errors import UserError
+
+
+class PlaywrightPage(PageSession):
+    """A Playwright page in its own context (no shared cache or state with other pages)."""
+
+    def __init__(self, context, page):
+        super().__init__()
+        self.context, self.page = context, page
+        self._cdp = None
+        page.on("crash", lambda *_: self.fail("the page's renderer process crashed"))
+        page.on("close", lambda *_: self.fail("the page closed before reporting"))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type in ("error", "warning") and self.errors.append(msg.text))
+
+    async def goto(self, url: str) -> None:
+        await self.page.goto(url, wait_until="commit")
+
+    async def _session(self):
+        if self._cdp is None:
+            self._cdp = await self.context.new_cdp_session(self.page)
+        return self._cdp
+
+    async def js_heap_bytes(self) -> float | None:
+        try:
+            cdp = await self._session()
+            await cdp.send("Performance.enable")
+            metrics = await cdp.send("Performance.getMetrics")
+        except Exception:  # the page is gone: the figure is unavailable, not invented
+            return None
+        return {m["name"]: m["value"] for m in metrics.get("metrics", [])}.get("JSHeapUsedSize")
+
+    async def start_profiler(self) -> bool:
+        from webdlbench.profiler import SAMPLING_INTERVAL_US
+        cdp = await self._session()
+        await cdp.send("Profiler.enable")
+        await cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_INTERVAL_US})
+        await cdp.send("Profiler.start")
+        return True
+
+    async def stop_profiler(self) -> dict | None:
+        cdp = await self._session()
+        return (await cdp.send("Profiler.stop"))["profile"]
+
+    async def close(self) -> None:
+        try:
+            await self.context.close()
+        except Exception:  # the browser may be gone; the driver restarts it before the next page
+            pass
+
+
+class LocalDriver(Driver):
+    """Chromium on this machine, launched by Playwright with flags chosen from what the machine has."""
+
+    name = "local"
+
+    def __init__(self, executable: str, gpu: bool | None = None):
+        self.executable = executable
+        self.gpu = has_nvidia_gpu() if gpu is None else gpu
+        self.flags = choose_flags(self.gpu)
+        # An unknown switch Chromium ignores; it lets psutil find this browser's processes.
+        self.marker = f"--webdlbench-instance={uuid.uuid4().hex}"
+        self._playwright = self._browser = None
+        self._current: PageSession | None = None
+
+    async def start(self) -> None:
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=self.executable, headless=True, args=[*self.flags, self.marker])
+        except Exception as exc:
+            await self._playwright.stop()
+            raise UserError(f"could not start the browser {self.executable}: {str(exc).splitlines()[0]}") from None
+        self._browser.on("disconnected", lambda *_: self._current and self._current.fail("the browser process exited"))
+
+    async def stop(self) -> None:
+        if self._browser:
+            try:
+                await self._browser.close()
+            except Exception:  # already gone (crashed or killed): nothing left to close
+                pass
+        if self._playwright:
+            await self._playwright.stop()
+        self._browser = self._playwright = None
+
+    async def ensure_running(self) -> None:
+        if not (self._browser and self._browser.is_connected()):
+            await self.stop()
+            await self.start()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._browser and self._browser.is_connected())
+
+    async def new_page(self) -> PageSession:
+        context = await self._browser.new_context()
+        self._current = PlaywrightPage(context, await context.new_page())
+        return self._current
+
+    def browser_process(self) -> psutil.Process | None:
+        for proc in psutil.process_iter(["cmdline"]):
+            cmdline = proc.info.get("cmdline") or []
+            if self.marker in cmdline and not any(a.startswith("--type=") for a in cmdline):
+                return proc
+        return None
+
+    def facts(self) -> dict:
+        return {
+            "driver": self.name,
+            "browser_executable": self.executable,
+            "browser_version": self._browser.version if self._browser else "",
+            "browser_flags": self.flags,
+            "gpu_flags": "nvidia" if self.gpu else "software (SwiftShader)",
+        }
