@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps tf-keras==2.21.0
 	@touch $@
 
 # npm ci writes node_modules/.package-lock.json: present means installed from the lockfile.

@@ -1,0 +1,309 @@
+"""The browser/native gap: ratios and their intervals, backend pairing, decision trees, FLOPs and the
+GEMM peak (pure functions on small synthetic frames), and the `gap` command on stores — one written
+from synthetic results, one filled by a real run of browser and native specs."""
+import argparse
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import run_cli
+from webdlbench.analysis import gap, peak
+from webdlbench.analysis.stats import SUMMARY_COLUMNS, summary_frame
+from webdlbench.commands import gap as gap_command
+from webdlbench.errors import UserError
+from webdlbench.spec import Spec, SpecResult
+from webdlbench.store import Store
+
+
+def row(runtime, framework, backend, task, depth, width, median, low=None, high=None, outcome="ok", n=10,
+        threads=1, metric=None, unstable=False):
+    """One summary row as summary_frame makes it."""
+    metric = metric or gap.HEADLINE[task]
+    values = {
+        "framework": framework, "backend": backend, "task": task, "model": "mlp", "depth": depth,
+        "width": width, "batch": 64 if task == "train" else 1, "runtime": runtime, "threads": threads, "seed": 0,
+        "spec_hash": f"{runtime}-{framework}-{backend}-{task}-{depth}-{width}-{threads}", "metric": metric,
+        "unit": "ms", "n": n, "median": median, "ci_low": median * 0.9 if low is None else low,
+        "ci_high": median * 1.1 if high is None else high, "mean": median, "stdev": 0.0, "min": median,
+        "max": median, "unstable": unstable, "outcome": outcome, "error": "", "results": 1, "ci_method": "",
+        "unstable_reason": "",
+    }
+    return {c: values[c] for c in SUMMARY_COLUMNS}
+
+
+def frame(*rows):
+    return pd.DataFrame(list(rows), columns=SUMMARY_COLUMNS)
+
+
+# -- ratios ---------------------------------------------------------------------------------------------
+def test_ratio_is_browser_median_over_native_median_with_the_interval_of_the_two_cis():
+    ratios = gap.ratio_frame(frame(
+        row("browser", "tfjs", "cpu", "train", 2, 64, 30.0, low=27.0, high=36.0),
+        row("native", "tensorflow", "cpu", "train", 2, 64, 1.5, low=1.2, high=2.0)))
+    assert len(ratios) == 1
+    r = ratios.iloc[0]
+    assert r.ratio == pytest.approx(20.0)
+    assert r.ratio_ci_low == pytest.approx(27.0 / 2.0) and r.ratio_ci_high == pytest.approx(36.0 / 1.2)
+    assert r.network == "DNN" and r.metric == "train_batch_ms" and r.pairing == gap.PAIRING_SAME
+
+
+def test_only_the_same_work_pairs_and_only_ok_headline_rows_count():
+    ratios = gap.ratio_frame(frame(
+        row("browser", "tfjs", "cpu", "infer", 1, 64, 0.5),
+        row("browser", "tfjs", "cpu", "infer", 1, 64, 40.0, metric="load_ms"),   # not the headline metric
+        row("native", "tensorflow", "cpu", "infer", 1, 64, 0.25),
+        row("native", "tensorflow", "cpu", "infer", 1, 64, 70.0, metric="load_ms"),
+        row("native", "tensorflow", "cpu", "infer", 1, 128, 0.3),               # another width
+        row("native", "pytorch", "cpu", "infer", 1, 64, 0.05, outcome="check_failed"),
+        row("native", "tensorflow", "cpu", "train", 1, 64, 0.5),                # another task
+    ))
+    assert len(ratios) == 1 and ratios.iloc[0].ratio == pytest.approx(2.0)
+    assert ratios.iloc[0].native_framework == "tensorflow" and ratios.iloc[0].metric == "infer_ms"
+
+
+def test_backends_pair_by_class_and_gpu_falls_back_to_native_cpu_only_without_a_native_gpu_result():
+    summary = frame(
+        row("browser", "tfjs", "cpu", "train", 1, 64, 20.0),
+        row("browser", "tfjs", "webgl", "train", 1, 64, 10.0),
+        row("native", "tensorflow", "cpu", "train", 1, 64, 1.0),
+        row("native", "tensorflow", "gpu", "train", 1, 64, 0.5),
+        row("native", "pytorch", "cpu", "train", 1, 64, 0.4),
+        row("native", "pytorch", "gpu", "train", 1, 64, 0.1, outcome="unsupported", n=0),
+    )
+    ratios = gap.ratio_frame(summary)
+    pairs = {(r.browser_backend, r.native_framework, r.native_backend): (r.ratio, r.pairing)
+             for r in ratios.itertuples()}
+    assert pairs == {
+        ("cpu", "tensorflow", "cpu"): (20.0, gap.PAIRING_SAME),
+        ("webgl", "tensorflow", "gpu"): (20.0, gap.PAIRING_SAME),      # TF has a GPU result: that one
+        ("cpu", "pytorch", "cpu"): (50.0, gap.PAIRING_SAME),
+        ("webgl", "pytorch", "cpu"): (25.0, gap.PAIRING_FALLBACK),     # PyTorch's GPU spec failed
+    }
+    assert list(ratios.native_framework)[:2] == ["tensorflow", "tensorflow"]  # the paper's reference first
+
+
+def test_no_pairs_give_an_empty_frame_and_undefined_ratios_are_nan():
+    assert gap.ratio_frame(frame(row("browser", "tfjs", "cpu", "train", 1, 64, 20.0))).empty
+    assert gap.ratio_frame(frame()).empty
+    undefined = gap.ratio_with_interval(1.0, 0.9, 1.1, 0.0, 0.0, 0.1)
+    assert math.isnan(undefined["ratio"]) and math.isnan(undefined["ratio_ci_high"])
+    assert undefined["ratio_ci_low"] == pytest.approx(9.0)
+
+
+# -- decision trees -----------------------------------------------------------------------------------------
+def synthetic_ratios(noise=0.0):
+    """A Table-5 grid whose ratio is driven by the backend first, then the task, a little by width."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for task in ("train", "infer"):
+        for depth in (1, 2, 4):
+            for width in (64, 128, 256):
+                native_median = 0.5 * depth
+                rows.append(row("native", "tensorflow", "cpu", task, depth, width, native_median))
+                for backend in ("cpu", "webgl"):
+                    ratio = (40.0 if backend == "cpu" else 4.0) * (3.0 if task == "train" else 1.0)
+                    ratio *= 1 + width / 2560 + noise * rng.standard_normal()
+                    rows.append(row("browser", "tfjs", backend, task, depth, width, ratio * native_median))
+    return gap.ratio_frame(frame(*rows))
+
+
+def test_tree_splits_on_backend_first_and_ranks_it_most_important():
+    ratios = synthetic_ratios()
+    trees = gap.fit_trees(ratios)
+    assert len(trees) == 1
+    tree = trees[0]
+    assert tree.max_depth == len(gap.FACTORS) == 4 and tree.model.get_depth() <= 4
+    assert tree.rows == 36 and tree.fallback_rows == 18  # webgl against native CPU: no native GPU rows
+    assert tree.text.splitlines()[0].startswith("|--- backend_gpu <=")
+    ranked = sorted(tree.importances, key=tree.importances.get, reverse=True)
+    assert ranked[:2] == ["backend_gpu", "task_train"]
+    assert sum(tree.importances.values()) == pytest.approx(1.0)
+    assert "DNN" in tree.title and "tensorflow" in tree.title
+
+
+def test_tree_rows_use_the_paper_backends_and_one_native_thread_count():
+    extra = frame(row("browser", "tfjs", "wasm", "train", 8, 64, 5.0),
+                  row("browser", "tfjs", "cpu", "train", 8, 64, 9.0),
+                  row("native", "tensorflow", "cpu", "train", 8, 64, 1.0, threads=2))
+    ratios = pd.concat([synthetic_ratios(), gap.ratio_frame(extra)], ignore_index=True)
+    assert len(ratios) == 36 + 2
+    rows = gap.tree_rows(ratios, "DNN", "tensorflow")  # the smallest thread count: 1
+    assert set(rows.browser_backend) == {"cpu", "webgl"} and set(rows.native_threads) == {1} and len(rows) == 36
+    two = gap.tree_rows(ratios, "DNN", "tensorflow", native_threads=2)
+    assert list(two.browser_backend) == ["cpu"] and list(two.ratio) == [9.0]  # wasm is not a paper backend
+    with pytest.raises(ValueError, match="at least 2"):
+        gap.fit_tree(rows.iloc[:1])
+
+
+def test_factor_frame_encodes_table_5():
+    factors = gap.factor_frame(synthetic_ratios())
+    assert list(factors.columns) == [*gap.FACTORS, "ratio"]
+    assert set(factors.backend_gpu) == {0, 1} and set(factors.task_train) == {0, 1}
+    assert set(factors.depth) == {1, 2, 4} and set(factors.width) == {64, 128, 256}
+
+
+def test_tree_figure_is_a_png():
+    png = gap.tree_png(gap.fit_trees(synthetic_ratios(noise=0.05))[0])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+# -- FLOPs and the GEMM peak ------------------------------------------------------------------------------------
+def test_flops_follow_the_stated_rule():
+    forward = 2 * (784 * 64 + 64 * 10)
+    assert peak.mlp_forward_flops(1, 64) == forward
+    assert peak.mlp_forward_flops(2, 128, samples=3) == 3 * 2 * (784 * 128 + 128 * 128 + 128 * 10)
+    assert peak.mlp_train_flops(1, 64, 64) == 3 * 64 * forward
+    assert peak.task_flops("mlp", "infer", 1, 64, 1) == forward
+    assert math.isnan(peak.task_flops("cnn", "infer", 1, 64, 1))
+
+
+def test_efficiency_is_flops_over_the_median_against_the_peak():
+    summary = frame(row("native", "pytorch", "cpu", "train", 1, 64, 0.5),
+                    row("browser", "tfjs", "cpu", "train", 1, 64, 30.0, metric="train_warmup_ms"),
+                    row("browser", "tfjs", "cpu", "infer", 1, 64, 0.1, outcome="error"))
+    eff = peak.efficiency_frame(summary, 100.0)
+    assert len(eff) == 1
+    expected = peak.mlp_train_flops(1, 64, 64) / 0.5e-3 / 1e9
+    assert eff.iloc[0].achieved_gflops == pytest.approx(expected)
+    assert eff.iloc[0].fraction_of_peak == pytest.approx(expected / 100.0)
+    assert math.isnan(peak.efficiency_frame(summary, None).iloc[0].fraction_of_peak)
+
+
+def test_gemm_peak_is_measured_once_per_environment_then_cached(tmp_path, monkeypatch):
+    figure = peak.measure_peak(tmp_path)
+    assert figure["gflops"] > 0 and figure["gflops_median"] <= figure["gflops"] and figure["threads"] == 1
+    assert figure["cpu_model"] and "1 thread" in figure["method"]
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("the cached figure should have been used")
+    monkeypatch.setattr(peak.subprocess, "run", no_subprocess)
+    assert peak.measure_peak(tmp_path) == figure
+
+
+# -- the gap command ----------------------------------------------------------------------------------------------
+def gap_args(store, **extra):
+    parser = argparse.ArgumentParser()
+    gap_command.add_arguments(parser)
+    argv = ["--store", str(store)]
+    for key, value in extra.items():
+        argv += [f"--{key.replace('_', '-')}"] + ([] if value is True else [str(value)])
+    return parser.parse_args(argv)
+
+
+def write_store(path, results):
+    with Store.open(path) as store:
+        run_id = store.start_run("synthetic", "test", [r.spec for r in results])
+        for result in results:
+            store.add_result(run_id, result)
+        store.finish_run(run_id)
+
+
+def synthetic_result(runtime, framework, backend, task, width, values, gemm=None):
+    spec = Spec(framework=framework, backend=backend, task=task, depth=1, width=width,
+                batch=64 if task == "train" else 1, runtime=runtime)
+    result = SpecResult(spec=spec, outcome="ok", started_at=1.0, finished_at=2.0)
+    result.add(gap.HEADLINE[task], values)
+    if gemm:
+        result.info["gemm_peak"] = {"gflops": gemm, "method": "synthetic", "cpu_model": "test cpu", "blas": "x"}
+    return result
+
+
+def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    results = []
+    for backend, factor in (("cpu", 30.0), ("webgl", 10.0)):
+        for task in ("train", "infer"):
+            for width in (64, 128):
+                results.append(synthetic_result("browser", "tfjs", backend, task, width,
+                                                [factor * (1 + i / 100) for i in range(8)]))
+    for task in ("train", "infer"):
+        for width in (64, 128):
+            results.append(synthetic_result("native", "tensorflow", "cpu", task, width,
+                                            [1 + i / 100 for i in range(8)], gemm=50.0))
+    write_store(store, results)
+    figures = tmp_path / "figures"
+    assert gap_command.run(gap_args(store, figures=figures)) == 0
+    out = capsys.readouterr().out
+    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "gpu-vs-cpu" in out
+    assert "30" in out and "|--- backend_gpu <=" in out and "feature importances: backend_gpu" in out
+    assert "GEMM peak, 1 thread: 50.0 GFLOP/s" in out and "recorded with the native results" in out
+    assert (figures / "gap-tree-dnn-tensorflow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gap_command_without_pairs_names_the_suite_that_fills_the_store(tmp_path):
+    store = tmp_path / "s.sqlite"
+    write_store(store, [synthetic_result("browser", "tfjs", "cpu", "train", 64, [10.0, 11.0])])
+    with pytest.raises(UserError, match="gap-quick") as caught:
+        gap_command.run(gap_args(store))
+    assert len(str(caught.value).splitlines()) == 1
+    with pytest.raises(UserError, match="no results store"):
+        gap_command.run(gap_args(tmp_path / "missing.sqlite"))
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def _gap_registered() -> bool:
+    from webdlbench.cli import COMMANDS
+    return "gap" in COMMANDS
+
+
+@pytest.mark.skipif(not _gap_registered(), reason="`gap` is not registered in webdlbench.cli.COMMANDS yet")
+def test_gap_cli_exits_2_with_one_line_on_a_store_without_pairs(tmp_path):
+    store = tmp_path / "s.sqlite"
+    write_store(store, [synthetic_result("browser", "tfjs", "cpu", "train", 64, [10.0, 11.0])])
+    done = run_cli("gap", "--store", store)
+    assert done.returncode == 2 and "gap-quick" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+# -- for real: browser and native measured into one store -----------------------------------------------------------
+REAL_SUITE = """
+name = "gap-e2e"
+[defaults]
+samples = 4
+warmup = 2
+time_budget_s = 20
+
+[[grid]]
+runtime = "browser"
+framework = "tfjs"
+backend = "cpu"
+task = ["train", "infer"]
+depth = 1
+width = [16, 32]
+batch = 16
+
+[[grid]]
+runtime = "native"
+framework = ["tensorflow", "pytorch"]
+backend = "cpu"
+task = ["train", "infer"]
+depth = 1
+width = [16, 32]
+batch = 16
+"""
+
+
+@pytest.mark.browser
+def test_gap_on_a_store_filled_by_a_real_browser_and_native_run(tmp_path, capsys):
+    suite = tmp_path / "gap-e2e.toml"
+    suite.write_text(REAL_SUITE)
+    store = tmp_path / "results" / "store.sqlite"
+    done = run_cli("run", suite, "--store", store)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with Store.open(store, create=False) as opened:
+        results, samples, _ = opened.frames()
+    failures = results[results.outcome != "ok"][["runtime", "framework", "task", "outcome", "error"]]
+    assert failures.empty, failures.to_string()
+    ratios = gap.ratio_frame(summary_frame(samples, results))
+    # 2 tasks x 2 widths, each against TensorFlow and PyTorch.
+    assert len(ratios) == 8 and (ratios.ratio > 0).all() and ratios.ratio.notna().all()
+    assert (ratios.ratio_ci_low <= ratios.ratio).all() and (ratios.ratio <= ratios.ratio_ci_high).all()
+    native_infer = results[(results.runtime == "native") & (results.task == "infer")]
+    assert all(c["max_abs_error"] <= c["atol"] for c in native_infer.checks)
+    assert all(info["gemm_peak"]["gflops"] > 0 for info in results[results.runtime == "native"]["info"])
+    assert gap_command.run(gap_args(store)) == 0
+    out = capsys.readouterr().out
+    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "pytorch/cpu t1" in out
+    assert "Decision tree of the ratio, DNN" in out and "feature importances" in out
+    assert "GEMM peak, 1 thread" in out and "browser:tfjs/cpu" in out

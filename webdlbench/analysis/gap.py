@@ -1,0 +1,216 @@
+"""The browser/native gap (paper §5.2): time ratios per matching configuration, and the decision
+trees that say which factors drive them (Table 5, Figure 6). Pure functions over the summary frame
+of `webdlbench.analysis.stats.summary_frame`; no I/O.
+
+Ratio: median browser time / median native time of the same work — same model, task, depth, width,
+batch and seed; train_batch_ms for training, infer_ms for inference — for every ok browser result
+against every ok native result (TF.js vs TensorFlow as the paper, and vs PyTorch / ONNX Runtime).
+
+Its interval (RATIO_CI_METHOD): [browser CI low / native CI high, browser CI high / native CI low]
+from the two 95% CIs of the medians. Whenever both intervals hold their true medians, this one holds
+the true ratio, so with independent runs it covers with probability >= 0.95 x 0.95 = 0.90 (a
+conservative bound: both ends of it need both medians at opposite extremes).
+
+Pairing of backends: the paper compared TF.js on the CPU with TensorFlow on the CPU, and TF.js on
+the GPU with TensorFlow on the GPU. A browser backend is of class "cpu" (cpu, wasm) or "gpu" (webgl,
+webgpu); it pairs with the native backend of its class. Where no ok native GPU result exists for a
+configuration (a machine without CUDA), a GPU-class browser backend pairs with the native CPU
+result instead, and the row's `pairing` says so — the figure is then "browser GPU backend vs native
+CPU", which is what such a machine can offer.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
+# The network type each model belongs to (Table 5's rows); CNN and RNN models join here later.
+NETWORK_TYPES = {"mlp": "DNN"}
+BACKEND_CLASS = {"cpu": "cpu", "wasm": "cpu", "webgl": "gpu", "webgpu": "gpu", "gpu": "gpu"}
+# Configuration keys that must match for two results to be the same work.
+MATCH_KEYS = ["model", "task", "depth", "width", "batch", "seed"]
+# The tree's factors (Table 5): backend class, task type, depth, width.
+FACTORS = ["backend_gpu", "task_train", "depth", "width"]
+# The paper's browser backends: TF.js's CPU backend (plain JS) and its GPU backend (WebGL).
+PAPER_BROWSER_BACKENDS = ("cpu", "webgl")
+PAIRING_SAME = "same class"
+PAIRING_FALLBACK = "browser gpu vs native cpu (no native gpu result)"
+RATIO_CI_METHOD = ("[browser ci_low / native ci_high, browser ci_high / native ci_low] from the two 95% "
+                   "median CIs; coverage >= 0.95^2 = 0.90")
+TREE_RANDOM_STATE = 0  # ties between equally good splits are broken the same way every run
+
+RATIO_COLUMNS = [
+    "network", "model", "task", "depth", "width", "batch", "seed", "metric",
+    "browser_framework", "browser_backend", "backend_class", "native_framework", "native_backend",
+    "native_threads", "pairing", "browser_median", "browser_ci_low", "browser_ci_high", "browser_n",
+    "native_median", "native_ci_low", "native_ci_high", "native_n", "ratio", "ratio_ci_low",
+    "ratio_ci_high", "unstable",
+]
+
+
+def _headline_rows(summary: pd.DataFrame, runtime: str) -> pd.DataFrame:
+    rows = summary[(summary["runtime"] == runtime) & (summary["outcome"] == "ok") & (summary["n"] > 0)
+                   & (summary["metric"] == summary["task"].map(HEADLINE))]
+    return rows.copy()
+
+
+def ratio_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (ok browser result, ok native result) of the same work: the time ratio and its
+    interval (see the module's docstring for the method and the pairing of backends)."""
+    browser = _headline_rows(summary, "browser")
+    native = _headline_rows(summary, "native")
+    if browser.empty or native.empty:
+        return pd.DataFrame(columns=RATIO_COLUMNS)
+    browser["backend_class"] = browser["backend"].map(BACKEND_CLASS).fillna("cpu")
+    native["backend_class"] = native["backend"].map(BACKEND_CLASS).fillna("cpu")
+    merged = browser.merge(native, on=MATCH_KEYS + ["metric"], suffixes=("_b", "_n"))
+    if merged.empty:
+        return pd.DataFrame(columns=RATIO_COLUMNS)
+    # Which native frameworks have an ok GPU result for a configuration (for the fallback rule).
+    native_gpu = {tuple(r) for r in native[native["backend_class"] == "gpu"][[*MATCH_KEYS, "framework"]]
+                  .itertuples(index=False)}
+    rows = []
+    for r in merged.to_dict("records"):
+        same = r["backend_class_b"] == r["backend_class_n"]
+        key = (*[r[k] for k in MATCH_KEYS], r["framework_n"])
+        fallback = r["backend_class_b"] == "gpu" and r["backend_class_n"] == "cpu" and key not in native_gpu
+        if not (same or fallback):
+            continue
+        rows.append({
+            "network": NETWORK_TYPES.get(r["model"], r["model"]), **{k: r[k] for k in MATCH_KEYS},
+            "metric": r["metric"], "browser_framework": r["framework_b"], "browser_backend": r["backend_b"],
+            "backend_class": r["backend_class_b"], "native_framework": r["framework_n"],
+            "native_backend": r["backend_n"], "native_threads": r["threads_n"],
+            "pairing": PAIRING_SAME if same else PAIRING_FALLBACK,
+            "browser_median": r["median_b"], "browser_ci_low": r["ci_low_b"], "browser_ci_high": r["ci_high_b"],
+            "browser_n": r["n_b"], "native_median": r["median_n"], "native_ci_low": r["ci_low_n"],
+            "native_ci_high": r["ci_high_n"], "native_n": r["n_n"],
+            **ratio_with_interval(r["median_b"], r["ci_low_b"], r["ci_high_b"],
+                                  r["median_n"], r["ci_low_n"], r["ci_high_n"]),
+            "unstable": bool(r["unstable_b"]) or bool(r["unstable_n"]),
+        })
+    frame = pd.DataFrame(rows, columns=RATIO_COLUMNS)
+    frame["_reference"] = frame["native_framework"] != "tensorflow"  # the paper's reference first
+    order = ["network", "_reference", "native_framework", "browser_framework", "backend_class", "browser_backend",
+             "task", "depth", "width", "native_threads"]
+    return frame.sort_values(order, kind="stable").drop(columns="_reference").reset_index(drop=True)
+
+
+def ratio_with_interval(b_median, b_low, b_high, n_median, n_low, n_high) -> dict:
+    """The ratio of medians and its interval from the two CIs (RATIO_CI_METHOD); NaN where undefined."""
+    def divide(a, b):
+        return float(a) / float(b) if b and b > 0 and np.isfinite(b) else float("nan")
+    return {"ratio": divide(b_median, n_median), "ratio_ci_low": divide(b_low, n_high),
+            "ratio_ci_high": divide(b_high, n_low)}
+
+
+# -- decision trees ---------------------------------------------------------------------------------------
+@dataclass
+class GapTree:
+    """A fitted tree of the ratio on the factors, for one network type and one native framework."""
+
+    network: str
+    browser_framework: str
+    native_framework: str
+    browser_backends: tuple[str, ...]
+    rows: int
+    factors: list[str]
+    text: str
+    importances: dict[str, float]
+    max_depth: int
+    fallback_rows: int = 0  # GPU-class browser rows paired with native CPU (no native GPU result)
+    model: object = field(repr=False, default=None)
+    data: pd.DataFrame = field(repr=False, default=None)
+
+    @property
+    def title(self) -> str:
+        title = (f"{self.network}: {self.browser_framework} ({'/'.join(self.browser_backends)}) "
+                 f"over {self.native_framework}, {self.rows} configurations")
+        if self.fallback_rows:
+            title += f"; {self.fallback_rows} GPU-backend rows against native CPU (no native GPU result)"
+        return title
+
+
+def factor_frame(ratios: pd.DataFrame) -> pd.DataFrame:
+    """The factors of Table 5 as numbers: backend_gpu (0 CPU, 1 GPU), task_train (0 infer, 1 train),
+    depth, width; plus the target `ratio`."""
+    return pd.DataFrame({
+        "backend_gpu": (ratios["backend_class"] == "gpu").astype(int),
+        "task_train": (ratios["task"] == "train").astype(int),
+        "depth": ratios["depth"].astype(int),
+        "width": ratios["width"].astype(int),
+        "ratio": ratios["ratio"].astype(float),
+    }).reset_index(drop=True)
+
+
+def tree_rows(ratios: pd.DataFrame, network: str, native_framework: str, browser_framework: str = "tfjs",
+              browser_backends=PAPER_BROWSER_BACKENDS, native_threads: int | None = None) -> pd.DataFrame:
+    """The ratio rows one tree is fitted on: one network type, one browser and one native framework,
+    the paper's browser backends, and one native thread count (the smallest present by default)."""
+    rows = ratios[(ratios["network"] == network) & (ratios["native_framework"] == native_framework)
+                  & (ratios["browser_framework"] == browser_framework)
+                  & (ratios["browser_backend"].isin(list(browser_backends))) & ratios["ratio"].notna()]
+    if rows.empty:
+        return rows
+    threads = native_threads if native_threads is not None else rows["native_threads"].min()
+    return rows[rows["native_threads"] == threads]
+
+
+def fit_tree(rows: pd.DataFrame, network: str = "", native_framework: str = "", browser_framework: str = "tfjs",
+             browser_backends=PAPER_BROWSER_BACKENDS) -> GapTree:
+    """A DecisionTreeRegressor of the ratio on the four factors, max_depth = number of factors (the
+    paper: so that no factor is used twice on a path), squared-error splits, fixed random state."""
+    from sklearn.tree import DecisionTreeRegressor, export_text
+
+    if len(rows) < 2:
+        raise ValueError(f"a tree needs at least 2 configurations, got {len(rows)}")
+    data = factor_frame(rows)
+    model = DecisionTreeRegressor(max_depth=len(FACTORS), random_state=TREE_RANDOM_STATE)
+    model.fit(data[FACTORS].to_numpy(dtype=float), data["ratio"].to_numpy())
+    importances = dict(zip(FACTORS, (float(v) for v in model.feature_importances_)))
+    text = export_text(model, feature_names=FACTORS, decimals=2, show_weights=False)
+    return GapTree(network=network or str(rows["network"].iloc[0]),
+                   browser_framework=browser_framework,
+                   native_framework=native_framework or str(rows["native_framework"].iloc[0]),
+                   browser_backends=tuple(browser_backends), rows=len(rows), factors=list(FACTORS), text=text,
+                   importances=importances, max_depth=len(FACTORS),
+                   fallback_rows=int((rows["pairing"] == PAIRING_FALLBACK).sum()), model=model, data=data)
+
+
+def fit_trees(ratios: pd.DataFrame, browser_framework: str = "tfjs",
+              browser_backends=PAPER_BROWSER_BACKENDS) -> list[GapTree]:
+    """One tree per (network type, native framework) with at least two configurations; TensorFlow
+    (the paper's reference) first."""
+    trees = []
+    if ratios.empty:
+        return trees
+    natives = sorted(ratios["native_framework"].unique(), key=lambda n: (n != "tensorflow", n))
+    for network in sorted(ratios["network"].unique()):
+        for native in natives:
+            rows = tree_rows(ratios, network, native, browser_framework, browser_backends)
+            if len(rows) >= 2:
+                trees.append(fit_tree(rows, network, native, browser_framework, browser_backends))
+    return trees
+
+
+def tree_png(tree: GapTree, dpi: int = 110) -> bytes:
+    """The tree drawn by sklearn's plot_tree (matplotlib Agg), as PNG bytes for the report."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.tree import plot_tree
+
+    leaves = tree.model.get_n_leaves()
+    figure, axes = plt.subplots(figsize=(max(8.0, 1.6 * leaves), 2.2 * (tree.model.get_depth() + 1)))
+    try:
+        plot_tree(tree.model, feature_names=tree.factors, filled=True, rounded=True, impurity=False,
+                  precision=2, ax=axes, fontsize=8)
+        axes.set_title(f"time ratio {tree.title}", fontsize=10)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(figure)
+    return buffer.getvalue()

@@ -1,0 +1,167 @@
+"""The native subprocess: `python -m webdlbench.native.worker` reads one job (JSON) on stdin,
+runs it with the runtime's adapter, and writes one reply (JSON) to the job's `reply_path`.
+
+This is the native twin of web/harness.js: the same loops, the same batches, the same timed
+regions. Each timed region holds exactly one adapter call, and the adapter returns plain numbers
+(its result read back to the host), so nothing of the harness runs inside it.
+
+Adapter (the class named by the job's "adapter", "module:Class"), constructed as Adapter(spec):
+  init() -> dict            import the library, pin threads, pick the device; raise Unsupported
+  environment() -> dict     library versions, threads in effect, device name
+  build(layers, lr)         a trainable model from [(kernel [in,out], bias)], SGD at lr
+  prepare_batch(x, labels)  the batch in the library's own form (not timed, as in the page)
+  train_batch(model, b)     one SGD step; returns the batch's loss as a float (read back)
+  save(layers, folder)      write the model file(s) with the library's own serializer
+  load(folder)              read them back into a model ready to predict
+  predict(model, x)         x float32 [1, 784] -> probabilities [1, 10] as numpy (read back)
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+INPUT_SIZE = 784
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    reply = {"outcome": "ok", "error": "", "metrics": {}, "losses": [], "outputs": [], "info": {},
+             "environment": {}}
+    adapter = None
+    try:
+        from webdlbench.native import Unsupported
+        try:
+            adapter = _load_adapter(job["adapter"])(job["spec"])
+            reply["info"].update(adapter.init() or {})
+            reply["environment"].update(adapter.environment())
+            RUNNERS[job["kind"]](job, adapter, reply)
+        except Unsupported as exc:
+            reply["outcome"], reply["error"] = "unsupported", str(exc)
+    except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
+        traceback.print_exc()
+        reply["outcome"], reply["error"] = "error", f"{type(exc).__name__}: {exc}".strip()
+    if adapter is not None and not reply["environment"]:
+        try:
+            reply["environment"].update(adapter.environment())
+        except Exception:  # the library never loaded: there is nothing more to say about it
+            pass
+    path = Path(job["reply_path"])
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(reply, default=_plain))
+    tmp.replace(path)
+    return 0
+
+
+def _load_adapter(path: str):
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _plain(value):
+    """JSON for numpy scalars that an adapter may leave in its info."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+# -- data, as the page sees it -----------------------------------------------------------------------
+def load_data(job: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The same files the page fetches: float32 images [n, 784] and uint8 labels."""
+    images = np.fromfile(job["data"]["images"], dtype="<f4").reshape(-1, INPUT_SIZE)
+    labels = np.fromfile(job["data"]["labels"], dtype=np.uint8)
+    return images, labels
+
+
+def load_layers(job: dict):
+    from webdlbench.models import mlp
+
+    spec = job["spec"]
+    return mlp.make_weights(spec["depth"], spec["width"], spec["seed"])
+
+
+def reference_inputs(job: dict, images: np.ndarray) -> list[np.ndarray]:
+    offset, count = job["data"]["reference_offset"], job["data"]["reference_count"]
+    return [images[offset + i:offset + i + 1].copy() for i in range(count)]
+
+
+def batch_indices(batch: int, number: int, train_count: int) -> np.ndarray:
+    """Digits of batch `number` (0-based): [i*B .. (i+1)*B) modulo train_count, as the page's cursor."""
+    return (np.arange(batch) + number * batch) % train_count
+
+
+# -- the runs -------------------------------------------------------------------------------------------
+def run_train(job: dict, adapter, reply: dict) -> None:
+    spec = job["spec"]
+    images, labels = load_data(job)
+    model = adapter.build(load_layers(job), job["learning_rate"])
+    warmup, samples, losses = [], [], []
+    deadline = time.perf_counter() + spec["time_budget_s"]
+    for i in range(spec["warmup"] + spec["samples"]):
+        if i > spec["warmup"] and time.perf_counter() > deadline:
+            break  # at least one sample
+        rows = batch_indices(spec["batch"], i, job["data"]["train_count"])
+        batch = adapter.prepare_batch(images[rows], labels[rows])
+        start = time.perf_counter_ns()
+        loss = adapter.train_batch(model, batch)
+        elapsed = (time.perf_counter_ns() - start) / 1e6
+        losses.append(_number(loss, "train_batch"))
+        (warmup if i < spec["warmup"] else samples).append(elapsed)
+    reply["metrics"] = {"train_warmup_ms": warmup, "train_batch_ms": samples}
+    reply["losses"] = losses
+
+
+def run_infer(job: dict, adapter, reply: dict) -> None:
+    spec = job["spec"]
+    images, _ = load_data(job)
+    refs = reference_inputs(job, images)
+    folder = Path(job["model_dir"])
+    start = time.perf_counter_ns()
+    model = adapter.load(folder)
+    load_ms = (time.perf_counter_ns() - start) / 1e6
+    start = time.perf_counter_ns()
+    first = adapter.predict(model, refs[0])
+    warmup_ms = (time.perf_counter_ns() - start) / 1e6
+    reply["warmup_output"] = _vector(first, "predict")
+    samples, outputs = [], []
+    deadline = time.perf_counter() + spec["time_budget_s"]
+    for i in range(spec["samples"]):
+        if i > 0 and time.perf_counter() > deadline:
+            break
+        start = time.perf_counter_ns()
+        out = adapter.predict(model, refs[i % len(refs)])
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+        if i < len(refs):
+            outputs.append(_vector(out, "predict"))
+    reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
+    reply["outputs"] = outputs
+
+
+def run_prepare(job: dict, adapter, reply: dict) -> None:
+    folder = Path(job["model_dir"])
+    folder.mkdir(parents=True, exist_ok=True)
+    adapter.save(load_layers(job), folder)
+
+
+def _number(value, what: str) -> float:
+    if not isinstance(value, (float, int, np.floating)):
+        raise TypeError(f"adapter {what} returned {type(value).__name__}, not a number read back")
+    return float(value)
+
+
+def _vector(value, what: str) -> list[float]:
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"adapter {what} returned {type(value).__name__}, not a numpy array read back")
+    return [float(v) for v in value.reshape(-1)]
+
+
+RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
