@@ -10,14 +10,13 @@ import asyncio
 import hashlib
 import inspect
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
-from webdlbench import __version__, frameworks
+from webdlbench import frameworks
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
+from webdlbench.hostinfo import machine_facts
 from webdlbench.checks import check_outputs, check_training
 from webdlbench.models import mlp, mnist
 from webdlbench.monitor import ProcessMonitor
@@ -34,36 +33,34 @@ class BrowserSession:
     """The server, the browser and the file cache for one sweep."""
 
     def __init__(self, browser_path: str | None, cache_dir: Path, host: str = "127.0.0.1", profile: bool = False,
-                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S, driver: Driver | None = None):
+                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S, driver: Driver | None = None,
+                 server: ResultsServer | None = None):
         self.cache_dir = Path(cache_dir)
         self.setup_allowance_s = setup_allowance_s  # a page's time limit = its budget + this
         self.profile = profile  # add the separate call-stack profiling pass to every spec
-        allowed = {p for fw in frameworks.FRAMEWORKS.values()
-                   for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
-                             *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
-        self.server = ResultsServer(self.cache_dir, host=host, allowed_libs=allowed)
+        # Several sessions (one per browser) may share one server: then its owner starts and stops it.
+        self._owns_server = server is None
+        self.server = server or results_server(self.cache_dir, host)
         self.driver = driver or LocalDriver(browser_path)
         self._data_files: dict[str, Path] = {}
 
     async def start(self) -> None:
         self._data_files = mnist.write_data_files(self.cache_dir)
-        await self.server.start()
+        if self._owns_server:
+            await self.server.start()
         await self.driver.start()
 
     async def stop(self) -> None:
         await self.driver.stop()
-        await self.server.stop()
+        if self._owns_server:
+            await self.server.stop()
 
     # -- fingerprint ----------------------------------------------------------------------------
     def host_facts(self) -> dict:
         """What the harness knows that the page cannot see."""
         return {
             **self.driver.facts(),
-            "cpu_model": _cpu_model(),
-            "cpu_count": _cpu_count(),
-            "platform": platform.platform(),
-            "python_version": platform.python_version(),
-            "webdlbench_version": __version__,
+            **machine_facts(),
             "library_versions": {name: fw.version() for name, fw in frameworks.FRAMEWORKS.items()},
         }
 
@@ -85,10 +82,14 @@ class BrowserSession:
                 files = {name: size for name, size in files.items() if not wanted or name in wanted}
                 result.add("model_file_bytes", [sum(files.values())])
                 result.info["model_files"] = files
-            losses, outputs = [], []
+            losses, outputs, page_facts = [], [], {}
             for load in range(spec.page_loads):
                 message, resources = await self._open_page(job, spec.time_budget_s + self.setup_allowance_s)
-                result.environment = {**message["environment"], **self.host_facts()}
+                if load and message["page_facts"] != page_facts:  # e.g. the grid gave another node
+                    return self._finish(result, "browser_crashed", "the browser changed between page loads "
+                                        f"({page_facts} -> {message['page_facts']}); samples of one spec come from one browser")
+                page_facts = message["page_facts"]
+                result.environment = {**message["environment"], **self.host_facts(), **page_facts}
                 if message["outcome"] != "ok":
                     return self._finish(result, message["outcome"], message["error"], message["info"])
                 for metric, values in {**message["metrics"], **resources}.items():
@@ -227,7 +228,8 @@ class BrowserSession:
                 profiled["profile"] = await page.stop_profiler()
             monitor.mark(name)
 
-        self.server.on_mark = on_mark
+        marks = _mark_handlers(self.server)
+        marks[registered.page_id] = on_mark
         monitor.start()
         try:
             await page.goto(self.server.page_url(registered))
@@ -235,6 +237,7 @@ class BrowserSession:
                                          return_when=asyncio.FIRST_COMPLETED)
             if registered.result in done:
                 message = registered.result.result()
+                message["page_facts"] = page.facts() if hasattr(page, "facts") else {}
                 if message["outcome"] != "ok" and page.errors:
                     message["error"] += _tail(page.errors)
                 resources = monitor.metrics()
@@ -255,7 +258,7 @@ class BrowserSession:
                 raise PageFailure("browser_crashed", f"{page.failure.result()}: {str(exc).splitlines()[0]}") from None
             raise PageFailure("error", f"driving the page failed: {str(exc).splitlines()[0]}") from None
         finally:
-            self.server.on_mark = None
+            marks.pop(registered.page_id, None)
             await monitor.stop()
             await page.close()
 
@@ -269,6 +272,27 @@ class BrowserSession:
         message, _ = await self._open_page(job, self.setup_allowance_s)
         return {**message["environment"], **self.host_facts(), "page_library_versions": message["info"],
                 "page_outcome": message["outcome"], "page_error": message["error"]}
+
+
+def results_server(cache_dir: Path, host: str = "127.0.0.1") -> ResultsServer:
+    """A results server allowed to serve every registered framework's bundles."""
+    allowed = {p for fw in frameworks.FRAMEWORKS.values()
+               for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
+                         *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
+    return ResultsServer(Path(cache_dir), host=host, allowed_libs=allowed)
+
+
+def _mark_handlers(server: ResultsServer) -> dict:
+    """page id -> mark handler: sessions sharing a server each get only their own pages' marks."""
+    if not hasattr(server, "mark_handlers"):
+        server.mark_handlers = {}
+
+        async def route(page_id: str, name: str) -> None:
+            handler = server.mark_handlers.get(page_id)
+            if handler:
+                await handler(page_id, name)
+        server.on_mark = route
+    return server.mark_handlers
 
 
 class PageFailure(Exception):
@@ -287,18 +311,3 @@ def _writer_tag(fw) -> str:
 
 def _tail(errors: list[str]) -> str:
     return f" (browser console: {' | '.join(errors[-3:])})" if errors else ""
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-

@@ -19,7 +19,6 @@ import importlib.util
 import json
 import os
 import pkgutil
-import platform
 import shutil
 import signal
 import sys
@@ -28,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from webdlbench.hostinfo import machine_facts
 from webdlbench.spec import Spec, SpecResult
 
 # Importing TensorFlow takes 3-12 s here and loading a model more: time a child may spend outside
@@ -290,23 +290,4 @@ def _gemm_peak(cache_dir: Path) -> dict:
 # -- environment facts -----------------------------------------------------------------------------
 def host_facts() -> dict:
     """What the parent knows about the machine; the worker adds the library's own view."""
-    from webdlbench import __version__
-
-    return {
-        "runtime": "native",
-        "cpu_model": cpu_model(),
-        "cpu_count": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "platform": platform.platform(),
-        "python_version": platform.python_version(),
-        "webdlbench_version": __version__,
-    }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return {"runtime": "native", **machine_facts()}
