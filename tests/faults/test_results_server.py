@@ -1,4 +1,5 @@
-"""The results server, over real HTTP on loopback: tokens, page ids, limits, schema, static roots."""
+"""The results server as a network service, over real HTTP on loopback: tokens, page ids, size limits,
+schema checks, static roots (traversal, encoded traversal, symlinks)."""
 import asyncio
 import json
 
