@@ -4,12 +4,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup browser demo test report clean
+.PHONY: setup browser grid demo test report clean
 
-setup: browser $(VENV)/.installed node_modules/.package-lock.json
+setup: browser grid $(VENV)/.installed node_modules/.package-lock.json
 
 browser:
 	@scripts/ensure-browser.sh
+
+# Java and ChromeDriver for the real Selenium Grid in tests/grid; only those tests need them.
+grid:
+	-@scripts/ensure-grid.sh
 
 # The stamp lives inside the venv, so deleting the venv redoes the install.
 $(VENV)/.installed: pyproject.toml
@@ -17,6 +21,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps tf-keras==2.21.0
+	# The official TF.js converter, without its declared dependencies (a second TensorFlow, jax, flax,
+	# ydf): models/tfjs_converter.py supplies stand-ins for the three modules it imports but never uses.
+	$(BIN)/pip install --quiet --no-deps tensorflowjs==4.22.0
 	@touch $@
 
 # npm ci writes node_modules/.package-lock.json: present means installed from the lockfile.

@@ -36,6 +36,15 @@ def add_arguments(parser) -> None:
                         help="re-measure a spec whose browser crashed or timed out up to N times (default 1)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address the results server binds (default 127.0.0.1; anything else is reachable from the network)")
+    parser.add_argument("--driver", choices=("local", "cdp", "grid"), default="local",
+                        help="local: Chromium here (default); cdp: a browser started elsewhere with "
+                             "--remote-debugging-port (--cdp-url); grid: a Selenium Grid hub (--grid-url)")
+    parser.add_argument("--grid-url", metavar="URL", help="Selenium Grid hub, e.g. http://HOST:4444/wd/hub")
+    parser.add_argument("--cdp-url", action="append", metavar="URL",
+                        help="CDP endpoint of a browser, e.g. http://HOST:9222; may repeat (one worker each)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="browsers measuring at once, sharing one results server (default: 1 locally, "
+                             "the grid's slot count, one per --cdp-url)")
 
 
 def run(args) -> int:
@@ -45,7 +54,9 @@ def run(args) -> int:
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
-    browser = find_browser(args.browser) if needs_browser else None
+    drivers = _driver_plan(args) if needs_browser else None
+    # --browser names a binary here (local) or on the grid's nodes; a cdp browser is already running.
+    browser = find_browser(args.browser) if needs_browser and args.driver == "local" else args.browser
     store_path = Path(args.store)
     console = Console()
     if args.host != "127.0.0.1":
@@ -62,7 +73,11 @@ def run(args) -> int:
                       f"store {store_path}")
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host}
-            asyncio.run(_sweep(todo, store, run_id, browser, store_path.parent / "cache", console, options))
+            if drivers and (args.driver != "local" or len(drivers) > 1):
+                asyncio.run(_distributed_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console,
+                                               options))
+            else:
+                asyncio.run(_sweep(todo, store, run_id, browser, store_path.parent / "cache", console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
@@ -94,6 +109,81 @@ async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path
     finally:
         if session:
             await session.stop()
+
+
+def _driver_plan(args) -> list:
+    """One driver factory per worker (given the results server's origin), after checking that the
+    browsers named can be reached."""
+    from urllib.parse import urlsplit
+
+    if args.driver != "grid" and args.grid_url:
+        raise UserError("--grid-url needs --driver grid")
+    if args.driver != "cdp" and args.cdp_url:
+        raise UserError("--cdp-url needs --driver cdp")
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be 1 or more")
+    if args.driver == "local":
+        from webdlbench.drivers.local import LocalDriver
+        browser = find_browser(args.browser)
+        return [lambda origin: LocalDriver(browser)] * (args.workers or 1)
+    if args.driver == "cdp":
+        from webdlbench.drivers import cdp
+        if not args.cdp_url:
+            raise UserError("--driver cdp needs --cdp-url http://HOST:PORT (a browser started with --remote-debugging-port)")
+        for url in args.cdp_url:
+            cdp.probe(url)
+        urls, remote = args.cdp_url, args.cdp_url
+        count = args.workers or len(urls)
+        factories = [(lambda u: lambda origin: cdp.CDPDriver(u))(urls[i % len(urls)]) for i in range(count)]
+    else:
+        from webdlbench.drivers import grid
+        if not args.grid_url:
+            raise UserError("--driver grid needs --grid-url http://HOST:4444/wd/hub")
+        grid.probe(args.grid_url)
+        remote = [args.grid_url]
+        count = args.workers or grid.slot_count(args.grid_url) or 1
+        factories = [lambda origin: grid.GridDriver(args.grid_url, browser_binary=args.browser,
+                                                    trusted_origin=origin)] * count
+    if args.host in ("127.0.0.1", "localhost", "::1") and any(
+            urlsplit(u).hostname not in ("127.0.0.1", "localhost", "::1") for u in remote):
+        Console(stderr=True).print(f"[yellow]warning: the results server binds {args.host}, which browsers on other "
+                                   "hosts cannot reach: pass --host ADDRESS (an address of this machine they can reach)")
+    return factories
+
+
+async def _distributed_sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, console: Console,
+                             options: dict) -> None:
+    """Specs spread over one browser per worker, all posting to one results server; the store is
+    written here only, one transaction per spec."""
+    from webdlbench.distribute import distribute
+    from webdlbench.measure import results_server
+
+    server = results_server(cache_dir, options["host"])
+    await server.start()
+    sessions = [BrowserSession(None, cache_dir, profile=options["profile"], driver=make(server.base_url),
+                               server=server) for make in drivers]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            bar = progress.add_task(f"{len(sessions)} workers", total=len(specs))
+
+            def on_result(result):
+                store.add_result(run_id, result)
+                node = result.environment.get("node")
+                if result.outcome != "ok":
+                    progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
+                progress.update(bar, description=f"{result.spec.label}" + (f" ({node})" if node else ""))
+                progress.advance(bar)
+
+            def on_requeue(worker, spec, result):
+                where = result.environment.get("node") or f"worker {worker}"
+                progress.console.print(f"  {spec.label}: {result.outcome} on {where}, queued for another browser "
+                                       f"({result.error[:160]})")
+
+            await distribute(specs, sessions, cache_dir, on_result, retries=options["retries"],
+                             on_requeue=on_requeue)
+    finally:
+        await server.stop()
 
 
 def _print_summary(store: Store, run_id: str, console: Console) -> None:

@@ -1,0 +1,145 @@
+"""The work queue of a distributed sweep, with fake browsers (no processes): every spec is handed over
+exactly once; a spec whose browser died goes to another worker, a bounded number of times; specs no
+browser can take end as recorded failures, not silently lost. Also the flags' checks (exit code 2)."""
+import asyncio
+
+import pytest
+
+from tests.conftest import run_cli
+from webdlbench import distribute
+from webdlbench.drivers import grid as grid_driver
+from webdlbench.errors import UserError
+from webdlbench.spec import Spec, SpecResult
+
+SPECS = [Spec("tfjs", "cpu", "train", depth=1, width=w) for w in (16, 20, 24, 28, 32, 36)]
+
+
+class FakeDriver:
+    def __init__(self, node: str, start_fails: bool = False):
+        self.node, self.start_fails = node, start_fails
+        self.broken = False
+        self.stopped = False
+
+    async def start(self):
+        if self.start_fails:
+            raise RuntimeError(f"{self.node}: no session")
+
+    async def ensure_running(self):
+        if self.broken:
+            raise RuntimeError(f"{self.node}: node gone")
+
+    async def stop(self):
+        self.stopped = True
+
+    def facts(self):
+        return {"node": self.node}
+
+
+class FakeSession:
+    """measure(spec) asks `behave(driver, spec, attempt)` for the outcome."""
+
+    def __init__(self, node, behave, start_fails=False):
+        self.driver = FakeDriver(node, start_fails)
+        self.behave = behave
+        self.measured = []
+
+    async def start(self):
+        await self.driver.start()
+
+    async def stop(self):
+        await self.driver.stop()
+
+    def host_facts(self):
+        return self.driver.facts()
+
+    async def measure(self, spec):
+        await asyncio.sleep(0.01)  # let the other workers run
+        self.measured.append(spec)
+        outcome = self.behave(self.driver, spec, len(self.measured))
+        return SpecResult(spec, outcome, error="" if outcome == "ok" else f"{outcome} on {self.driver.node}",
+                          environment={} if outcome != "ok" else {"node": self.driver.node},
+                          started_at=1.0, finished_at=2.0)
+
+
+def sweep(sessions, retries=1):
+    delivered = []
+    asyncio.run(distribute.distribute(SPECS, sessions, cache_dir=None, on_result=delivered.append, retries=retries))
+    return delivered
+
+
+@pytest.fixture(autouse=True)
+def no_pauses(monkeypatch):
+    monkeypatch.setattr(distribute, "CONNECT_PAUSE_S", 0.0)
+
+
+def test_every_spec_is_delivered_once_over_both_workers():
+    sessions = [FakeSession("a", lambda *_: "ok"), FakeSession("b", lambda *_: "ok")]
+    delivered = sweep(sessions)
+    assert sorted(r.spec.spec_hash for r in delivered) == sorted(s.spec_hash for s in SPECS)
+    assert {r.environment["node"] for r in delivered} == {"a", "b"}
+    assert all(r.info["attempt"] == 1 and "earlier_attempts" not in r.info for r in delivered)
+    assert all(s.driver.stopped for s in sessions)
+
+
+def test_a_node_that_dies_has_its_spec_measured_by_the_other_and_nothing_is_lost_or_duplicated():
+    def dies_on_second_spec(driver, spec, n):
+        if n == 2:
+            driver.broken = True  # and it never comes back
+            return "browser_crashed"
+        return "ok"
+    a, b = FakeSession("a", dies_on_second_spec), FakeSession("b", lambda *_: "ok")
+    delivered = sweep([a, b])
+    assert sorted(r.spec.spec_hash for r in delivered) == sorted(s.spec_hash for s in SPECS)
+    assert all(r.outcome == "ok" for r in delivered)
+    (requeued,) = [r for r in delivered if r.info.get("earlier_attempts")]
+    assert requeued.spec == a.measured[1] and requeued.environment["node"] == "b"
+    assert requeued.info["earlier_attempts"] == [
+        {"worker": 0, "node": "a", "outcome": "browser_crashed", "error": "browser_crashed on a"}]
+    assert requeued.info["attempt"] == 2 and len(a.measured) == 2
+
+
+def test_requeues_are_bounded_by_retries():
+    delivered = sweep([FakeSession("a", lambda *_: "timeout"), FakeSession("b", lambda *_: "timeout")], retries=2)
+    assert len(delivered) == len(SPECS) and all(r.outcome == "timeout" for r in delivered)
+    assert all(r.info["attempt"] == 3 and len(r.info["earlier_attempts"]) == 2 for r in delivered)
+
+
+def test_without_retries_a_crashed_spec_is_recorded_not_requeued():
+    delivered = sweep([FakeSession("a", lambda d, s, n: "browser_crashed" if n == 1 else "ok")], retries=0)
+    assert [r.outcome for r in delivered].count("browser_crashed") == 1 and len(delivered) == len(SPECS)
+
+
+def test_the_only_worker_may_measure_its_own_requeued_spec_again():
+    delivered = sweep([FakeSession("a", lambda d, s, n: "timeout" if n == 1 else "ok")])
+    assert len(delivered) == len(SPECS) and all(r.outcome == "ok" for r in delivered)
+    assert sum(1 for r in delivered if r.info["attempt"] == 2) == 1
+
+
+def test_with_no_browser_at_all_every_spec_is_recorded_with_the_reason():
+    delivered = sweep([FakeSession("a", lambda *_: "ok", start_fails=True),
+                       FakeSession("b", lambda *_: "ok", start_fails=True)])
+    assert sorted(r.spec.spec_hash for r in delivered) == sorted(s.spec_hash for s in SPECS)
+    assert all(r.outcome == "browser_crashed" and "no browser left" in r.error and "a: no session" in r.error
+               for r in delivered)
+
+
+def test_grid_urls_are_checked_before_anything_runs():
+    assert grid_driver.normalise_grid_url("http://hub:4444") == "http://hub:4444/wd/hub"
+    assert grid_driver.normalise_grid_url("http://hub:4444/wd/hub/") == "http://hub:4444/wd/hub"
+    with pytest.raises(UserError, match="not an http"):
+        grid_driver.normalise_grid_url("hub:4444")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--driver", "grid"], "--driver grid needs --grid-url"),
+    (["--driver", "cdp"], "--driver cdp needs --cdp-url"),
+    (["--grid-url", "http://127.0.0.1:9/wd/hub"], "--grid-url needs --driver grid"),
+    (["--driver", "grid", "--grid-url", "http://127.0.0.1:9/wd/hub"], "no Selenium Grid hub answers at"),
+    (["--driver", "cdp", "--cdp-url", "http://127.0.0.1:9"], "no browser answers CDP at"),
+    (["--workers", "0"], "--workers must be 1 or more"),
+])
+def test_bad_driver_flags_exit_2_with_one_line_and_no_store(tmp_path, flags, message):
+    store = tmp_path / "s.sqlite"
+    done = run_cli("run", "quick", "--store", store, *flags)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not store.exists()
