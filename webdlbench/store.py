@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS samples (
     PRIMARY KEY (result_id, metric, idx));
 """
 
+# Survey facts (`webdlbench survey --store`), created when the first survey is written, so that
+# opening a store (or reading one) never changes it; stores without the table simply have no survey.
+SURVEY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS surveys (
+    survey_id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, facts TEXT NOT NULL,
+    environment TEXT NOT NULL)
+"""
+
 SPEC_COLUMNS = ["runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                 "threads", "seed"]
 
@@ -173,6 +181,29 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self.conn)
+
+    # -- surveys (paper Table 1) -----------------------------------------------------------------
+    def add_survey(self, facts: dict, environment: dict | None = None) -> int:
+        """Store the facts `webdlbench survey` collected; returns the survey's id."""
+        with _transaction(self.conn):
+            self.conn.execute(SURVEY_SCHEMA)
+            cursor = self.conn.execute(
+                "INSERT INTO surveys (created_at, facts, environment) VALUES (?, ?, ?)",
+                (time.time(), json.dumps(facts, sort_keys=True, default=str),
+                 json.dumps(environment or {}, sort_keys=True, default=str)))
+        return cursor.lastrowid
+
+    def latest_survey(self) -> dict | None:
+        """The most recent survey as {survey_id, created_at, facts, environment}, or None."""
+        has = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='surveys'").fetchone()
+        if not has:
+            return None
+        row = self.conn.execute("SELECT survey_id, created_at, facts, environment FROM surveys "
+                                "ORDER BY survey_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"survey_id": row[0], "created_at": row[1], "facts": json.loads(row[2]),
+                "environment": json.loads(row[3])}
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:

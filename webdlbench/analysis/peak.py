@@ -101,7 +101,7 @@ def gemm_gflops(n: int = GEMM_N, repeats: int = GEMM_REPEATS, warmup: int = GEMM
 
 def environment_key() -> dict:
     """What the peak depends on: the CPU, numpy and its BLAS."""
-    from webdlbench.native import cpu_model
+    from webdlbench.hostinfo import cpu_model
 
     return {"cpu_model": cpu_model(), "numpy_version": np.__version__, "blas": _blas_name()}
 

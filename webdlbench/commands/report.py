@@ -5,7 +5,8 @@ from pathlib import Path
 
 from webdlbench.paths import DEFAULT_REPORT_DIR, DEFAULT_STORE
 
-HELP = "write the static HTML report (index.html, report.md and the data as CSV)"
+HELP = ("write the static report: the paper's tables and figures regenerated and its findings judged "
+        "(index.html, report.md and the data as CSV)")
 
 
 def add_arguments(parser) -> None:
@@ -14,7 +15,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import pandas as pd
+
     from webdlbench.report.build import build_report
     index = build_report(Path(args.store), Path(args.out))
     print(f"report written: {index}")
+    found = pd.read_csv(index.parent / "findings.csv", keep_default_na=False)
+    for env, group in found.groupby("environment", sort=False):
+        verdicts = ", ".join(f"{n}: {v}" for n, v in zip(group["number"], group["verdict"]))
+        print(f"paper findings{' @' + env if env else ''}: {verdicts}")
     return 0

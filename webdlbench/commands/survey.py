@@ -70,11 +70,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
                         help="what to print on stdout (default markdown)")
     parser.add_argument("--facts", metavar="PATH", help="also write the collected facts as JSON to PATH")
+    parser.add_argument("--store", metavar="PATH",
+                        help="also store the facts in this results store, where `webdlbench report` reads Table 1")
 
 
 def run(args) -> int:
     frameworks.set_user_bundles(args.lib)
     names = _selected(args.frameworks)
+    if args.store:  # refuse a bad store before minutes of probing, not after
+        from webdlbench.store import Store
+        Store.open(args.store).close()
     from webdlbench.browser import find_browser  # imported here: Playwright is only needed now
 
     browser = find_browser(args.browser)
@@ -82,6 +87,9 @@ def run(args) -> int:
     facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline))
     if args.facts:
         Path(args.facts).write_text(json.dumps(facts, indent=2, sort_keys=True, default=str))
+    if args.store:
+        store_survey(args.store, facts, browser)
+        console.print(f"survey: facts stored in {args.store}")
     frame = table.build_table(facts)
     if args.format == "markdown":
         sys.stdout.write(table.to_markdown(frame))
@@ -90,6 +98,19 @@ def run(args) -> int:
     else:
         sys.stdout.write(frame.to_json(orient="index", indent=2) + "\n")
     return 0
+
+
+def store_survey(store_path, facts: dict, browser: str) -> int:
+    """Write the facts into the results store (the report's Table 1), with where they were taken."""
+    import platform
+
+    from webdlbench.store import Store
+
+    environment = {"browser_executable": str(browser), "platform": platform.platform(),
+                   "python_version": platform.python_version(), "cpu_count": os.cpu_count(),
+                   "frameworks": sorted(facts)}
+    with Store.open(store_path) as store:
+        return store.add_survey(facts, environment)
 
 
 def _selected(wanted: str | None) -> list[str]:

@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter
+from PIL import Image
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency; yellow last (low contrast).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
 # A second cue besides colour, so series stay apart in greyscale prints.
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "<"]
+# A third cue for bars (patterns), for the same reason.
+HATCHES = ["", "//", "..", "xx", "\\\\", "--", "oo", "++"]
+LINESTYLES = ["-", "--", ":", "-."]
+PNG_COLOURS = 128
 DODGE_SPAN = 0.5  # x-axis units shared by the series at one configuration, so error bars do not overlap
 
 
-def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool) -> bytes:
+def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool,
+                  xlabel: str = "model: hidden layers × neurons per layer") -> bytes:
     """Median with error bars (ci_low..ci_high) per configuration x, one series per `series` value.
 
     points: columns series, x (label), x_order (sort key), group (lines join points of one group
@@ -33,7 +40,7 @@ def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool)
     ax = fig.add_subplot()
     for i, name in enumerate(series):
         style = dict(color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)], markersize=5,
-                     linewidth=1.2, capsize=3)
+                     linewidth=1.2, capsize=3, **_repeat_style(i))
         offset = (i - (len(series) - 1) / 2) * step
         mine = points[points["series"] == name]
         for j, (_, data) in enumerate(mine.sort_values("x_order").groupby("group", sort=False)):
@@ -44,20 +51,67 @@ def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool)
         if before != after:  # a thin rule where a new group (depth) starts
             ax.axvline(boundary - 0.5, color="#bbbbbb", linewidth=0.6)
     ax.set_xticks(range(len(position)), list(position))
-    ax.set_xlabel("model: hidden layers × neurons per layer")
+    ax.set_xlabel(xlabel)
+    return _finish(fig, ax, title, ylabel, log_y)
+
+
+def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xlabel: str) -> bytes:
+    """Grouped bars: one group per x (e.g. a pre-trained model), one bar per series, each the
+    median with its CI as an error bar. points: series, x, median, ci_low, ci_high."""
+    xs = list(dict.fromkeys(points["x"]))
+    series = list(dict.fromkeys(points["series"]))
+    width = 0.8 / max(len(series), 1)
+    fig = Figure(figsize=(8.5, 4.5), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    for i, name in enumerate(series):
+        mine = points[points["series"] == name]
+        positions = [xs.index(x) + (i - (len(series) - 1) / 2) * width for x in mine["x"]]
+        ax.bar(positions, mine["median"], width=width * 0.92, color=PALETTE[i % len(PALETTE)],
+               hatch=HATCHES[(i + i // len(PALETTE)) % len(HATCHES)], edgecolor="white", label=name,
+               yerr=[mine["median"] - mine["ci_low"], mine["ci_high"] - mine["median"]], capsize=2,
+               error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
+    ax.set_xticks(range(len(xs)), xs)
+    ax.set_xlabel(xlabel)
+    if log_y:  # bars start at a round decade below every interval, not at an arbitrary axis limit
+        ax.set_ylim(bottom=10 ** math.floor(math.log10(float(points["ci_low"].min()))))
+    return _finish(fig, ax, title, ylabel, log_y)
+
+
+def _repeat_style(i: int) -> dict:
+    """Past the palette's eight series, colours and markers repeat: a dashed or dotted line and hollow
+    markers keep the repeats apart."""
+    cycle = i // len(PALETTE)
+    if cycle == 0:
+        return {}
+    return {"linestyle": LINESTYLES[cycle % len(LINESTYLES)], "markerfacecolor": "white"}
+
+
+def compact_png(png: bytes) -> bytes:
+    """The PNG in at most 128 colours (a quarter of the bytes; plots have few colours), the same
+    bytes for the same input."""
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _finish(fig, ax, title: str, ylabel: str, log_y: bool) -> bytes:
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if log_y:
         ax.set_yscale("log")
-        # Plain numbers (20, not 2×10¹); minor ticks labelled only when the axis spans little.
-        ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.5)))
+        # Plain numbers (0.01, 20; not 1e-02 or 2×10¹); minor ticks labelled only when the axis spans
+        # less than two decades, where the major ones alone would be too few to read a value.
+        plain = FuncFormatter(lambda value, _: f"{value:g}")
+        ax.yaxis.set_major_formatter(plain)
+        low, high = ax.get_ylim()
+        ax.yaxis.set_minor_formatter(plain if high / low < 100 else NullFormatter())
     ax.grid(True, which="major", axis="y", color="#dddddd", linewidth=0.6)
     fig.legend(loc="outside right upper", fontsize="small", frameon=False)
     buffer = io.BytesIO()
     # No Software/date metadata, so the same data draws the same bytes.
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return compact_png(buffer.getvalue())
 
 
 def data_uri(png: bytes) -> str:

@@ -1,0 +1,96 @@
+"""Everything a report is built from, read once from the store: results, samples, runs, the stored
+survey, the environments, and the summaries (one per environment, so that results from several
+browsers or nodes are never pooled into one median)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from webdlbench.analysis.stats import SUMMARY_COLUMNS, summary_frame
+from webdlbench.frameworks import FRAMEWORKS
+from webdlbench.native import RUNTIMES
+from webdlbench.report.environments import Environment, group_environments
+from webdlbench.store import Store
+
+
+@dataclass
+class View:
+    """One browser environment with the native results of its machine (or native results alone when
+    there is no browser): what findings and browser/native ratios are computed over."""
+
+    label: str
+    browser: Environment | None
+    natives: list[Environment]
+    summary: pd.DataFrame
+
+    @property
+    def fingerprint(self) -> dict:
+        return self.browser.fingerprint if self.browser else (self.natives[0].fingerprint if self.natives else {})
+
+    @property
+    def description(self) -> str:
+        parts = [f"{e.label}: {e.description}" for e in ([self.browser] if self.browser else []) + self.natives]
+        return "; ".join(parts)
+
+
+@dataclass
+class ReportData:
+    store: str
+    results: pd.DataFrame
+    samples: pd.DataFrame
+    envs: dict[str, dict]
+    runs: pd.DataFrame
+    survey: dict | None
+    environments: list[Environment]
+    env_of: dict[int, str]
+    summary: pd.DataFrame    # summary_frame per environment, with an `environment` column
+    views: list[View] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)         # browser framework -> title
+    native_titles: dict[str, str] = field(default_factory=dict)  # native runtime -> title
+
+    @property
+    def split(self) -> bool:
+        """More than one environment of one runtime: series and tables carry the environment."""
+        runtimes = [e.runtime for e in self.environments]
+        return any(runtimes.count(r) > 1 for r in set(runtimes))
+
+    def title(self, framework: str, runtime: str = "browser") -> str:
+        if runtime == "browser":
+            return self.titles.get(framework, framework)
+        return f"{self.native_titles.get(framework, framework)} (native)"
+
+
+def load(store_path: Path | str) -> ReportData:
+    with Store.open(store_path, create=False) as store:
+        results, samples, envs = store.frames()
+        runs = store.runs()
+        survey = store.latest_survey()
+    environments, env_of = group_environments(results, envs)
+    results = results.assign(environment=results["result_id"].map(lambda r: env_of.get(int(r), "")))
+    samples = samples.assign(environment=samples["result_id"].map(lambda r: env_of.get(int(r), "")))
+    summaries = {e.label: _summary(results, samples, e.label) for e in environments}
+    summary = pd.concat(list(summaries.values()), ignore_index=True) if summaries else \
+        pd.DataFrame(columns=[*SUMMARY_COLUMNS, "environment"])
+    return ReportData(str(store_path), results, samples, envs, runs, survey, environments, env_of, summary,
+                      _views(environments, summaries), {name: fw.title for name, fw in FRAMEWORKS.items()},
+                      {name: rt.title for name, rt in RUNTIMES.items()})
+
+
+def _summary(results: pd.DataFrame, samples: pd.DataFrame, label: str) -> pd.DataFrame:
+    mine = summary_frame(samples[samples["environment"] == label], results[results["environment"] == label])
+    return mine.assign(environment=label)
+
+
+def _views(environments: list[Environment], summaries: dict[str, pd.DataFrame]) -> list[View]:
+    browsers = [e for e in environments if e.runtime == "browser"]
+    natives = [e for e in environments if e.runtime == "native"]
+    if not browsers:
+        return [View(n.label, None, [n], summaries[n.label]) for n in natives]
+    views = []
+    for browser in browsers:
+        same_machine = [n for n in natives if n.machine == browser.machine]
+        frames = [summaries[browser.label], *(summaries[n.label] for n in same_machine)]
+        views.append(View(browser.label, browser, same_machine, pd.concat(frames, ignore_index=True)))
+    return views
