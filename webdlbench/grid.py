@@ -13,6 +13,7 @@ from pathlib import Path
 
 from webdlbench import frameworks, native
 from webdlbench.errors import UserError
+from webdlbench.models import kinds
 from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
 
@@ -23,7 +24,7 @@ SETTINGS = {
     "seed": int, "threads": int, "notes": str, "profile": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
-MODELS = ("mlp",)
+MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>
 # Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
 MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1,
           "time_budget_s": 1, "seed": 0, "threads": 1}
@@ -98,8 +99,9 @@ def expand(data: dict, where: str = "suite") -> list[Spec]:
 
 def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
     _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude"}, where)
+    models = grid.get("model", defaults.get("model", "mlp"))
     for axis in REQUIRED_AXES:
-        if axis not in grid:
+        if axis not in grid and not _filled_by_kind(models, axis):
             raise UserError(f"{where}: missing '{axis}' (every grid names {', '.join(REQUIRED_AXES)})")
     axes = {axis: _as_list(grid[axis], axis, where) for axis in AXES if axis in grid}
     combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
@@ -118,6 +120,9 @@ def _make_spec(fields: dict, where: str) -> Spec:
         if name in MINIMA and value < MINIMA[name]:
             raise UserError(f"{where}: {name} = {value} is too small: it must be at least {MINIMA[name]}")
     for axis in REQUIRED_AXES:
+        if axis not in fields and _filled_by_kind(fields.get("model", "mlp"), axis):
+            kind = kinds.get(fields["model"])
+            fields[axis] = kind.fixed_depth if axis == "depth" else kind.default_width
         if axis not in fields:
             raise UserError(f"{where}: an 'include' entry lacks '{axis}'")
     fw_name, backend, task = fields["framework"], fields["backend"], fields["task"]
@@ -139,7 +144,24 @@ def _make_spec(fields: dict, where: str) -> Spec:
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if fields.get("model", "mlp") not in MODELS:
         raise UserError(f"{where}: unknown model {fields['model']!r}; models are {', '.join(MODELS)}")
+    kind = kinds.get(fields.get("model", "mlp"))
+    if task not in kind.tasks:
+        raise UserError(f"{where}: model {kind.name} cannot {task} (it can: {', '.join(kind.tasks)}); "
+                        f"exclude that combination")
+    problem = kind.problem(fields["depth"], fields["width"])
+    if problem:
+        raise UserError(f"{where}: depth = {fields['depth']}, width = {fields['width']}: {problem}")
     return Spec.from_dict(fields)
+
+
+def _filled_by_kind(models, axis: str) -> bool:
+    """Fixed architectures (keras:<Name>) have one depth and a default width: a grid may omit them."""
+    if axis not in ("depth", "width"):
+        return False
+    names = models if isinstance(models, list) else [models]
+    found = [kinds.KINDS.get(m) if isinstance(m, str) else None for m in names]
+    return bool(found) and all(k is not None and (k.fixed_depth if axis == "depth" else k.default_width) is not None
+                               for k in found)
 
 
 def _check_type(name: str, value, where: str) -> None:

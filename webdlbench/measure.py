@@ -17,8 +17,8 @@ from webdlbench import frameworks
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
-from webdlbench.checks import check_outputs, check_training
-from webdlbench.models import mlp, mnist
+from webdlbench.checks import check_training
+from webdlbench.models import kinds, mlp, mnist
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
 from webdlbench.server import ResultsServer
@@ -71,9 +71,19 @@ class BrowserSession:
         available, reason = fw.availability()
         if not available:
             return self._finish(result, "unsupported", reason)
+        kind = kinds.get(spec.model)
+        if kinds.unsupported_reason(kind, fw.name, "browser"):
+            return self._finish(result, "unsupported", kinds.unsupported_reason(kind, fw.name, "browser"))
         try:
             job = self._job(spec, fw)
-            if spec.task == "infer":
+            artifact = None
+            if kind.converted:
+                try:
+                    artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
+                except kinds.ArtifactError as exc:  # the converter's own words are the outcome
+                    return self._finish(result, "error", f"preparing the {kind.title} failed: {exc}")
+                self._use_artifact(job, spec, kind, artifact, result)
+            elif spec.task == "infer":
                 model_dir, files = await self._ensure_model(spec, fw, result)
                 if model_dir is None:
                     return self._finish(result, result.outcome, result.error)
@@ -83,8 +93,11 @@ class BrowserSession:
                 result.add("model_file_bytes", [sum(files.values())])
                 result.info["model_files"] = files
             losses, outputs, page_facts = [], [], {}
+            # A big converted model's load, warm-up and first sample run whatever the budget: they get more time.
+            page_timeout_s = (spec.time_budget_s + self.setup_allowance_s
+                              + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
             for load in range(spec.page_loads):
-                message, resources = await self._open_page(job, spec.time_budget_s + self.setup_allowance_s)
+                message, resources = await self._open_page(job, page_timeout_s)
                 if load and message["page_facts"] != page_facts:  # e.g. the grid gave another node
                     return self._finish(result, "browser_crashed", "the browser changed between page loads "
                                         f"({page_facts} -> {message['page_facts']}); samples of one spec come from one browser")
@@ -98,7 +111,7 @@ class BrowserSession:
                 losses.append(message["losses"])
                 outputs = outputs or message["outputs"]
             if self.profile or spec.profile:
-                message, stacks = await self._open_page(job, spec.time_budget_s + self.setup_allowance_s, profile=True)
+                message, stacks = await self._open_page(job, page_timeout_s, profile=True)
                 if message["outcome"] == "ok":
                     for metric, values in stacks.items():
                         result.add(metric, values)
@@ -107,11 +120,15 @@ class BrowserSession:
                 result.checks = checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
                 result.add("loss", [v for page in losses for v in page if v is not None])
             else:
-                forward = fw.reference or mlp.forward
-                reference = forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
-                result.checks = check_outputs(outputs, reference)
+                if artifact is not None:  # converted kinds: TensorFlow's outputs for the same weights and inputs
+                    reference = artifact.reference_outputs()
+                else:
+                    forward = fw.reference or mlp.forward
+                    reference = forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
+                result.checks = kinds.check_outputs(outputs, reference, kind)
+                result.checks["reference"] = kind.reference
                 # The warm-up prediction (reference input 0) must be right too, not only fast.
-                warm = check_outputs([result.info.pop("warmup_output", [])], reference[:1])
+                warm = kinds.check_outputs([result.info.pop("warmup_output", [])], reference[:1], kind)
                 result.checks["warmup_max_abs_error"] = warm.get("max_abs_error")
                 if not warm["passed"]:
                     result.checks.update(passed=False, reason="warm-up prediction: " + warm["reason"])
@@ -129,8 +146,10 @@ class BrowserSession:
         return result
 
     def _job(self, spec: Spec, fw: frameworks.Framework, kind: str | None = None) -> dict:
-        weights_key = self._ensure_weights(spec)
-        options = {"learning_rate": LEARNING_RATE, "batch_size": spec.batch, "threads": spec.threads}
+        # Converted kinds load their model file instead: there are no MLP weights to make for them.
+        weights_key = None if kinds.get(spec.model).converted else self._ensure_weights(spec)
+        rate = kinds.learning_rate(kinds.get(spec.model), spec.depth, spec.width, LEARNING_RATE)
+        options = {"learning_rate": rate, "batch_size": spec.batch, "threads": spec.threads}
         options.update({k: f"/lib/{v}" if k.endswith("_dir") else v for k, v in fw.options.items()})
         return {
             "kind": kind or spec.task,
@@ -145,8 +164,24 @@ class BrowserSession:
                      "train_count": mnist.TRAIN_COUNT, "reference_offset": mnist.TRAIN_COUNT,
                      "reference_count": mnist.REFERENCE_COUNT},
             "weights": {"url": f"/data/weights/{weights_key}.bin",
-                        "layers": mlp.layer_shapes(spec.depth, spec.width)},
+                        "layers": mlp.layer_shapes(spec.depth, spec.width)} if weights_key else None,
         }
+
+    def _use_artifact(self, job: dict, spec: Spec, kind: kinds.ModelKind, artifact: kinds.Artifact,
+                      result: SpecResult) -> None:
+        """Point a job at a converted model (models/kinds.py): its TF.js files, input shape and classes,
+        training data and reference inputs; record the model's facts (paper Table 4)."""
+        base = f"/data/{artifact.relative}"
+        job["model_url"] = f"{base}/tfjs/model.json"
+        job["options"].update(input_shape=artifact.manifest["input_shape"], classes=artifact.manifest["classes"])
+        job["data"].update(kinds.page_data(kind, self.cache_dir))
+        job["data"]["reference_inputs"] = {"url": f"{base}/inputs.f32", "count": artifact.manifest["reference_count"]}
+        result.info["model_facts"] = artifact.facts()
+        if spec.task == "train":
+            result.info["learning_rate"] = job["options"]["learning_rate"]
+        if spec.task == "infer":
+            result.add("model_file_bytes", [sum(artifact.tfjs_files.values())])
+            result.info["model_files"] = artifact.tfjs_files
 
     def _ensure_weights(self, spec: Spec) -> str:
         key = mlp.weights_key(spec.depth, spec.width, spec.seed)

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from webdlbench.models.kinds import KINDS, TREE_NETWORKS
+
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
-# The network type each model belongs to (Table 5's rows); CNN and RNN models join here later.
-NETWORK_TYPES = {"mlp": "DNN"}
+# The network type each model belongs to (Table 5's rows), from the model kind (models/kinds.py).
+NETWORK_TYPES = {name: kind.network for name, kind in KINDS.items()}
 BACKEND_CLASS = {"cpu": "cpu", "wasm": "cpu", "webgl": "gpu", "webgpu": "gpu", "gpu": "gpu"}
 # Configuration keys that must match for two results to be the same work.
 MATCH_KEYS = ["model", "task", "depth", "width", "batch", "seed"]
@@ -188,7 +190,7 @@ def fit_trees(ratios: pd.DataFrame, browser_framework: str = "tfjs",
     if ratios.empty:
         return trees
     natives = sorted(ratios["native_framework"].unique(), key=lambda n: (n != "tensorflow", n))
-    for network in sorted(ratios["network"].unique()):
+    for network in sorted(n for n in ratios["network"].unique() if n in TREE_NETWORKS):
         for native in natives:
             rows = tree_rows(ratios, network, native, browser_framework, browser_backends)
             if len(rows) >= 2:

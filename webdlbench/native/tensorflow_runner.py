@@ -31,6 +31,7 @@ class TensorFlowAdapter:
         self.tf = None
         self.keras = None
         self.device = "/CPU:0"
+        self.classes = 10  # the MLP's; a converted model's own output width (build_from_file)
 
     def init(self) -> dict:
         import tensorflow as tf
@@ -75,9 +76,19 @@ class TensorFlowAdapter:
         return model
 
     def build(self, layers, learning_rate: float):
+        with self.tf.device(self.device):
+            return self._train_step(self._model(layers), learning_rate)
+
+    def build_from_file(self, folder, learning_rate: float):
+        """A converted kind (CNN, LSTM): the tf_keras file saved beside its TF.js conversion."""
+        with self.tf.device(self.device):
+            model = self.keras.models.load_model(str(folder / MODEL_FILE), compile=False)
+            self.classes = int(model.output_shape[-1])
+            return self._train_step(model, learning_rate)
+
+    def _train_step(self, model, learning_rate: float):
         tf, keras = self.tf, self.keras
         with tf.device(self.device):
-            model = self._model(layers)
             optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
 
             @tf.function
@@ -96,7 +107,7 @@ class TensorFlowAdapter:
     def prepare_batch(self, x: np.ndarray, labels: np.ndarray):
         tf = self.tf
         with tf.device(self.device):
-            return tf.constant(x), tf.one_hot(tf.constant(labels, tf.int32), 10)
+            return tf.constant(x), tf.one_hot(tf.constant(labels, tf.int32), self.classes)
 
     def train_batch(self, step, batch) -> float:
         return float(step(*batch).numpy())  # .numpy() waits for the step (and copies from a GPU)
@@ -109,7 +120,7 @@ class TensorFlowAdapter:
         with tf.device(self.device):
             model = self.keras.models.load_model(str(folder / MODEL_FILE), compile=False)
 
-        @tf.function(input_signature=[tf.TensorSpec([None, model.input_shape[-1]], tf.float32)])
+        @tf.function(input_signature=[tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)])
         def serve(x):
             with tf.device(self.device):
                 return model(x, training=False)

@@ -9,11 +9,13 @@ Adapter (the class named by the job's "adapter", "module:Class"), constructed as
   init() -> dict            import the library, pin threads, pick the device; raise Unsupported
   environment() -> dict     library versions, threads in effect, device name
   build(layers, lr)         a trainable model from [(kernel [in,out], bias)], SGD at lr
+  build_from_file(folder, lr)  (converted kinds, models/kinds.py) the same from the saved model file;
+                            an adapter without it cannot run those kinds
   prepare_batch(x, labels)  the batch in the library's own form (not timed, as in the page)
   train_batch(model, b)     one SGD step; returns the batch's loss as a float (read back)
   save(layers, folder)      write the model file(s) with the library's own serializer
   load(folder)              read them back into a model ready to predict
-  predict(model, x)         x float32 [1, 784] -> probabilities [1, 10] as numpy (read back)
+  predict(model, x)         x float32 [1, *input shape] -> probabilities [1, classes] as numpy (read back)
 """
 from __future__ import annotations
 
@@ -96,17 +98,34 @@ def batch_indices(batch: int, number: int, train_count: int) -> np.ndarray:
 
 
 # -- the runs -------------------------------------------------------------------------------------------
-def run_train(job: dict, adapter, reply: dict) -> None:
+def training_batches(job: dict, adapter):
+    """(model, batch(i) -> (inputs, labels)): the MLP from its weights and MNIST rows; a converted
+    kind from its model file and models/kinds.py's batches (the twin of the page's cursor)."""
     spec = job["spec"]
+    if job.get("model_kind"):
+        from webdlbench.models import kinds
+
+        kind = kinds.get(job["model_kind"]["name"])
+        model = adapter.build_from_file(Path(job["model_dir"]), job["learning_rate"])
+        return model, lambda i: kinds.training_batch(kind, spec["batch"], i)
     images, labels = load_data(job)
     model = adapter.build(load_layers(job), job["learning_rate"])
+
+    def batch(i):
+        rows = batch_indices(spec["batch"], i, job["data"]["train_count"])
+        return images[rows], labels[rows]
+    return model, batch
+
+
+def run_train(job: dict, adapter, reply: dict) -> None:
+    spec = job["spec"]
+    model, next_batch = training_batches(job, adapter)
     warmup, samples, losses = [], [], []
     deadline = time.perf_counter() + spec["time_budget_s"]
     for i in range(spec["warmup"] + spec["samples"]):
         if i > spec["warmup"] and time.perf_counter() > deadline:
             break  # at least one sample
-        rows = batch_indices(spec["batch"], i, job["data"]["train_count"])
-        batch = adapter.prepare_batch(images[rows], labels[rows])
+        batch = adapter.prepare_batch(*next_batch(i))
         start = time.perf_counter_ns()
         loss = adapter.train_batch(model, batch)
         elapsed = (time.perf_counter_ns() - start) / 1e6
@@ -118,8 +137,12 @@ def run_train(job: dict, adapter, reply: dict) -> None:
 
 def run_infer(job: dict, adapter, reply: dict) -> None:
     spec = job["spec"]
-    images, _ = load_data(job)
-    refs = reference_inputs(job, images)
+    if job.get("model_kind"):  # converted kinds: the artifact's own reference inputs, any shape
+        shape = [job["model_kind"]["reference_count"], 1, *job["model_kind"]["input_shape"]]
+        refs = list(np.fromfile(job["model_kind"]["reference_inputs"], dtype="<f4").reshape(shape))
+    else:
+        images, _ = load_data(job)
+        refs = reference_inputs(job, images)
     folder = Path(job["model_dir"])
     start = time.perf_counter_ns()
     model = adapter.load(folder)

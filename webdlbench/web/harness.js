@@ -97,19 +97,48 @@
     return Array.from(value);
   }
 
+  // Training examples, whatever the model kind: `size` floats per example, written by fill(j, xs,
+  // offset) into a zeroed array, and label(j). MNIST digits (the MLP and the CNN), or windows of the
+  // RNN's corpus one-hot encoded here, as the TF.js text-generation example does (models/corpus.py
+  // is the Python twin: the native runners see the very same batches).
+  async function loadTrainingData(job) {
+    if (job.data.kind === 'text') {
+      const tokens = new Uint8Array(await (await fetchOk(job.data.tokens)).arrayBuffer());
+      const { vocabulary, sequence_length: length, step } = job.data;
+      return {
+        size: length * vocabulary,
+        count: job.data.train_count,
+        fill: (j, xs, offset) => {
+          for (let t = 0; t < length; t++) xs[offset + t * vocabulary + tokens[j * step + t]] = 1;
+        },
+        label: (j) => tokens[j * step + length],
+      };
+    }
+    const data = await loadData(job);
+    return {
+      size: INPUT_SIZE,
+      count: job.data.train_count,
+      fill: (j, xs, offset) => xs.set(data.images.subarray(j * INPUT_SIZE, (j + 1) * INPUT_SIZE), offset),
+      label: (j) => data.labels[j],
+    };
+  }
+
   async function runTrain(job, adapter, result) {
     const { spec } = job;
-    const data = await loadData(job);
-    const model = await adapter.build(await loadWeights(job), job.options);
+    const data = await loadTrainingData(job);
+    // A converted model (every kind but the MLP) is loaded from its model file and compiled;
+    // the MLP is built from the seeded weights.
+    const model = job.model_url ? await adapter.loadTrainable(job.model_url, job.options)
+      : await adapter.build(await loadWeights(job), job.options);
     const batchSize = spec.batch;
-    const trainCount = job.data.train_count;
+    const trainCount = data.count;
     let cursor = 0;
     const nextBatch = () => {
-      const xs = new Float32Array(batchSize * INPUT_SIZE);
+      const xs = new Float32Array(batchSize * data.size);
       const ys = new Uint8Array(batchSize);
       for (let i = 0; i < batchSize; i++, cursor = (cursor + 1) % trainCount) {
-        xs.set(data.images.subarray(cursor * INPUT_SIZE, (cursor + 1) * INPUT_SIZE), i * INPUT_SIZE);
-        ys[i] = data.labels[cursor];
+        data.fill(cursor, xs, i * data.size);
+        ys[i] = data.label(cursor);
       }
       return adapter.prepareBatch(xs, ys, batchSize);
     };
@@ -132,14 +161,28 @@
     if (adapter.dispose) adapter.dispose(model);
   }
 
-  async function runInfer(job, adapter, result) {
-    const { spec } = job;
+  // The reference inputs of the output check: held-out MNIST digits, or (converted models) the
+  // artifact's own file of float32 inputs of any shape (images, one-hot character windows).
+  async function loadReferenceInputs(job) {
+    const refs = [];
+    if (job.data.reference_inputs) {
+      const { url, count } = job.data.reference_inputs;
+      const all = new Float32Array(await (await fetchOk(url)).arrayBuffer());
+      const size = all.length / count;
+      for (let i = 0; i < count; i++) refs.push(all.slice(i * size, (i + 1) * size));
+      return refs;
+    }
     const data = await loadData(job);
     const offset = job.data.reference_offset;
-    const refs = [];
     for (let i = 0; i < job.data.reference_count; i++) {
       refs.push(data.images.slice((offset + i) * INPUT_SIZE, (offset + i + 1) * INPUT_SIZE));
     }
+    return refs;
+  }
+
+  async function runInfer(job, adapter, result) {
+    const { spec } = job;
+    const refs = await loadReferenceInputs(job);
     await mark('measure');
     let start = performance.now();
     const model = await adapter.load(job.model_url);

@@ -5,6 +5,22 @@
 (() => {
   const { Unsupported } = window.webdlbench;
   let readBack = (t) => t.data();
+  // Converted models (CNN, LSTM, Keras applications) give their input shape and class count in the
+  // job; the MLP's batches are [batch, 784] with 10 classes.
+  let inputShape = null;
+  let classes = 10;
+
+  // Model loading reads each file's body as soon as its response starts. TF.js's own loader waits
+  // for every weight file's response before reading any body; over HTTP/1.1 (six connections per
+  // host) a model of more than six large shards then deadlocks: ResNet50's 25 shards of 4 MB never
+  // finished loading here. Same requests, same bytes; the timed load still holds fetch and parse.
+  const loadOptions = {
+    fetchFunc: async (url, init) => {
+      const response = await fetch(url, init);
+      const body = await response.arrayBuffer();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  };
 
   async function selectBackend(job) {
     const backend = job.spec.backend;
@@ -32,6 +48,8 @@
     version: () => tf.version.tfjs,
 
     async init(job) {
+      inputShape = job.options.input_shape || null;
+      classes = job.options.classes || 10;
       await selectBackend(job);
       const info = { backend: tf.getBackend(), version: tf.version.tfjs };
       if (job.spec.backend === 'wasm') {
@@ -57,10 +75,17 @@
       return model;
     },
 
+    // A model file written by the official TF.js converter, compiled for the same SGD training.
+    async loadTrainable(url, options) {
+      const model = await tf.loadLayersModel(url, loadOptions);
+      model.compile({ optimizer: tf.train.sgd(options.learning_rate), loss: 'categoricalCrossentropy' });
+      return model;
+    },
+
     prepareBatch(xs, labels, batchSize) {
       return tf.tidy(() => ({
-        x: tf.tensor2d(xs, [batchSize, xs.length / batchSize]),
-        y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat(),
+        x: tf.tensor(xs, inputShape ? [batchSize, ...inputShape] : [batchSize, xs.length / batchSize]),
+        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat(),
       }));
     },
 
@@ -77,11 +102,11 @@
     },
 
     async load(url) {
-      return tf.loadLayersModel(url);
+      return tf.loadLayersModel(url, loadOptions);
     },
 
     async predict(model, x) {
-      const y = tf.tidy(() => model.predict(tf.tensor2d(x, [1, x.length])));
+      const y = tf.tidy(() => model.predict(tf.tensor(x, [1, ...model.inputs[0].shape.slice(1)])));
       const values = await readBack(y);
       y.dispose();
       return values;

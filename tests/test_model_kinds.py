@@ -1,0 +1,193 @@
+"""Model kinds (models/kinds.py): what depth and width mean, suite validation per kind, the RNN corpus
+and its batches, the output check's tolerance rule, network types for `gap`, and a conversion that
+fails being an outcome with the converter's own words. Real conversions run in tests/e2e."""
+import asyncio
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from webdlbench.analysis import gap
+from webdlbench.errors import UserError
+from webdlbench.grid import expand, load_suite
+from webdlbench.models import corpus, kinds, mnist
+
+PAPER_APPLICATIONS = {"VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "DenseNet121", "DenseNet169",
+                      "NASNetLarge", "Xception", "InceptionV3", "InceptionResNetV2"}
+
+
+def grid(**fields):
+    base = {"framework": "tfjs", "backend": "cpu", "task": "infer"}
+    return {"grid": [{**base, **fields}]}
+
+
+def test_the_registry_has_the_papers_kinds_and_networks():
+    assert {k[len("keras:"):] for k in kinds.KINDS if k.startswith("keras:")} == PAPER_APPLICATIONS
+    networks = gap.NETWORK_TYPES
+    assert (networks["mlp"], networks["cnn"], networks["lstm"]) == ("DNN", "CNN", "RNN")
+    assert networks["keras:VGG16"] == kinds.APPLICATION_NETWORK
+    assert kinds.get("cnn").input_shape(9, 400) == (28, 28, 1) and kinds.get("cnn").classes() == 10
+    assert kinds.get("keras:Xception").input_shape(1, 299) == (299, 299, 3) and kinds.get("keras:Xception").classes() == 1000
+    shape = kinds.get("lstm").input_shape(2, 64)
+    assert shape == (corpus.SEQUENCE_LENGTH, len(corpus.vocabulary())) and kinds.get("lstm").classes() == shape[1]
+    assert not kinds.get("mlp").converted and all(k.converted for n, k in kinds.KINDS.items() if n != "mlp")
+
+
+def test_keras_applications_fill_depth_and_their_own_input_side():
+    specs = expand(grid(model=["keras:VGG16", "keras:NASNetLarge", "keras:InceptionV3"]))
+    assert [(s.model, s.depth, s.width) for s in specs] == [
+        ("keras:VGG16", 1, 224), ("keras:NASNetLarge", 1, 331), ("keras:InceptionV3", 1, 299)]
+    small, = expand(grid(model="keras:MobileNetV2", width=96))
+    assert (small.depth, small.width) == (1, 96)
+
+
+@pytest.mark.parametrize("suite, words", [
+    (grid(model="keras:VGG16", task="train"), "model keras:VGG16 cannot train"),
+    (grid(model="keras:VGG16", depth=3), "depth must be 1"),
+    (grid(model="keras:Xception", width=64), "keras:Xception needs width >= 71"),
+    (grid(model="cnn", depth=5, width=200), "cnn needs depth >= 6"),
+    (grid(model="cnn", width=200), "missing 'depth'"),
+    (grid(model="gru", depth=1, width=8), "unknown model 'gru'"),
+])
+def test_suites_that_do_not_fit_the_kind_name_the_problem(suite, words):
+    with pytest.raises(UserError) as caught:
+        expand(suite, where="s.toml")
+    assert words in str(caught.value) and str(caught.value).startswith("s.toml")
+
+
+def test_the_paper_suites_cover_table_5_and_the_eleven_models():
+    cnn = load_suite("paper-gap-cnn").specs
+    assert {(s.depth, s.width) for s in cnn} == {(d, w) for d in (6, 9, 15, 27) for w in (200, 400, 800)}
+    assert all(s.model == "cnn" for s in cnn)
+    rnn = load_suite("paper-gap-rnn").specs
+    assert {(s.depth, s.width) for s in rnn} == {(d, w) for d in (1, 2, 3) for w in (4, 8, 16, 32, 64, 256)}
+    for specs in (cnn, rnn):
+        browser = {(s.backend, s.task) for s in specs if s.runtime == "browser"}
+        assert browser == {(b, t) for b in ("cpu", "webgl") for t in ("train", "infer")}
+        assert {(s.framework, s.backend) for s in specs if s.runtime == "native"} == {("tensorflow", "cpu"),
+                                                                                     ("tensorflow", "gpu")}
+    pretrained = load_suite("paper-pretrained").specs
+    assert {s.model[len("keras:"):] for s in pretrained} == PAPER_APPLICATIONS
+    assert all(s.task == "infer" and s.batch == 1 for s in pretrained)
+    assert {s.backend for s in pretrained if s.runtime == "browser"} == {"cpu", "wasm", "webgl", "webgpu"}
+    for quick in ("gap-cnn-quick", "gap-rnn-quick", "pretrained-quick"):
+        assert len(load_suite(quick).specs) <= 6, quick
+
+
+def test_corpus_windows_are_one_hot_characters_and_the_next_one():
+    text, vocab = corpus.load_text(), corpus.vocabulary()
+    assert len(text) == corpus.CORPUS_CHARS and vocab == "".join(sorted(set(text))) and len(vocab) <= 256
+    x, y = corpus.windows([0, 5])
+    assert x.shape == (2, corpus.SEQUENCE_LENGTH, len(vocab)) and x.dtype == np.float32
+    assert (x.sum(axis=2) == 1).all()
+    start = 5 * corpus.STEP
+    decoded = "".join(vocab[i] for i in x[1].argmax(axis=1))
+    assert decoded == text[start:start + corpus.SEQUENCE_LENGTH]
+    assert vocab[y[1]] == text[start + corpus.SEQUENCE_LENGTH]
+    # The reference windows are held out: none of them is a training window.
+    assert corpus.train_windows() + corpus.REFERENCE_COUNT == corpus.window_count()
+    assert corpus.reference_inputs().shape == (corpus.REFERENCE_COUNT, corpus.SEQUENCE_LENGTH, len(vocab))
+
+
+def test_training_batches_walk_the_data_like_the_pages_cursor():
+    lstm, cnn = kinds.get("lstm"), kinds.get("cnn")
+    x, y = kinds.training_batch(lstm, 4, 2)  # windows 8..11
+    want_x, want_y = corpus.windows(range(8, 12))
+    assert np.array_equal(x, want_x) and np.array_equal(y, want_y)
+    wrap = corpus.train_windows() // 4  # the batch that crosses the end of the training windows
+    _, labels = kinds.training_batch(lstm, 4, wrap)
+    indices = (np.arange(4) + wrap * 4) % corpus.train_windows()
+    assert np.array_equal(labels, corpus.windows(indices)[1])
+    images, digits = kinds.training_batch(cnn, 3, 1)
+    all_x, all_y = mnist.load_digits()
+    assert images.shape == (3, 28, 28, 1) and np.array_equal(images.reshape(3, 784), all_x[3:6])
+    assert np.array_equal(digits, all_y[3:6])
+    with pytest.raises(ValueError, match="inference only"):
+        kinds.training_batch(kinds.get("keras:VGG16"), 1, 0)
+
+
+def test_converted_kinds_check_outputs_relative_to_their_size():
+    lstm = kinds.get("lstm")
+    reference = np.array([[1e-3, 0.5, 0.499]])
+    ok = kinds.check_outputs([[1e-3 * (1 + 5e-4), 0.5 * (1 - 5e-4), 0.499]], reference, lstm)
+    assert ok["passed"] and ok["rtol"] == lstm.output_rtol and ok["max_rel_error"] == pytest.approx(5e-4)
+    # An absolute error of 1e-5 is nothing on 0.5 but 1% of a 1e-3 output: it fails, and says where.
+    bad = kinds.check_outputs([[1e-3 + 1e-5, 0.5, 0.499]], reference, lstm)
+    assert not bad["passed"] and "0.00101 against 0.001" in bad["reason"]
+    wrong_shape = kinds.check_outputs([[0.5, 0.5]], reference, lstm)
+    assert not wrong_shape["passed"] and "shape" in wrong_shape["reason"]
+    # The MLP keeps checks.py's absolute rule against numpy.
+    mlp = kinds.check_outputs([[0.1, 0.9]], np.array([[0.1 + 5e-5, 0.9]]), kinds.get("mlp"))
+    assert mlp["passed"] and mlp["atol"] == 1e-4 and "rtol" not in mlp
+
+
+def test_other_frameworks_and_runtimes_say_why_they_skip_converted_kinds():
+    assert kinds.unsupported_reason(kinds.get("mlp"), "convnetjs", "browser") == ""
+    assert kinds.unsupported_reason(kinds.get("cnn"), "tfjs", "browser") == ""
+    assert kinds.unsupported_reason(kinds.get("lstm"), "tensorflow", "native") == ""
+    reason = kinds.unsupported_reason(kinds.get("lstm"), "pytorch", "native")
+    assert "pytorch runs only the MLP" in reason and "tensorflow" in reason
+
+
+def _summary_row(runtime, framework, backend, task, model, depth, width, median):
+    return {"runtime": runtime, "framework": framework, "backend": backend, "task": task, "model": model,
+            "depth": depth, "width": width, "batch": 16 if task == "train" else 1, "seed": 0, "threads": 1,
+            "metric": gap.HEADLINE[task], "outcome": "ok", "n": 5, "median": median, "ci_low": median * 0.9,
+            "ci_high": median * 1.1, "unstable": False}
+
+
+def test_gap_takes_the_network_type_from_the_kind_and_fits_trees_for_table_5_only():
+    rows = []
+    for model, depth, width in (("cnn", 6, 8), ("cnn", 9, 16), ("lstm", 1, 8), ("lstm", 2, 16),
+                                ("keras:MobileNetV2", 1, 96), ("keras:ResNet50", 1, 224)):
+        tasks = ("infer",) if model.startswith("keras:") else ("train", "infer")
+        for task in tasks:
+            rows.append(_summary_row("native", "tensorflow", "cpu", task, model, depth, width, 2.0 * width))
+            for backend, factor in (("cpu", 30.0), ("webgl", 3.0)):
+                rows.append(_summary_row("browser", "tfjs", backend, task, model, depth, width, factor * 2.0 * width))
+    ratios = gap.ratio_frame(pd.DataFrame(rows))
+    assert set(ratios["network"]) == {"CNN", "RNN", kinds.APPLICATION_NETWORK}
+    assert ratios[ratios["model"] == "lstm"]["ratio"].tolist() == pytest.approx([30.0] * 4 + [3.0] * 4)
+    trees = gap.fit_trees(ratios)
+    assert sorted(t.network for t in trees) == ["CNN", "RNN"]  # the Keras applications are §5.1, not Table 5
+    assert all(t.importances["backend_gpu"] > 0.9 for t in trees)
+
+
+def test_a_failed_conversion_is_an_error_with_the_converters_words(tmp_path):
+    # Xception refuses inputs under 71x71 (the grid stops this; the converter must report it too).
+    xception = kinds.get("keras:Xception")
+    with pytest.raises(kinds.ArtifactError) as caught:
+        asyncio.run(kinds.ensure_artifact(xception, 1, 32, 0, tmp_path))
+    message = str(caught.value)
+    assert message.startswith("building the tf_keras model failed: ValueError:") and "71" in message
+    assert not list((tmp_path / kinds.CACHE_FOLDER).iterdir())  # nothing half-made is left as cached
+
+
+def test_the_converters_stand_ins_never_reach_the_harness():
+    import webdlbench.measure  # noqa: F401  (the browser side)
+    import webdlbench.native.worker  # noqa: F401  (the native side)
+    from webdlbench.models import tfjs_converter
+    assert not any(name in sys.modules for name in tfjs_converter.STAND_INS)
+    assert "tensorflowjs" not in sys.modules
+
+
+def test_page_time_allowance_follows_the_models_work_and_is_capped():
+    def artifact(flops, weight_bytes):
+        return kinds.Artifact(folder=None, relative="", manifest={"facts": {"flops": flops},
+                                                                 "files": {"tfjs": {"w.bin": weight_bytes}}})
+    assert kinds.page_allowance_s(None, "infer", 1, 3) == 0  # the MLP: budget + setup as before
+    small = artifact(0.5e6, 20_000)
+    assert kinds.page_allowance_s(small, "infer", 1, 3) < 1
+    # warm-up prediction + one sample of a 31 GFLOP model (VGG16), plus its 550 MB of weights
+    vgg = artifact(31e9, 550e6)
+    assert kinds.page_allowance_s(vgg, "infer", 1, 1) == pytest.approx(55 + 2 * 31e9 / kinds.SLOWEST_FLOPS)
+    assert kinds.page_allowance_s(artifact(2e9, 1e6), "train", 64, 2) == kinds.MAX_PAGE_ALLOWANCE_S
+
+
+def test_the_cnn_learning_rate_shrinks_with_filters_and_depth():
+    cnn, lstm, mlp_kind = kinds.get("cnn"), kinds.get("lstm"), kinds.get("mlp")
+    assert kinds.learning_rate(cnn, 6, kinds.CNN_REFERENCE_FILTERS, 0.1) == pytest.approx(0.1)
+    assert kinds.learning_rate(cnn, 6, 200, 0.1) == pytest.approx(0.004)
+    assert kinds.learning_rate(cnn, 27, 800, 0.1) == pytest.approx(0.1 / 100 / 22)
+    assert kinds.learning_rate(lstm, 3, 256, 0.1) == kinds.learning_rate(mlp_kind, 16, 512, 0.1) == 0.1
