@@ -18,9 +18,12 @@
   let failGpu;
   const gpuFailure = new Promise((_, reject) => { failGpu = reject; });
   gpuFailure.catch(() => {});  // observed by Promise.race below; never an unhandled rejection
+  // Libraries also lose contexts on purpose (gpu.js releases its kernels' contexts with
+  // WEBGL_lose_context): a loss ends the task only if the task has not finished soon after it.
+  const GPU_LOSS_GRACE_MS = 3000;
   function gpuEvent(text, fatal) {
     gpuEvents.push(text);
-    if (fatal) failGpu(new Error(text));
+    if (fatal) setTimeout(() => failGpu(new Error(text)), GPU_LOSS_GRACE_MS);
   }
   function watchCanvas(prototype) {
     if (!prototype) return;
