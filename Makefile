@@ -16,7 +16,7 @@ grid:
 	-@scripts/ensure-grid.sh
 
 # The stamp lives inside the venv, so deleting the venv redoes the install.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
