@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
-from webdlbench.drivers import Driver, PageSession
-from webdlbench.drivers.local import PlaywrightPage
+from webdlbench.drivers import PageSession
+from webdlbench.drivers.local import PlaywrightDriver, PlaywrightPage
 from webdlbench.errors import UserError
 
 CONNECT_TIMEOUT_MS = 30_000
@@ -50,7 +50,7 @@ class RemotePlaywrightPage(PlaywrightPage):
         return {"node": self.endpoint, "cpu_model": None, "cpu_count": None, "platform": None}
 
 
-class CDPDriver(Driver):
+class CDPDriver(PlaywrightDriver):
     name = "cdp"
 
     def __init__(self, cdp_url: str):
@@ -68,21 +68,6 @@ class CDPDriver(Driver):
             raise
         self._browser.on("disconnected", lambda *_: self._current and self._current.fail(
             f"the connection to the browser at {self.cdp_url} closed"))
-
-    async def stop(self) -> None:
-        if self._browser:
-            try:
-                await self._browser.close()  # connected, not launched: closes our contexts and disconnects
-            except Exception:  # already disconnected
-                pass
-        if self._playwright:
-            await self._playwright.stop()
-        self._browser = self._playwright = None
-
-    async def ensure_running(self) -> None:
-        if not (self._browser and self._browser.is_connected()):
-            await self.stop()
-            await self.start()
 
     async def new_page(self) -> PageSession:
         context = await self._browser.new_context()

@@ -59,7 +59,28 @@ class PlaywrightPage(PageSession):
             pass
 
 
-class LocalDriver(Driver):
+class PlaywrightDriver(Driver):
+    """What the Playwright-backed drivers share: closing and restarting their browser connection."""
+
+    _playwright = _browser = None
+
+    async def stop(self) -> None:
+        if self._browser:
+            try:
+                await self._browser.close()
+            except Exception:  # already gone (crashed or killed): nothing left to close
+                pass
+        if self._playwright:
+            await self._playwright.stop()
+        self._browser = self._playwright = None
+
+    async def ensure_running(self) -> None:
+        if not (self._browser and self._browser.is_connected()):
+            await self.stop()
+            await self.start()
+
+
+class LocalDriver(PlaywrightDriver):
     """Chromium on this machine, launched by Playwright with flags chosen from what the machine has."""
 
     name = "local"
@@ -82,21 +103,6 @@ class LocalDriver(Driver):
             await self._playwright.stop()
             raise UserError(f"could not start the browser {self.executable}: {str(exc).splitlines()[0]}") from None
         self._browser.on("disconnected", lambda *_: self._current and self._current.fail("the browser process exited"))
-
-    async def stop(self) -> None:
-        if self._browser:
-            try:
-                await self._browser.close()
-            except Exception:  # already gone (crashed or killed): nothing left to close
-                pass
-        if self._playwright:
-            await self._playwright.stop()
-        self._browser = self._playwright = None
-
-    async def ensure_running(self) -> None:
-        if not (self._browser and self._browser.is_connected()):
-            await self.stop()
-            await self.start()
 
     @property
     def connected(self) -> bool:
