@@ -18,11 +18,11 @@ from webdlbench.store import Store
 
 
 def row(runtime, framework, backend, task, depth, width, median, low=None, high=None, outcome="ok", n=10,
-        threads=1, metric=None, unstable=False):
+        threads=1, metric=None, unstable=False, model="mlp"):
     """One summary row as summary_frame makes it."""
     metric = metric or gap.HEADLINE[task]
     values = {
-        "framework": framework, "backend": backend, "task": task, "model": "mlp", "depth": depth,
+        "framework": framework, "backend": backend, "task": task, "model": model, "depth": depth,
         "width": width, "batch": 64 if task == "train" else 1, "runtime": runtime, "threads": threads, "seed": 0,
         "spec_hash": f"{runtime}-{framework}-{backend}-{task}-{depth}-{width}-{threads}", "metric": metric,
         "unit": "ms", "n": n, "median": median, "ci_low": median * 0.9 if low is None else low,
@@ -156,7 +156,19 @@ def test_flops_follow_the_stated_rule():
     assert peak.mlp_forward_flops(2, 128, samples=3) == 3 * 2 * (784 * 128 + 128 * 128 + 128 * 10)
     assert peak.mlp_train_flops(1, 64, 64) == 3 * 64 * forward
     assert peak.task_flops("mlp", "infer", 1, 64, 1) == forward
-    assert math.isnan(peak.task_flops("cnn", "infer", 1, 64, 1))
+    assert math.isnan(peak.task_flops("cnn", "infer", 6, 64, 1))  # a converted kind needs its recorded FLOPs
+    assert peak.task_flops("cnn", "train", 6, 64, 32, forward_flops=1e6) == 3 * 32 * 1e6
+
+
+def test_converted_kinds_take_their_flops_from_the_recorded_model_facts():
+    summary = frame(row("browser", "tfjs", "cpu", "infer", 6, 200, 4.0, model="cnn"),
+                    row("native", "tensorflow", "cpu", "train", 6, 200, 1000.0, model="cnn"))
+    results = pd.DataFrame([{"model": "cnn", "depth": 6, "width": 200, "info": {"model_facts": {"flops": 2e8}}},
+                            {"model": "mlp", "depth": 1, "width": 64, "info": {}}])
+    eff = peak.efficiency_frame(summary, 100.0, results).set_index("task")
+    assert eff.loc["infer"].flops == 2e8 and eff.loc["infer"].achieved_gflops == pytest.approx(2e8 / 4e-3 / 1e9)
+    assert eff.loc["train"].flops == 3 * 64 * 2e8
+    assert math.isnan(peak.efficiency_frame(summary, 100.0).iloc[0].flops)
 
 
 def test_efficiency_is_flops_over_the_median_against_the_peak():

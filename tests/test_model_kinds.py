@@ -190,4 +190,10 @@ def test_the_cnn_learning_rate_shrinks_with_filters_and_depth():
     assert kinds.learning_rate(cnn, 6, kinds.CNN_REFERENCE_FILTERS, 0.1) == pytest.approx(0.1)
     assert kinds.learning_rate(cnn, 6, 200, 0.1) == pytest.approx(0.004)
     assert kinds.learning_rate(cnn, 27, 800, 0.1) == pytest.approx(0.1 / 100 / 22)
-    assert kinds.learning_rate(lstm, 3, 256, 0.1) == kinds.learning_rate(mlp_kind, 16, 512, 0.1) == 0.1
+    assert kinds.learning_rate(lstm, 3, 256, 0.1) == kinds.learning_rate(mlp_kind, 1, 512, 0.1) == 0.1
+
+
+def test_the_mlp_learning_rate_shrinks_with_the_square_root_of_depth():
+    mlp_kind = kinds.get("mlp")
+    assert kinds.learning_rate(mlp_kind, 4, 64, 0.1) == pytest.approx(0.05)
+    assert kinds.learning_rate(mlp_kind, 16, 512, 0.1) == pytest.approx(0.025)

@@ -11,6 +11,9 @@ FLOP counting rule (stated once, used everywhere):
 * training costs 3 x the forward pass (forward, plus two products of the same size in backward:
   the gradient of the weights and of the layer's input), per sample, times the batch;
 * inference is one forward pass of one sample.
+The converted kinds (CNN, LSTM, Keras applications) take their forward FLOPs from the model facts
+their results recorded (the converter counts them with TensorFlow's profiler, or analytically for
+the LSTM: models/keras_models.py); the same training and inference rules apply.
 
 Everything but `measure_peak` (which runs the subprocess) is a pure function.
 """
@@ -55,21 +58,42 @@ def mlp_train_flops(depth: int, width: int, batch: int) -> int:
     return TRAIN_FORWARD_MULTIPLE * mlp_forward_flops(depth, width, batch)
 
 
-def task_flops(model: str, task: str, depth: int, width: int, batch: int) -> float:
-    """FLOPs of the work one headline sample times (a train batch, or one inference); NaN if unknown."""
-    if model != "mlp":
+def task_flops(model: str, task: str, depth: int, width: int, batch: int,
+               forward_flops: float | None = None) -> float:
+    """FLOPs of the work one headline sample times (a train batch, or one inference); NaN if unknown.
+    `forward_flops` (one sample's forward pass) is needed for every kind but the MLP."""
+    if model == "mlp":
+        forward_flops = mlp_forward_flops(depth, width, 1)
+    if not forward_flops:
         return float("nan")
-    if task == "train":
-        return float(mlp_train_flops(depth, width, batch))
-    return float(mlp_forward_flops(depth, width, 1))
+    return float(forward_flops) * (TRAIN_FORWARD_MULTIPLE * batch if task == "train" else 1)
 
 
-def efficiency_frame(summary: pd.DataFrame, peak_gflops: float | None) -> pd.DataFrame:
+def recorded_forward_flops(results: pd.DataFrame | None) -> dict[tuple, float]:
+    """(model, depth, width) -> the forward FLOPs of one sample recorded in a result's
+    info.model_facts (the converted kinds); the first found per model."""
+    found: dict[tuple, float] = {}
+    if results is None or results.empty:
+        return found
+    for row in results.itertuples():
+        facts = row.info.get("model_facts") if isinstance(row.info, dict) else None
+        flops = facts.get("flops") if isinstance(facts, dict) else None
+        if flops:
+            found.setdefault((row.model, int(row.depth), int(row.width)), float(flops))
+    return found
+
+
+def efficiency_frame(summary: pd.DataFrame, peak_gflops: float | None,
+                     results: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per headline summary row (train_batch_ms / infer_ms, outcome ok): FLOPs, achieved GFLOP/s at
-    the median, and its fraction of the single-thread GEMM peak (NaN when no peak is known)."""
+    the median, and its fraction of the single-thread GEMM peak (NaN when no peak is known).
+    `results` (Store.frames) gives the converted kinds' FLOPs; without it they are NaN."""
     keep = summary[(summary["outcome"] == "ok") & (summary["n"] > 0)
                    & (summary["metric"] == summary["task"].map(HEADLINE))].copy()
-    keep["flops"] = [task_flops(r.model, r.task, r.depth, r.width, r.batch) for r in keep.itertuples()]
+    recorded = recorded_forward_flops(results)
+    keep["flops"] = [task_flops(r.model, r.task, r.depth, r.width, r.batch,
+                                recorded.get((r.model, int(r.depth), int(r.width))))
+                     for r in keep.itertuples()]
     keep["achieved_gflops"] = keep["flops"] / (keep["median"] * 1e-3) / 1e9
     peak = float(peak_gflops) if peak_gflops else float("nan")
     keep["peak_gflops"] = peak

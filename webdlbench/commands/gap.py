@@ -9,7 +9,8 @@ from webdlbench.errors import UserError
 from webdlbench.paths import DEFAULT_STORE
 
 HELP = "browser/native time ratios per configuration, decision trees of the ratio, fraction of GEMM peak"
-FILL_SUITES = "gap-quick (CI-sized) or paper-gap-dnn (Table 5)"
+FILL_SUITES = ("gap-quick, gap-cnn-quick, gap-rnn-quick (CI-sized); paper-gap-dnn, paper-gap-cnn, paper-gap-rnn "
+               "(Table 5); paper-pretrained (Keras applications)")
 
 
 def add_arguments(parser) -> None:
@@ -33,7 +34,7 @@ def run(args) -> int:
     ratios = gap.ratio_frame(summary)
     if ratios.empty:
         raise UserError(f"{store_path} has no browser+native pairs of the same work: run "
-                        f"`webdlbench run gap-quick --store {store_path}` (or paper-gap-dnn) first")
+                        f"`webdlbench run gap-quick --store {store_path}` first (or any of: {FILL_SUITES})")
 
     with pd.option_context("display.width", 250, "display.max_columns", 40, "display.max_rows", 10000):
         print("Browser / native time ratio (median browser ms / median native ms; train: per batch, "
@@ -65,7 +66,7 @@ def run(args) -> int:
                 print(f"wrote {path}")
         if not args.no_peak:
             figure, source = _peak(results, store_path)
-            efficiency = peak.efficiency_frame(summary, figure.get("gflops") if figure else None)
+            efficiency = peak.efficiency_frame(summary, figure.get("gflops") if figure else None, results)
             print()
             if figure:
                 print(f"GEMM peak, 1 thread: {figure['gflops']:.1f} GFLOP/s ({figure.get('method', '')}; "

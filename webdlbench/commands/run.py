@@ -208,5 +208,6 @@ def _print_summary(store: Store, run_id: str, console: Console) -> None:
             if load == load:  # not NaN
                 extra = f"{load:.3g} / {warm:.3g}"
         outcome = row.outcome if row.outcome == "ok" else f"[red]{row.outcome}[/red]"
-        table.add_row(f"{row.framework}/{row.backend}", row.task, f"{row.depth}x{row.width}", outcome, cell, n, extra)
+        table.add_row(f"{row.framework}/{row.backend}", row.task, f"{row.model} {row.depth}x{row.width}", outcome, cell, n,
+                      extra)
     console.print(table)

@@ -170,7 +170,7 @@ def peak_section(data: ReportData) -> Section:
     frames, notes = [], []
     for view in data.views:
         figure, failure = _recorded_peak(data, view)
-        frame = peak.efficiency_frame(view.summary, figure.get("gflops") if figure else None)
+        frame = peak.efficiency_frame(view.summary, figure.get("gflops") if figure else None, data.results)
         where = f" @{view.label}" if data.split else ""
         if figure:
             notes.append(f"GEMM peak{where}: {figure['gflops']:.1f} GFLOP/s "
