@@ -40,3 +40,18 @@ def test_retries_are_bounded():
     session = ScriptedSession(*[("timeout", "no result")] * 3)
     result = asyncio.run(measure_with_retries(SPEC, session, None, retries=2))
     assert result.outcome == "timeout" and result.info["attempt"] == 3
+
+
+class LimitedSession(ScriptedSession):
+    """A page that ran out of the suite's time limit records the limit in its info (as measure.py does)."""
+
+    async def measure(self, spec):
+        result = await super().measure(spec)
+        result.info["time_limit_s"] = 30.0
+        return result
+
+
+def test_a_spec_that_ran_out_of_the_suites_time_limit_is_not_measured_again():
+    session = LimitedSession(("timeout", "no result within 30 s"), ("ok", ""))
+    result = asyncio.run(measure_with_retries(SPEC, session, None, retries=1))
+    assert result.outcome == "timeout" and result.info["attempt"] == 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from webdlbench import native
+from webdlbench.budget import OverLimit, hit_limit
 from webdlbench.scheduler import RETRIED_OUTCOMES
 from webdlbench.spec import Spec, SpecResult
 
@@ -44,6 +45,7 @@ class _Queue:
         self.ready: set[int] = set()  # workers that hold a working browser
         self.active: set[int] = set()  # workers not stopped
         self.changed = asyncio.Condition()
+        self.over_limit = OverLimit()  # specs ruled out by a smaller one's timeout (budget.py)
 
     @property
     def finished(self) -> bool:
@@ -76,10 +78,12 @@ class _Queue:
 
 
 async def distribute(specs, sessions, cache_dir: Path, on_result, retries: int = 1, on_start=None,
-                     on_requeue=None) -> None:
+                     on_requeue=None, over_limit: OverLimit | None = None) -> None:
     """Measure `specs` over `sessions` (BrowserSessions sharing one started server); each final
-    SpecResult goes to `on_result(result)` once. The sessions are started and stopped here."""
+    SpecResult goes to `on_result(result)` once. The sessions are started and stopped here.
+    `over_limit` skips specs that a smaller one's timeout rules out (budget.py)."""
     queue = _Queue(specs)
+    queue.over_limit = over_limit or queue.over_limit
     native_lock = asyncio.Lock()  # native runs share this machine's CPU: never two at once
     tasks = [asyncio.create_task(_worker(i, session, queue, cache_dir, on_result, retries, native_lock,
                                          on_start, on_requeue)) for i, session in enumerate(sessions)]
@@ -167,9 +171,11 @@ async def _work(index: int, session, queue: _Queue, cache_dir: Path, on_result, 
         if on_start:
             on_start(index, item.spec)
         node = _node(session)  # where the attempt starts: a crashed one has no page facts to say so
-        result = await _measure(item.spec, session, cache_dir, native_lock)
+        result = (queue.over_limit.skipped(item.spec)
+                  or await _measure(item.spec, session, cache_dir, native_lock))
         node = result.environment.get("node") or node
-        if result.outcome in RETRIED_OUTCOMES and len(item.attempts) < retries:
+        if (result.outcome in RETRIED_OUTCOMES and len(item.attempts) < retries
+                and not hit_limit(item.spec, result)):
             item.attempts.append({"worker": index, "node": node, "outcome": result.outcome, "error": result.error})
             item.tried_by.add(index)
             if on_requeue:
@@ -182,6 +188,7 @@ async def _work(index: int, session, queue: _Queue, cache_dir: Path, on_result, 
             await queue.update(requeue)
             continue
         _annotate(result, item, index)
+        queue.over_limit.note(result)
         on_result(result)  # synchronous: the store writes it in this (the harness) process
 
         def delivered():

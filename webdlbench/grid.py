@@ -21,13 +21,13 @@ AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "b
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
     "samples": int, "warmup": int, "page_loads": int, "time_budget_s": (int, float),
-    "seed": int, "threads": int, "notes": str, "profile": bool,
+    "time_limit_s": (int, float), "seed": int, "threads": int, "notes": str, "profile": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>
 # Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
 MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1,
-          "time_budget_s": 1, "seed": 0, "threads": 1}
+          "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1}
 TOP_LEVEL = {"name", "description", "defaults", "grid"}
 
 

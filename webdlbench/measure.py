@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from webdlbench import frameworks
+from webdlbench import budget, frameworks
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
@@ -94,8 +94,9 @@ class BrowserSession:
                 result.info["model_files"] = files
             losses, outputs, page_facts = [], [], {}
             # A big converted model's load, warm-up and first sample run whatever the budget: they get more time.
-            page_timeout_s = (spec.time_budget_s + self.setup_allowance_s
-                              + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
+            page_timeout_s = budget.page_limit_s(spec, spec.time_budget_s + self.setup_allowance_s
+                                                 + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
+            result.info.update(budget.limit_note(spec, page_timeout_s))
             for load in range(spec.page_loads):
                 message, resources = await self._open_page(job, page_timeout_s)
                 if load and message["page_facts"] != page_facts:  # e.g. the grid gave another node

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from webdlbench import native
+from webdlbench import budget, native
 from webdlbench.spec import Spec, SpecResult
 
 # Failures of the environment, not of the framework: worth another try. An unsupported backend,
@@ -15,6 +15,8 @@ RETRIED_ERRORS = ("webglcontextlost", "WebGPU device lost")
 
 
 def _environmental(result: SpecResult) -> bool:
+    if budget.hit_limit(result.spec, result):  # too slow for the suite's time limit: would be again
+        return False
     if result.outcome in RETRIED_OUTCOMES:
         return True
     return result.outcome == "error" and any(marker in result.error for marker in RETRIED_ERRORS)

@@ -25,6 +25,7 @@ OUTCOMES = (
     "error",           # the framework threw; the message is kept verbatim
     "timeout",         # the page never reported within the spec's time limit
     "browser_crashed", # the browser or page process died mid-spec
+    "skipped",         # not run: a smaller spec of its series ran out of the time limit (budget.py)
 )
 
 # Units of every metric a page or the harness records; a metric not listed here is refused.
@@ -68,6 +69,7 @@ class Spec:
     warmup: int = 3            # warm-up iterations before the samples (train); infer has its own phase
     page_loads: int = 1        # fresh pages per spec: each gives one load_ms / warmup_ms sample
     time_budget_s: float = 60  # per page load: the page stops sampling when it is spent
+    time_limit_s: float = 0    # cap on one page load's whole time, setup included (0: none; budget.py)
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
     notes: str = ""
 

@@ -133,7 +133,8 @@ class Store:
         """Write one spec's result and all its samples atomically; returns its result id."""
         spec = result.spec
         env_id = environment_id(result.environment) if result.environment else None
-        budget = {k: getattr(spec, k) for k in ("samples", "warmup", "page_loads", "time_budget_s", "profile", "notes")}
+        budget = {k: getattr(spec, k) for k in ("samples", "warmup", "page_loads", "time_budget_s", "time_limit_s", "profile",
+                                                    "notes")}
         with _transaction(self.conn):
             if env_id:
                 self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from webdlbench import frameworks
 from webdlbench.browser import find_browser
+from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
 from webdlbench.grid import load_suite
 from webdlbench.measure import BrowserSession
@@ -69,10 +70,15 @@ def run(args) -> int:
         run_id = run_id or store.start_run(suite.name, suite.source, list(suite.specs))
         done = store.completed_specs(run_id)
         todo = [s for s in suite.specs if s.spec_hash not in done]
+        over_limit = OverLimit()  # a resumed run remembers which specs ran out of their time limit
+        if done:
+            results, _, _ = store.frames()
+            over_limit.note_stored(results[results.run_id == run_id])
         console.print(f"run {run_id}: suite {suite.name}, {len(todo)} of {len(suite.specs)} specs to measure, "
                       f"store {store_path}")
         try:
-            options = {"profile": args.profile, "retries": args.retries, "host": args.host}
+            options = {"profile": args.profile, "retries": args.retries, "host": args.host,
+                       "over_limit": over_limit}
             if drivers and (args.driver != "local" or len(drivers) > 1):
                 asyncio.run(_distributed_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console,
                                                options))
@@ -99,9 +105,10 @@ async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path
             bar = progress.add_task("starting", total=len(specs))
             for spec in specs:
                 progress.update(bar, description=spec.label)
-                result = await measure_with_retries(
+                result = options["over_limit"].skipped(spec) or await measure_with_retries(
                     spec, session, cache_dir, options["retries"],
                     on_retry=lambda r: progress.console.print(f"  {spec.label}: {r.outcome}, measuring again"))
+                options["over_limit"].note(result)
                 store.add_result(run_id, result)
                 if result.outcome != "ok":
                     progress.console.print(f"  {spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
@@ -181,7 +188,7 @@ async def _distributed_sweep(specs, store: Store, run_id: str, drivers, cache_di
                                        f"({result.error[:160]})")
 
             await distribute(specs, sessions, cache_dir, on_result, retries=options["retries"],
-                             on_requeue=on_requeue)
+                             on_requeue=on_requeue, over_limit=options["over_limit"])
     finally:
         await server.stop()
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from webdlbench import budget
 from webdlbench.hostinfo import machine_facts
 from webdlbench.spec import Spec, SpecResult
 
@@ -154,10 +155,11 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
             return _finish(result, *failure)
         job["model_dir"] = str(folder)
     losses, outputs, warmup_outputs = [], [], []
+    limit_s = budget.page_limit_s(spec, spec.time_budget_s + SETUP_ALLOWANCE_S
+                                  + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
+    result.info.update(budget.limit_note(spec, limit_s))
     for _ in range(spec.page_loads):
-        reply = await run_worker({**job, "kind": spec.task}, spec.threads, spec.backend,
-                                 spec.time_budget_s + SETUP_ALLOWANCE_S
-                                 + kinds.page_allowance_s(artifact, spec.task, spec.batch, spec.warmup))
+        reply = await run_worker({**job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
         result.environment.update(reply.get("environment", {}))
         result.info.update(reply.get("info", {}))
         if reply["outcome"] != "ok":
