@@ -98,3 +98,24 @@ def test_samples_override():
     assert {s.samples for s in load_suite("quick", samples=4).specs} == {4}
     with pytest.raises(UserError, match="--samples"):
         load_suite("quick", samples=0)
+
+
+def test_quick_runs_the_suites_ci_sized_variant(tmp_path):
+    assert load_suite("paper-gap-dnn", quick=True).name == "gap-quick"
+    assert load_suite("paper-gap-cnn", quick=True).name == "gap-cnn-quick"
+    assert load_suite("paper-gap-rnn", quick=True).name == "gap-rnn-quick"
+    assert load_suite("paper-pretrained", quick=True).name == "pretrained-quick"
+    assert load_suite("paper-pretrained", samples=2, quick=True).specs[0].samples == 2
+    small = tmp_path / "small.toml"
+    small.write_text('name = "small"\n[[grid]]\nframework = "tfjs"\nbackend = "cpu"\ntask = "infer"\n'
+                     'depth = 1\nwidth = 8\n')
+    mine = tmp_path / "mine.toml"
+    mine.write_text('name = "mine"\nquick = "small.toml"\n[[grid]]\nframework = "tfjs"\nbackend = "cpu"\n'
+                    'task = "infer"\ndepth = [1, 2]\nwidth = [8, 16]\n')
+    assert load_suite(str(mine), quick=True).name == "small"  # a path relative to the suite's folder
+    with pytest.raises(UserError, match="quick has no quick variant.*paper-gap-dnn"):
+        load_suite("quick", quick=True)
+    mine.write_text('name = "mine"\nquick = 3\n[[grid]]\nframework = "tfjs"\nbackend = "cpu"\ntask = "infer"\n'
+                    'depth = 1\nwidth = 8\n')
+    with pytest.raises(UserError, match="'quick' must be strings"):
+        load_suite(str(mine))

@@ -28,7 +28,7 @@ MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, ke
 # Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
 MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1,
           "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1}
-TOP_LEVEL = {"name", "description", "defaults", "grid"}
+TOP_LEVEL = {"name", "description", "quick", "defaults", "grid"}
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,21 @@ def resolve_suite_path(name_or_path: str) -> Path:
     return builtin
 
 
-def load_suite(name_or_path: str, samples: int | None = None) -> Suite:
-    """Read, validate and expand a suite; `samples` overrides every spec's sample count."""
+def load_suite(name_or_path: str, samples: int | None = None, quick: bool = False) -> Suite:
+    """Read, validate and expand a suite; `samples` overrides every spec's sample count. With
+    `quick`, the suite's CI-sized variant instead (its top-level `quick`: a built-in suite's name,
+    or a .toml path relative to the suite's folder)."""
     path = resolve_suite_path(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: TOML syntax error: {exc}; fix the file and run again") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the suite file ({exc})") from None
+    data = _read_toml(path)
+    if quick:
+        variant = data.get("quick")
+        if not isinstance(variant, str) or not variant:
+            with_quick = [n for n in builtin_suites() if _read_toml(SUITES_DIR / f"{n}.toml").get("quick")]
+            raise UserError(f"suite {name_or_path} has no quick variant: run it without --quick, or one of "
+                            f"{', '.join(with_quick)} with it (a suite names its variant with quick = \"SUITE\")")
+        if variant.endswith(".toml"):
+            variant = str(path.parent / variant)
+        return load_suite(variant, samples)
     specs = expand(data, where=str(path))
     if samples is not None:
         if samples < 1:
@@ -75,11 +81,20 @@ def load_suite(name_or_path: str, samples: int | None = None) -> Suite:
                  source=str(path), specs=tuple(specs))
 
 
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: TOML syntax error: {exc}; fix the file and run again") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the suite file ({exc})") from None
+
+
 def expand(data: dict, where: str = "suite") -> list[Spec]:
     """Validate a parsed suite and expand its grids into Specs (duplicates dropped, order kept)."""
     _check_keys(data, TOP_LEVEL, where)
-    if not isinstance(data.get("name", ""), str) or not isinstance(data.get("description", ""), str):
-        raise UserError(f"{where}: 'name' and 'description' must be strings")
+    if not all(isinstance(data.get(key, ""), str) for key in ("name", "description", "quick")):
+        raise UserError(f"{where}: 'name', 'description' and 'quick' must be strings")
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise UserError(f"{where}: [defaults] must be a table")

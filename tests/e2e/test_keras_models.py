@@ -1,5 +1,5 @@
 """Converted Keras models for real: the three quick suites (gap-cnn-quick, gap-rnn-quick,
-pretrained-quick) through `webdlbench run` into one store — tf_keras models built with seeded
+pretrained-quick, run as `webdlbench run paper-gap-cnn --quick` and so on) into one store — tf_keras models built with seeded
 weights, converted by the official TF.js converter in its own process, loaded and run by TF.js in
 headless Chromium and by native TensorFlow from the same weights — then `webdlbench gap` on it.
 
@@ -17,15 +17,15 @@ from webdlbench.store import Store
 
 pytestmark = pytest.mark.browser
 
-QUICK_SUITES = ("gap-cnn-quick", "gap-rnn-quick", "pretrained-quick")
+PAPER_SUITES = ("paper-gap-cnn", "paper-gap-rnn", "paper-pretrained")  # each run with --quick
 
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     folder = tmp_path_factory.mktemp("keras-models")
     store = folder / "results" / "store.sqlite"
-    for suite in QUICK_SUITES:
-        done = run_cli("run", suite, "--store", store, "--retries", "0")
+    for suite in PAPER_SUITES:
+        done = run_cli("run", suite, "--quick", "--store", store, "--retries", "0")
         assert done.returncode == 0, suite + "\n" + done.stdout[-3000:] + done.stderr[-3000:]
     with Store.open(store, create=False) as opened:
         results, samples, _ = opened.frames()

@@ -27,6 +27,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--store", default=str(DEFAULT_STORE), help=f"results store (default {DEFAULT_STORE})")
     parser.add_argument("--resume", action="store_true",
                         help="continue the last unfinished run of this suite, skipping specs already stored")
+    parser.add_argument("--quick", action="store_true",
+                        help="run the suite's CI-sized variant instead (e.g. paper-gap-dnn -> gap-quick)")
     parser.add_argument("--samples", type=int, metavar="N", help="steady-state samples per page load (overrides the suite)")
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
     parser.add_argument("--lib", action="append", metavar="NAME=PATH",
@@ -50,7 +52,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     # Everything the user can get wrong is checked before the store is touched.
-    suite = load_suite(args.suite, args.samples)
+    suite = load_suite(args.suite, args.samples, quick=args.quick)
     frameworks.set_user_bundles(args.lib)
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
