@@ -1,6 +1,7 @@
 """Model kinds (models/kinds.py): what depth and width mean, suite validation per kind, the RNN corpus
 and its batches, the output check's tolerance rule, network types for `gap`, and a conversion that
 fails being an outcome with the converter's own words. Real conversions run in tests/e2e."""
+import json
 import asyncio
 import sys
 
@@ -197,3 +198,23 @@ def test_the_mlp_learning_rate_shrinks_with_the_square_root_of_depth():
     mlp_kind = kinds.get("mlp")
     assert kinds.learning_rate(mlp_kind, 4, 64, 0.1) == pytest.approx(0.05)
     assert kinds.learning_rate(mlp_kind, 16, 512, 0.1) == pytest.approx(0.025)
+
+
+def test_an_artifact_converted_elsewhere_is_adopted_by_kind_depth_width_and_seed(tmp_path, monkeypatch):
+    kind = kinds.get("keras:MobileNetV2")
+    elsewhere = tmp_path / "elsewhere" / "keras-mobilenetv2-1x224-s0-0123456789ab"
+    (elsewhere / "tfjs").mkdir(parents=True)
+    (elsewhere / "tfjs" / "model.json").write_text("{}")
+    manifest = {"facts": {"parameters": 3538984}, "files": {"tfjs": {"model.json": 2}, "keras": {}},
+                "versions": {"tensorflowjs": "4.22.0"}, "input_shape": [224, 224, 3], "classes": 1000}
+    (elsewhere / "manifest.json").write_text(json.dumps(manifest))
+    cache = tmp_path / "cache"
+    assert kinds.cached_artifact(kind, 1, 224, 0, cache) is None  # not asked for: nothing adopted
+    monkeypatch.setenv(kinds.PREBUILT_VARIABLE, str(elsewhere.parent))
+    assert kinds.cached_artifact(kind, 1, 160, 0, cache) is None  # another input size is another model
+    adopted = kinds.cached_artifact(kind, 1, 224, 0, cache)
+    assert adopted.folder.parent == (cache / kinds.CACHE_FOLDER).resolve()
+    assert adopted.folder.name == kinds.artifact_key(kind, 1, 224, 0)  # this machine's key
+    assert (adopted.folder / "tfjs" / "model.json").read_text() == "{}"
+    assert adopted.facts()["prebuilt_from"] == elsewhere.name and adopted.facts()["parameters"] == 3538984
+    assert kinds.cached_artifact(kind, 1, 224, 0, cache).folder == adopted.folder  # cached from now on

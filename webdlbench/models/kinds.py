@@ -45,6 +45,9 @@ from pathlib import Path
 import numpy as np
 
 CACHE_FOLDER = "models/kinds"  # under the sweep's cache folder, which the results server serves at /data/
+# A folder of artifacts converted on another machine (same layout as CACHE_FOLDER), for measuring
+# where TensorFlow is not installed, e.g. a lent GPU machine: see adopt_prebuilt.
+PREBUILT_VARIABLE = "WEBDLBENCH_ARTIFACTS"
 # Converting NASNetLarge or VGG19 (550 MB of weights), profiling its FLOPs and writing both formats
 # takes minutes on 2 cores; a converter that runs longer than this is hung.
 CONVERT_TIMEOUT_S = 1800
@@ -267,7 +270,8 @@ class Artifact:
                 "tfjs_model_bytes": sum(self.tfjs_files.values()),
                 "keras_model_bytes": sum(self.keras_files.values()),
                 "input_shape": self.manifest["input_shape"], "classes": self.manifest["classes"],
-                **({"data": self.manifest["data"]} if self.manifest.get("data") else {})}
+                **({"data": self.manifest["data"]} if self.manifest.get("data") else {}),
+                **({"prebuilt_from": self.manifest["prebuilt_from"]} if self.manifest.get("prebuilt_from") else {})}
 
 
 def versions() -> dict[str, str | None]:
@@ -301,7 +305,34 @@ def cached_artifact(kind: ModelKind, depth: int, width: int, seed: int, cache_di
     folder = Path(cache_dir).resolve() / relative
     if (folder / "manifest.json").is_file():
         return Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
-    return None
+    return adopt_prebuilt(kind, depth, width, seed, folder, relative)
+
+
+def adopt_prebuilt(kind: ModelKind, depth: int, width: int, seed: int, folder: Path, relative: str) -> Artifact | None:
+    """The artifact of this model from $WEBDLBENCH_ARTIFACTS, copied into the cache as `folder`, or None.
+
+    Its key there was made where it was converted (other TensorFlow / converter versions, or none
+    here): it is found by kind, depth, width and seed alone, and its manifest keeps the versions
+    that converted it (the results' model facts say so). Keep that folder to one code version."""
+    where = os.environ.get(PREBUILT_VARIABLE)
+    if not where:
+        return None
+    slug = kind.name.replace(":", "-").lower()
+    candidates = [c for c in sorted(Path(where).glob(f"{slug}-{depth}x{width}-s{seed}-*"))
+                  if (c / "manifest.json").is_file() and not c.name.endswith(".partial")]
+    if not candidates:
+        return None
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", suffix=".partial", dir=folder.parent))
+    try:
+        shutil.copytree(candidates[0], staging, dirs_exist_ok=True)
+        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest["prebuilt_from"] = candidates[0].name
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        staging.replace(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
 
 
 async def ensure_artifact(kind: ModelKind, depth: int, width: int, seed: int, cache_dir: Path,
