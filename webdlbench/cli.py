@@ -6,11 +6,11 @@ import sys
 import traceback
 
 from webdlbench import __version__
-from webdlbench.commands import env, export, frameworks, gap, report, run, survey
+from webdlbench.commands import env, export, frameworks, gap, merge, report, run, survey
 from webdlbench.errors import UserError
 
 COMMANDS = {"run": run, "report": report, "export": export, "frameworks": frameworks, "env": env,
-            "survey": survey, "gap": gap}
+            "survey": survey, "gap": gap, "merge": merge}
 
 
 def build_parser() -> argparse.ArgumentParser:
