@@ -46,7 +46,8 @@ def environment_key(fingerprint: dict, runtime: str) -> tuple:
     key = machine_key(fingerprint) + tuple((k, str(fingerprint[k])) for k in NODE_KEYS if fingerprint.get(k))
     if runtime == "browser":
         adapter = fingerprint.get("webgpu_adapter") or {}
-        key += tuple((k, str(fingerprint.get(k))) for k in BROWSER_KEYS)
+        # Stores written before the driver was recorded ran the local driver only.
+        key += tuple((k, str(fingerprint.get(k, "local" if k == "driver" else None))) for k in BROWSER_KEYS)
         key += (("webgpu", tuple(str(adapter.get(k)) for k in ADAPTER_KEYS) if adapter else None),)
     return key
 
