@@ -396,3 +396,20 @@ def test_quoted_ratios_apply_the_papers_conditions():
     assert quoted_ratio(rows, quoted["cnn_infer_gpu_large"], "tensorflow") == (pytest.approx(1.0), 2)  # no fallback
     value, count = quoted_ratio(rows, quoted["dnn_train_cpu"], "tensorflow")
     assert count == 0 and value != value  # NaN: no DNN rows
+
+
+def test_table5_says_which_specs_ran_out_of_time_and_how_many_were_skipped():
+    from webdlbench.report.sections.gap import out_of_time_notes
+
+    def result(outcome, task, depth, width, model="cnn", info=None):
+        return {"outcome": outcome, "model": model, "framework": "tfjs", "backend": "cpu", "task": task,
+                "depth": depth, "width": width, "info": info or {}}
+    results = pd.DataFrame([result("timeout", "train", 6, 200, info={"time_limit_s": 200.0}),
+                            result("skipped", "train", 6, 400), result("skipped", "train", 9, 200),
+                            result("ok", "infer", 6, 200), result("timeout", "train", 1, 64, model="mlp"),
+                            result("error", "infer", 1, 224, model="keras:MobileNet")])
+    notes = out_of_time_notes(results)
+    assert notes[0] == ("DNN: 1 spec(s) ran out of time (tfjs/cpu train 1×64); 0 bigger one(s) of the same series "
+                        "were skipped, not measured (see Outcomes other than ok).")
+    assert notes[1].startswith("CNN: 1 spec(s) ran out of time (tfjs/cpu train 6×200 (200 s)); 2 bigger one(s)")
+    assert len(notes) == 2  # nothing for RNN; the Keras applications are not Table 5's

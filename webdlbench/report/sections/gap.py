@@ -56,9 +56,31 @@ def table5_section(data: ReportData, ratios: pd.DataFrame) -> Section:
     section.tables.append(Table([*env_columns(data), "Network type", "Factor", "Run here", "Paper 2018"],
                                 ["text"] * (len(env_columns(data)) + 4), rows))
     section.files["table5_factors.csv"] = pd.DataFrame(records)
+    section.notes += out_of_time_notes(data.results)
     if run.empty:
         section.empty = GAP_HINT
     return section
+
+
+def out_of_time_notes(results: pd.DataFrame) -> list[str]:
+    """Per network type of Table 5: the specs that ran out of their suite's time limit, and how many
+    bigger ones were therefore skipped (budget.py), so that a thin grid says why it is thin."""
+    from webdlbench.models import kinds
+
+    notes = []
+    late = results[results["outcome"].isin(["timeout", "skipped"]) & results["model"].isin(list(kinds.KINDS))]
+    late = late.assign(network=late["model"].map(lambda m: kinds.get(m).network))
+    for network in [n for n in paper.TABLE5 if n in set(late["network"])]:
+        mine = late[late["network"] == network]
+        timed_out = mine[mine["outcome"] == "timeout"]
+        names = [f"{r.framework}/{r.backend} {r.task} {r.depth}×{r.width}"
+                 + (f" ({r.info['time_limit_s']:.0f} s)" if isinstance(r.info, dict) and r.info.get("time_limit_s") else "")
+                 for r in timed_out.itertuples()]
+        skipped = int((mine["outcome"] == "skipped").sum())
+        notes.append(f"{network}: {len(timed_out)} spec(s) ran out of time ({', '.join(names[:8])}"
+                     f"{', …' if len(names) > 8 else ''}); {skipped} bigger one(s) of the same series were "
+                     "skipped, not measured (see Outcomes other than ok).")
+    return notes
 
 
 def figure6_section(data: ReportData) -> Section:
