@@ -70,12 +70,22 @@ def table4_section(data: ReportData) -> Section:
                                         "size is its Keras file."))
     failed = results[results["outcome"] != "ok"]
     if len(failed):
-        section.tables.append(Table([*env_columns(data), "Model", "Framework/backend", "Outcome", "Error"],
-                                    [*["text"] * (len(env_columns(data)) + 3), "pre"],
-                                    [[*env_cells(data, r["environment"]), model_label(r["model"], r["width"]),
-                                      f"{data.title(r['framework'], r['runtime'])}/{r['backend']}", r["outcome"],
-                                      r["error"]] for r in failed.to_dict("records")],
-                                    caption="Failures, with the framework's or browser's own words"))
+        # One row per distinct error: a model that fails to load fails alike on every backend, and a
+        # runtime without a GPU refuses every model alike.
+        failed = failed.assign(label=[model_label(m, w) for m, w in zip(failed["model"], failed["width"])])
+        keys = ["environment", "label", "runtime", "framework", "outcome", "error"]
+        per_model = failed.groupby(keys, sort=False)["backend"].agg(lambda b: ", ".join(dict.fromkeys(b)))
+        per_model = per_model.rename("backends").reset_index()
+        keys = ["environment", "runtime", "framework", "backends", "outcome", "error"]
+        grouped = per_model.groupby(keys, sort=False)["label"].agg(lambda m: "; ".join(m))
+        section.tables.append(Table([*env_columns(data), "Models", "Framework", "Backends", "Outcome", "Error"],
+                                    [*["text"] * (len(env_columns(data)) + 4), "pre"],
+                                    [[*env_cells(data, env), models, data.title(framework, runtime), backends,
+                                      outcome, error]
+                                     for (env, runtime, framework, backends, outcome, error), models
+                                     in grouped.items()],
+                                    caption="Failures, with the framework's or browser's own words (one row per "
+                                            "distinct error)"))
     section.tables += [paper_table, failures_2018]
     section.files["table4_models.csv"] = pd.DataFrame(records)
     return section
