@@ -61,7 +61,8 @@ def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xl
     xs = list(dict.fromkeys(points["x"]))
     series = list(dict.fromkeys(points["series"]))
     width = 0.8 / max(len(series), 1)
-    fig = Figure(figsize=(8.5, 4.5), dpi=100, layout="constrained")
+    # Wider for many groups, so that each group's bars stay readable (eleven Keras models, 5 series).
+    fig = Figure(figsize=(max(8.5, 1.1 * len(xs) + 3), 4.8), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     for i, name in enumerate(series):
         mine = points[points["series"] == name]
@@ -70,10 +71,12 @@ def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xl
                hatch=HATCHES[(i + i // len(PALETTE)) % len(HATCHES)], edgecolor="white", label=name,
                yerr=[mine["median"] - mine["ci_low"], mine["ci_high"] - mine["median"]], capsize=2,
                error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
-    ax.set_xticks(range(len(xs)), xs)
+    long_labels = sum(len(str(x)) for x in xs) > 90
+    ax.set_xticks(range(len(xs)), xs, rotation=30 if long_labels else 0, ha="right" if long_labels else "center")
     ax.set_xlabel(xlabel)
-    if log_y:  # bars start at a round decade below every interval, not at an arbitrary axis limit
-        ax.set_ylim(bottom=10 ** math.floor(math.log10(float(points["ci_low"].min()))))
+    if log_y:  # bars start and end at round decades around every interval, not at arbitrary axis limits
+        ax.set_ylim(bottom=10 ** math.floor(math.log10(float(points["ci_low"].min()))),
+                    top=10 ** math.ceil(math.log10(float(points["ci_high"].max()) * 1.05)))
     return _finish(fig, ax, title, ylabel, log_y)
 
 

@@ -114,8 +114,11 @@ def _mb(size) -> Cell:
 
 def model_label(model: str, width) -> str:
     """'MobileNetV2, 96 px input' for a Keras application run at another input side; the name alone otherwise."""
+    from webdlbench.models import kinds
+
     name = str(model).rsplit(":", 1)[-1]
-    return f"{name}, {int(width)} px input" if width and int(width) > 1 else name
+    own = kinds.KINDS[model].default_width if model in kinds.KINDS else None
+    return f"{name}, {int(width)} px input" if width and int(width) > 1 and int(width) != own else name
 
 
 def _count(value: float | None) -> Cell:
