@@ -78,9 +78,15 @@ def run(args) -> int:
     return 0
 
 
+def _config(frame):
+    """depth x width; a Keras application (one architecture) by its name and input side instead."""
+    return [f"{m.split(':', 1)[1]} {w}px" if str(m).startswith("keras:") else f"{d}x{w}"
+            for m, d, w in zip(frame["model"], frame["depth"], frame["width"])]
+
+
 def _ratio_table(ratios):
     table = ratios.assign(
-        config=ratios["depth"].astype(str) + "x" + ratios["width"].astype(str),
+        config=_config(ratios),
         browser=ratios["browser_framework"] + "/" + ratios["browser_backend"],
         native=(ratios["native_framework"] + "/" + ratios["native_backend"] + " t"
                 + ratios["native_threads"].astype(str)),
@@ -100,7 +106,7 @@ def _ratio_table(ratios):
 def _efficiency_table(frame):
     return frame.assign(
         runtime_fw=frame["runtime"] + ":" + frame["framework"] + "/" + frame["backend"],
-        config=frame["depth"].astype(str) + "x" + frame["width"].astype(str),
+        config=_config(frame),
         median_ms=frame["median"].map(_ms),
         gflop=(frame["flops"] / 1e9).map(lambda v: f"{v:.4g}"),
         gflops=frame["achieved_gflops"].map(lambda v: f"{v:.3g}"),
