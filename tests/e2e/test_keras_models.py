@@ -104,5 +104,5 @@ def test_gap_pairs_the_cnn_and_rnn_results_and_fits_their_trees(swept):
     assert "Decision tree of the ratio, CNN: tfjs (cpu/webgl) over tensorflow, 4 configurations" in out
     assert "Decision tree of the ratio, RNN: tfjs (cpu/webgl) over tensorflow, 4 configurations" in out
     applications = [line for line in out.splitlines() if kinds.APPLICATION_NETWORK + " infer" in line]
-    assert len(applications) == 2 and all("1x96" in line for line in applications)  # its ratios, no tree
+    assert len(applications) == 2 and all("MobileNetV2 96px" in line for line in applications)  # ratios, no tree
     assert "Decision tree of the ratio, " + kinds.APPLICATION_NETWORK not in out
