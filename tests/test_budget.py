@@ -25,9 +25,9 @@ def test_the_limit_caps_what_budget_and_allowances_give():
 
 
 def test_only_a_timeout_at_the_suites_limit_counts_as_too_slow():
-    assert hit_limit(cnn(), timed_out(cnn()))
-    assert not hit_limit(cnn(), SpecResult(cnn(), "timeout", error="no result within 80 s"))  # hung: retried
-    assert not hit_limit(cnn(), SpecResult(cnn(), "ok", info={"time_limit_s": 300.0}))
+    assert hit_limit(timed_out(cnn()))
+    assert not hit_limit(SpecResult(cnn(), "timeout", error="no result within 80 s"))  # hung: retried
+    assert not hit_limit(SpecResult(cnn(), "ok", info={"time_limit_s": 300.0}))
 
 
 def test_a_timeout_rules_out_the_bigger_specs_of_its_series_only():

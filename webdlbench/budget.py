@@ -31,7 +31,7 @@ def page_limit_s(spec: Spec, computed_s: float) -> float:
     return float(computed_s)
 
 
-def hit_limit(spec: Spec, result: SpecResult) -> bool:
+def hit_limit(result: SpecResult) -> bool:
     """True when the result ran out of the suite's time limit (too slow here, not hung)."""
     return result.outcome == "timeout" and bool(result.info.get("time_limit_s"))
 
@@ -62,7 +62,7 @@ class OverLimit:
 
     def note(self, result: SpecResult) -> None:
         spec = result.spec
-        if hit_limit(spec, result):
+        if hit_limit(result):
             self._timed_out.append(_TimedOut(_series(spec), spec.depth, spec.width, spec.label,
                                              float(result.info["time_limit_s"])))
 

@@ -175,7 +175,7 @@ async def _work(index: int, session, queue: _Queue, cache_dir: Path, on_result, 
                   or await _measure(item.spec, session, cache_dir, native_lock))
         node = result.environment.get("node") or node
         if (result.outcome in RETRIED_OUTCOMES and len(item.attempts) < retries
-                and not hit_limit(item.spec, result)):
+                and not hit_limit(result)):
             item.attempts.append({"worker": index, "node": node, "outcome": result.outcome, "error": result.error})
             item.tried_by.add(index)
             if on_requeue:

@@ -15,7 +15,7 @@ RETRIED_ERRORS = ("webglcontextlost", "WebGPU device lost")
 
 
 def _environmental(result: SpecResult) -> bool:
-    if budget.hit_limit(result.spec, result):  # too slow for the suite's time limit: would be again
+    if budget.hit_limit(result):  # too slow for the suite's time limit: would be again
         return False
     if result.outcome in RETRIED_OUTCOMES:
         return True
