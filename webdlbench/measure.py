@@ -252,7 +252,7 @@ class BrowserSession:
         """Open one fresh page on a registered job; (result message, resource metrics)."""
         await self.driver.ensure_running()
         page = await self.driver.new_page()
-        monitor = ProcessMonitor(self.driver.browser_process(), time.time())
+        monitor = ProcessMonitor(self.driver.browser_process())
         profiled: dict = {}
 
         async def on_mark(page_id: str, name: str) -> None:
@@ -269,6 +269,7 @@ class BrowserSession:
         monitor.start()
         try:
             await page.goto(self.server.page_url(registered))
+            monitor.use_renderer(page.renderer_pid)
             done, _ = await asyncio.wait({registered.result, page.failure}, timeout=timeout_s,
                                          return_when=asyncio.FIRST_COMPLETED)
             if registered.result in done:
@@ -277,6 +278,8 @@ class BrowserSession:
                 if message["outcome"] != "ok" and page.errors:
                     message["error"] += _tail(page.errors)
                 resources = monitor.metrics()
+                if monitor.browser_process is not None:
+                    message["info"]["renderer_identified"] = monitor.renderer_identified
                 heap = await page.js_heap_bytes()
                 if heap is not None:
                     resources["js_heap_used_bytes"] = [heap]

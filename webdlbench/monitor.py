@@ -2,7 +2,10 @@
 the browser's GPU process (WebGL/WebGPU work runs there), sampled with psutil.
 
 Sampling runs in the harness process, never in the page; values are kept only between the
-page's 'measure' and 'done' marks.
+page's 'measure' and 'done' marks. The page's renderer is the one the driver saw commit the page
+(drivers/renderer.py); where the driver could not tell, it is found by elimination: the one
+renderer of this browser that is not Chromium's own UI. If that leaves none or several, the
+renderer's figures are absent (and `renderer_identified` says how), never guessed.
 """
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ import psutil
 SAMPLE_INTERVAL_S = 0.2   # fine enough for batches of ~10 ms to seconds, cheap on 2 cores
 # A CPU% over a few milliseconds is 0 or 100 by chance: readings need at least this window.
 MIN_WINDOW_S = 0.1
-# Process start times are rounded to clock ticks: allow a little before the page was opened.
-START_SLACK_S = 0.1
 
 
 def _role(proc: psutil.Process) -> str | None:
@@ -32,17 +33,27 @@ def _role(proc: psutil.Process) -> str | None:
 
 
 class ProcessMonitor:
-    """Samples the renderers started after `opened_at` and the GPU process of one browser."""
+    """Samples the page's renderer and the GPU process of one browser."""
 
-    def __init__(self, browser_process: psutil.Process | None, opened_at: float):
+    def __init__(self, browser_process: psutil.Process | None, renderer_pid: int | None = None):
         self.browser_process = browser_process
-        self.opened_at = opened_at
+        self.renderer_pid = renderer_pid
+        self.renderer_identified = "trace" if renderer_pid else ""
+        # Until the page has committed, a renderer may still be swapped for another (a blank tab's
+        # renderer is left when the page is cross-origin isolated): none is chosen before then.
+        self._committed = renderer_pid is not None
         self.measuring = False
         self.cpu = {"renderer": [], "gpu": []}
         self.rss_peak = {"renderer": 0, "gpu": 0}
         self._procs: dict[int, tuple[str, psutil.Process]] = {}
         self._last_reading = 0.0
         self._task: asyncio.Task | None = None
+
+    def use_renderer(self, pid: int | None) -> None:
+        """The renderer the driver saw commit the page (None: find it by elimination)."""
+        self._committed = True
+        if pid:
+            self.renderer_pid, self.renderer_identified = pid, "trace"
 
     def start(self) -> None:
         if self.browser_process is not None:
@@ -66,21 +77,27 @@ class ProcessMonitor:
             self.measuring = False
 
     def _discover(self) -> None:
+        if self.browser_process is None:  # a remote browser: its processes are not ours to see
+            return
         try:
             children = self.browser_process.children(recursive=True)
         except psutil.NoSuchProcess:
             return
-        for child in children:
-            if child.pid in self._procs:
+        roles = {child.pid: (_role(child), child) for child in children}
+        if self.renderer_pid is None and self._committed:  # not named by the driver: by elimination
+            candidates = [pid for pid, (role, _) in roles.items() if role == "renderer"]
+            if len(candidates) == 1:
+                self.renderer_pid, self.renderer_identified = candidates[0], "elimination"
+            else:
+                self.renderer_identified = f"not identified ({len(candidates)} candidate renderers)"
+        for pid, (role, child) in roles.items():
+            if pid in self._procs or role is None or (role == "renderer" and pid != self.renderer_pid):
                 continue
-            role = _role(child)
             try:
-                young_enough = role == "gpu" or child.create_time() >= self.opened_at - START_SLACK_S
+                child.cpu_percent(None)  # the first call only primes psutil's counter
             except psutil.NoSuchProcess:
                 continue
-            if role and young_enough:
-                child.cpu_percent(None)  # the first call only primes psutil's counter
-                self._procs[child.pid] = (role, child)
+            self._procs[pid] = (role, child)
 
     def _prime(self) -> None:
         self._discover()

@@ -19,6 +19,7 @@ class PageSession(ABC):
     def __init__(self):
         self.failure: asyncio.Future = asyncio.get_running_loop().create_future()
         self.errors: list[str] = []  # the browser's own words (page errors, console errors/warnings)
+        self.renderer_pid: int | None = None  # the process rendering the page, where the driver can tell
 
     def fail(self, reason: str) -> None:
         if not self.failure.done():

@@ -8,23 +8,36 @@ from playwright.async_api import async_playwright
 
 from webdlbench.browser import choose_flags, has_nvidia_gpu
 from webdlbench.drivers import Driver, PageSession
+from webdlbench.drivers.renderer import NavigationTracer
 from webdlbench.errors import UserError
 
 
 class PlaywrightPage(PageSession):
     """A Playwright page in its own context (no shared cache or state with other pages)."""
 
-    def __init__(self, context, page):
+    def __init__(self, context, page, tracer: NavigationTracer | None = None):
         super().__init__()
         self.context, self.page = context, page
         self._cdp = None
+        self._tracer = tracer
         page.on("crash", lambda *_: self.fail("the page's renderer process crashed"))
         page.on("close", lambda *_: self.fail("the page closed before reporting"))
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("console", lambda msg: msg.type in ("error", "warning") and self.errors.append(msg.text))
 
     async def goto(self, url: str) -> None:
-        await self.page.goto(url, wait_until="commit")
+        if self._tracer is None:
+            return await self.page.goto(url, wait_until="commit")
+
+        async def navigate_and_settle():
+            await self.page.goto(url, wait_until="commit")
+            # The browser reports the commit before the renderer has acted on it (and traced it):
+            # a round trip into the new document means the renderer's commit is in the trace.
+            try:
+                await self.page.evaluate("0")
+            except Exception:  # the page died or moved on: the trace may still tell
+                pass
+        self.renderer_pid = await self._tracer.renderer_of(navigate_and_settle, url)
 
     async def _session(self):
         if self._cdp is None:
@@ -91,7 +104,7 @@ class LocalDriver(PlaywrightDriver):
         self.flags = choose_flags(self.gpu)
         # An unknown switch Chromium ignores; it lets psutil find this browser's processes.
         self.marker = f"--webdlbench-instance={uuid.uuid4().hex}"
-        self._playwright = self._browser = None
+        self._playwright = self._browser = self._tracer = None
         self._current: PageSession | None = None
 
     async def start(self) -> None:
@@ -103,6 +116,7 @@ class LocalDriver(PlaywrightDriver):
             await self._playwright.stop()
             raise UserError(f"could not start the browser {self.executable}: {str(exc).splitlines()[0]}") from None
         self._browser.on("disconnected", lambda *_: self._current and self._current.fail("the browser process exited"))
+        self._tracer = NavigationTracer(await self._browser.new_browser_cdp_session())
 
     @property
     def connected(self) -> bool:
@@ -110,7 +124,7 @@ class LocalDriver(PlaywrightDriver):
 
     async def new_page(self) -> PageSession:
         context = await self._browser.new_context()
-        self._current = PlaywrightPage(context, await context.new_page())
+        self._current = PlaywrightPage(context, await context.new_page(), self._tracer)
         return self._current
 
     def browser_process(self) -> psutil.Process | None:
