@@ -16,7 +16,7 @@ from aiohttp import web
 from playwright.async_api import async_playwright
 
 from webdlbench.browser import choose_flags, find_browser, has_nvidia_gpu
-from webdlbench.measure import BrowserSession
+from webdlbench.runners.browser import BrowserRunner
 from webdlbench.models import mlp, mnist
 from webdlbench.paths import NODE_MODULES
 from webdlbench.server import ISOLATION_HEADERS
@@ -69,7 +69,7 @@ async def bare_round(browser_path: str, spec: Spec) -> dict[str, list[float]]:
     return out
 
 
-async def full_round(session: BrowserSession, spec: Spec) -> dict[str, list[float]]:
+async def full_round(session: BrowserRunner, spec: Spec) -> dict[str, list[float]]:
     out = {}
     for task, metric in (("train", "train_batch_ms"), ("infer", "infer_ms")):
         result = await session.measure(Spec.from_dict({**spec.to_dict(), "task": task,
@@ -82,12 +82,12 @@ async def full_round(session: BrowserSession, spec: Spec) -> dict[str, list[floa
 async def main(args) -> None:
     browser_path = find_browser()
     spec = Spec("tfjs", args.backend, "train", depth=args.depth, width=args.width, batch=64,
-                samples=args.samples, warmup=3)
+                samples=args.samples, warmup=3, replicates=1, max_replicates=1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         mnist.write_data_files(folder)
         runner = await bare_server(folder, spec)
-        session = BrowserSession(browser_path, folder / "cache")
+        session = BrowserRunner(browser_path, folder / "cache")
         await session.start()
         pooled = {"bare": {}, "full": {}}
         try:

@@ -24,16 +24,3 @@ def test_gpu_detection_looks_for_the_nvidia_device(monkeypatch, tmp_path):
     (tmp_path / "nvidia0").write_text("")
     assert browser.has_nvidia_gpu() is True
 
-
-def test_the_renderer_is_the_process_that_committed_the_page():
-    from webdlbench.drivers.renderer import committing_renderer
-
-    url = "http://127.0.0.1:1/page.html?page=a&token=b"
-    events = [
-        {"name": "CommitLoad", "pid": 10, "args": {"data": {"url": "about:blank", "isOutermostMainFrame": True}}},
-        {"name": "CommitLoad", "pid": 11, "args": {"data": {"url": url, "isOutermostMainFrame": False}}},
-        {"name": "ParseHTML", "pid": 12, "args": {"data": {"url": url}}},
-        {"name": "CommitLoad", "pid": 13, "args": {"data": {"url": url, "isOutermostMainFrame": True}}},
-    ]
-    assert committing_renderer(events, url) == 13
-    assert committing_renderer(events[:3], url) is None  # an iframe or another event never names it

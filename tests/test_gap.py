@@ -28,7 +28,8 @@ def row(runtime, framework, backend, task, depth, width, median, low=None, high=
         "unit": "ms", "n": n, "median": median, "ci_low": median * 0.9 if low is None else low,
         "ci_high": median * 1.1 if high is None else high, "mean": median, "stdev": 0.0, "min": median,
         "max": median, "unstable": unstable, "outcome": outcome, "error": "", "results": 1, "ci_method": "",
-        "unstable_reason": "",
+        "unstable_reason": "", "replicates": 5, "half_width_pct": 10.0, "precision_target_pct": 2.0,
+        "precision_met": False,
     }
     return {c: values[c] for c in SUMMARY_COLUMNS}
 

@@ -12,7 +12,7 @@ import pytest
 from webdlbench.analysis import gap
 from webdlbench.errors import UserError
 from webdlbench.grid import expand, load_suite
-from webdlbench.models import corpus, kinds, mnist
+from webdlbench.models import corpus, kinds, mnist, training
 
 PAPER_APPLICATIONS = {"VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "DenseNet121", "DenseNet169",
                       "NASNetLarge", "Xception", "InceptionV3", "InceptionResNetV2"}
@@ -166,7 +166,7 @@ def test_a_failed_conversion_is_an_error_with_the_converters_words(tmp_path):
 
 
 def test_the_converters_stand_ins_never_reach_the_harness():
-    import webdlbench.measure  # noqa: F401  (the browser side)
+    import webdlbench.runners.browser  # noqa: F401  (the browser side)
     import webdlbench.native.worker  # noqa: F401  (the native side)
     from webdlbench.models import tfjs_converter
     assert not any(name in sys.modules for name in tfjs_converter.STAND_INS)
@@ -188,16 +188,16 @@ def test_page_time_allowance_follows_the_models_work_and_is_capped():
 
 def test_the_cnn_learning_rate_shrinks_with_filters_and_depth():
     cnn, lstm, mlp_kind = kinds.get("cnn"), kinds.get("lstm"), kinds.get("mlp")
-    assert kinds.learning_rate(cnn, 6, kinds.CNN_REFERENCE_FILTERS, 0.1) == pytest.approx(0.1)
-    assert kinds.learning_rate(cnn, 6, 200, 0.1) == pytest.approx(0.004)
-    assert kinds.learning_rate(cnn, 27, 800, 0.1) == pytest.approx(0.1 / 100 / 22)
-    assert kinds.learning_rate(lstm, 3, 256, 0.1) == kinds.learning_rate(mlp_kind, 1, 512, 0.1) == 0.1
+    assert training.learning_rate(cnn, 6, training.CNN_REFERENCE_FILTERS, 0.1) == pytest.approx(0.1)
+    assert training.learning_rate(cnn, 6, 200, 0.1) == pytest.approx(0.004)
+    assert training.learning_rate(cnn, 27, 800, 0.1) == pytest.approx(0.1 / 100 / 22)
+    assert training.learning_rate(lstm, 3, 256, 0.1) == training.learning_rate(mlp_kind, 1, 512, 0.1) == 0.1
 
 
 def test_the_mlp_learning_rate_shrinks_with_the_square_root_of_depth():
     mlp_kind = kinds.get("mlp")
-    assert kinds.learning_rate(mlp_kind, 4, 64, 0.1) == pytest.approx(0.05)
-    assert kinds.learning_rate(mlp_kind, 16, 512, 0.1) == pytest.approx(0.025)
+    assert training.learning_rate(mlp_kind, 4, 64, 0.1) == pytest.approx(0.05)
+    assert training.learning_rate(mlp_kind, 16, 512, 0.1) == pytest.approx(0.025)
 
 
 def test_an_artifact_converted_elsewhere_is_adopted_by_kind_depth_width_and_seed(tmp_path, monkeypatch):

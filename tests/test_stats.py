@@ -17,7 +17,7 @@ def test_median_and_ci_are_order_statistics():
     assert (s.n, s.median, s.mean, s.min, s.max) == (10, 5.5, 5.5, 1, 10)
     k = median_ci_rank(10)
     assert (s.ci_low, s.ci_high) == (sorted(values)[k - 1], sorted(values)[10 - k])
-    assert s.ci_method.startswith("binomial")
+    assert s.ci_method.startswith("one replicate: binomial") and s.replicates == 1 and not s.precision_met
 
 
 @pytest.mark.parametrize("n", range(6, 201))
@@ -38,12 +38,12 @@ def test_small_samples_use_min_max_and_say_so(n):
     assert median_ci_rank(n) is None  # not even [min, max] reaches 95% below 6 samples
     s = summarize(np.arange(n, 0, -1))
     assert (s.ci_low, s.ci_high) == (1, n)
-    assert s.ci_method == "min-max, n<6"
+    assert s.ci_method == "one replicate: min-max of its n<6 samples"
 
 
 def test_six_samples_get_an_interval_with_95_percent_coverage():
     s = summarize([6, 5, 4, 3, 2, 1])
-    assert s.ci_method.startswith("binomial") and (s.ci_low, s.ci_high) == (1, 6)
+    assert s.ci_method.startswith("one replicate: binomial") and (s.ci_low, s.ci_high) == (1, 6)
 
 
 def test_unstable_when_stdev_reaches_a_tenth_of_the_mean():
@@ -74,6 +74,43 @@ def test_monte_carlo_coverage_of_a_skewed_distribution(n):
     tolerance = 4 * math.sqrt(expected * (1 - expected) / trials)
     assert abs(coverage - expected) <= tolerance
     assert coverage >= 0.95 - tolerance
+
+
+def test_replicates_give_the_geometric_mean_of_their_medians_and_a_t_interval():
+    values = [1, 2, 3, 10, 20, 30, 4, 4, 4]
+    s = summarize(values, replicates=[0, 0, 0, 1, 1, 1, 2, 2, 2], log_scale=True)
+    assert s.replicates == 3 and s.median == pytest.approx((2 * 20 * 4) ** (1 / 3))
+    logs = np.log([2, 20, 4])
+    half = 4.302652729911275 * logs.std(ddof=1) / math.sqrt(3)  # t(0.975, 2)
+    assert (s.ci_low, s.ci_high) == pytest.approx((math.exp(logs.mean() - half), math.exp(logs.mean() + half)))
+    assert "few replicates" in s.ci_method and not s.precision_met
+
+
+def test_precision_is_met_only_by_narrow_intervals_over_replicates():
+    tight = summarize([10.0, 10.1, 9.9, 10.05, 10.0], replicates=range(5), log_scale=True, precision=0.02)
+    assert tight.precision_met and tight.half_width_pct < 2 and tight.precision_target_pct == 2
+    loose = summarize([10, 14, 7, 12, 9], replicates=range(5), log_scale=True, precision=0.02)
+    assert not loose.precision_met and loose.half_width_pct > 2
+    one_page = summarize([10.0] * 50, precision=0.02)  # narrow, but one page says nothing of the next
+    assert not one_page.precision_met
+
+
+def test_monte_carlo_coverage_across_replicates_where_one_page_would_mislead():
+    """Pages differ (a random effect per page): the interval over replicate medians covers the true
+    centre ~95% of the time, while the one-page interval of the same samples falls far short."""
+    rng = np.random.default_rng(13)
+    trials, pages, per_page = 2000, 5, 20
+    hits = one_page_hits = 0
+    for _ in range(trials):
+        page_centres = rng.normal(0.0, 0.1, pages)  # log-scale page effects around log(1) = 0
+        values = np.exp(page_centres[:, None] + rng.normal(0.0, 0.05, (pages, per_page))).ravel()
+        s = summarize(values, replicates=np.repeat(np.arange(pages), per_page), log_scale=True)
+        hits += s.ci_low <= 1.0 <= s.ci_high
+        first = summarize(values[:per_page])
+        one_page_hits += first.ci_low <= 1.0 <= first.ci_high
+    tolerance = 4 * math.sqrt(0.95 * 0.05 / trials)
+    assert abs(hits / trials - 0.95) <= tolerance
+    assert one_page_hits / trials < 0.6
 
 
 def _spec(**kw):
@@ -110,7 +147,9 @@ def test_summary_frame_pools_runs_and_shows_failures(frames):
         return tuple(row[c] for c in columns)
 
     row = table[(table.spec_hash == pooled.spec_hash) & (table.metric == "train_batch_ms")].iloc[0]
-    assert pick(row, "n", "median", "unit", "outcome", "results") == (10, 5.5, "ms", "ok", 2)
+    # Two runs are two replicates: the geometric mean of their medians (3 and 8), a t interval.
+    assert pick(row, "n", "unit", "outcome", "results", "replicates") == (10, "ms", "ok", 2, 2)
+    assert row["median"] == pytest.approx(math.sqrt(3 * 8)) and row["ci_method"].startswith("t over 2 replicate")
     assert pick(row, "framework", "backend", "depth", "width", "batch") == ("tfjs", "cpu", 1, 64, 64)
     gone = table[table.spec_hash == failed.spec_hash]
     assert len(gone) == 1

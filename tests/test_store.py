@@ -71,3 +71,32 @@ def test_a_second_writer_is_refused(tmp_path):
                 pass
     with exclusive_writer(path):  # released: the next sweep may write
         pass
+
+
+def test_samples_keep_their_replicate(tmp_path):
+    result = SpecResult(SPEC, "ok", started_at=1.0, finished_at=2.0)
+    result.add("train_batch_ms", [3.0, 4.0], replicate=0)
+    result.add("train_batch_ms", [5.0], replicate=1)
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.add_result(store.start_run("quick", "quick.toml", [SPEC]), result)
+        _, samples, _ = store.frames()
+    assert list(zip(samples.value, samples.replicate)) == [(3.0, 0), (4.0, 0), (5.0, 1)]
+
+
+def test_a_version_1_store_is_read_as_it_is_and_migrated_when_written(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with Store.open(path) as store:
+        store.add_result(store.start_run("quick", "quick.toml", [SPEC]), measured())
+    conn = sqlite3.connect(path)  # make it what version 1 wrote: no replicate column
+    conn.executescript("ALTER TABLE samples DROP COLUMN replicate; UPDATE meta SET value = '1' "
+                       "WHERE key = 'schema_version';")
+    conn.close()
+    before = path.read_bytes()
+    with Store.open(path, create=False) as store:  # a reader: the file is not changed
+        _, samples, _ = store.frames()
+    assert samples.replicate.tolist() == [0, 0, 0] and path.read_bytes() == before
+    with Store.open(path) as store:  # a writer upgrades it in place, keeping every sample
+        store.add_result(store.start_run("quick", "quick.toml", [SPEC]), measured(train_batch_ms=[7.0]))
+        _, samples, _ = store.frames()
+        version = store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert version == "2" and samples.value.tolist() == [3.0, 4.0, 5.0, 7.0]

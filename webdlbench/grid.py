@@ -20,13 +20,15 @@ from webdlbench.spec import TASKS, Spec
 AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch")
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
-    "samples": int, "warmup": int, "page_loads": int, "time_budget_s": (int, float),
+    "samples": int, "warmup": int, "replicates": int, "max_replicates": int, "precision": (int, float),
+    "precision_budget_s": (int, float), "max_warmup": int, "page_loads": int, "time_budget_s": (int, float),
     "time_limit_s": (int, float), "seed": int, "threads": int, "notes": str, "profile": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>
 # Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
-MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1,
+MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1, "replicates": 1,
+          "max_replicates": 0, "precision": 0, "precision_budget_s": 0, "max_warmup": 0,
           "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1}
 TOP_LEVEL = {"name", "description", "quick", "defaults", "grid"}
 
@@ -125,7 +127,7 @@ def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
     combos += _entries(grid.get("include", []), "include", where)
     if not combos:
         raise UserError(f"{where}: the grid is empty after 'exclude': remove an exclusion or add values")
-    settings = {**defaults, **{k: grid[k] for k in SETTINGS if k in grid}}
+    settings = {**_renamed(defaults), **_renamed({k: grid[k] for k in SETTINGS if k in grid})}
     return [_make_spec({**settings, **combo}, where) for combo in combos]
 
 
@@ -167,6 +169,16 @@ def _make_spec(fields: dict, where: str) -> Spec:
     if problem:
         raise UserError(f"{where}: depth = {fields['depth']}, width = {fields['width']}: {problem}")
     return Spec.from_dict(fields)
+
+
+def _renamed(table: dict) -> dict:
+    """`page_loads` is what `replicates` was called before: a table's page_loads is its replicates."""
+    if "page_loads" not in table:
+        return table
+    table = dict(table)
+    table.setdefault("replicates", table["page_loads"])
+    del table["page_loads"]
+    return table
 
 
 def _filled_by_kind(models, axis: str) -> bool:

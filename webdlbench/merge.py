@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from webdlbench.errors import UserError
-from webdlbench.store import SURVEY_SCHEMA, Store, _transaction
+from webdlbench.store import SURVEY_SCHEMA, Store, _has_column, _transaction
 
 RUN_COLUMNS = "run_id, suite, suite_source, spec_hashes, started_at, finished_at, status"
 RESULT_COLUMNS = "run_id, spec_hash, env_id, outcome, error, checks, info, budget, started_at, finished_at"
@@ -31,6 +31,8 @@ def merge_store(destination: Store, source_path: Path) -> dict:
             conn.execute("INSERT OR IGNORE INTO main.environments SELECT * FROM source.environments")
             conn.execute("INSERT OR IGNORE INTO main.specs SELECT * FROM source.specs")
             results = samples = 0
+            # A version-1 source has no replicate per sample: each of its results is one replicate.
+            replicate = "replicate" if _has_column(conn, "samples", "replicate", "source") else "0"
             for run_id in copied:
                 conn.execute(f"INSERT INTO main.runs ({RUN_COLUMNS}) SELECT {RUN_COLUMNS} FROM source.runs "
                              "WHERE run_id = ?", (run_id,))
@@ -39,8 +41,8 @@ def merge_store(destination: Store, source_path: Path) -> dict:
                     cursor = conn.execute(f"INSERT INTO main.results ({RESULT_COLUMNS}) SELECT {RESULT_COLUMNS} "
                                           "FROM source.results WHERE result_id = ?", (old_id,))
                     samples += conn.execute(
-                        "INSERT INTO main.samples (result_id, metric, unit, idx, value) "
-                        "SELECT ?, metric, unit, idx, value FROM source.samples WHERE result_id = ?",
+                        "INSERT INTO main.samples (result_id, metric, unit, idx, value, replicate) "
+                        f"SELECT ?, metric, unit, idx, value, {replicate} FROM source.samples WHERE result_id = ?",
                         (cursor.lastrowid, old_id)).rowcount
                     results += 1
             surveys = _merge_surveys(conn)

@@ -2,10 +2,12 @@
 the browser's GPU process (WebGL/WebGPU work runs there), sampled with psutil.
 
 Sampling runs in the harness process, never in the page; values are kept only between the
-page's 'measure' and 'done' marks. The page's renderer is the one the driver saw commit the page
-(drivers/renderer.py); where the driver could not tell, it is found by elimination: the one
-renderer of this browser that is not Chromium's own UI. If that leaves none or several, the
-renderer's figures are absent (and `renderer_identified` says how), never guessed.
+page's 'measure' and 'done' marks. The page's renderer is found by elimination once the page has
+committed (before, Chromium may still swap the blank tab's renderer for another, as it does for a
+cross-origin-isolated page): of this browser's renderers, not one that existed before the page was
+opened (earlier pages', or a spare) and not Chromium's own UI (the omnibox popup's
+`--top-chrome-webui` renderer). Which process started when plays no part. If that leaves none or
+several, the renderer's figures are absent (and `renderer_identified` says so), never guessed.
 """
 from __future__ import annotations
 
@@ -32,16 +34,22 @@ def _role(proc: psutil.Process) -> str | None:
     return None
 
 
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 class ProcessMonitor:
     """Samples the page's renderer and the GPU process of one browser."""
 
-    def __init__(self, browser_process: psutil.Process | None, renderer_pid: int | None = None):
+    def __init__(self, browser_process: psutil.Process | None, earlier_renderers: set[int] = frozenset()):
         self.browser_process = browser_process
-        self.renderer_pid = renderer_pid
-        self.renderer_identified = "trace" if renderer_pid else ""
-        # Until the page has committed, a renderer may still be swapped for another (a blank tab's
-        # renderer is left when the page is cross-origin isolated): none is chosen before then.
-        self._committed = renderer_pid is not None
+        self.earlier_renderers = set(earlier_renderers)
+        self.renderer_pid: int | None = None
+        self.renderer_identified = "not yet"
+        self._committed = False  # none is chosen before the page has committed (see above)
         self.measuring = False
         self.cpu = {"renderer": [], "gpu": []}
         self.rss_peak = {"renderer": 0, "gpu": 0}
@@ -49,11 +57,9 @@ class ProcessMonitor:
         self._last_reading = 0.0
         self._task: asyncio.Task | None = None
 
-    def use_renderer(self, pid: int | None) -> None:
-        """The renderer the driver saw commit the page (None: find it by elimination)."""
+    def page_committed(self) -> None:
+        """The page has committed: its renderer is the one it will keep."""
         self._committed = True
-        if pid:
-            self.renderer_pid, self.renderer_identified = pid, "trace"
 
     def start(self) -> None:
         if self.browser_process is not None:
@@ -84,8 +90,9 @@ class ProcessMonitor:
         except psutil.NoSuchProcess:
             return
         roles = {child.pid: (_role(child), child) for child in children}
-        if self.renderer_pid is None and self._committed:  # not named by the driver: by elimination
-            candidates = [pid for pid, (role, _) in roles.items() if role == "renderer"]
+        if self.renderer_pid is None and self._committed:
+            candidates = [pid for pid, (role, child) in roles.items()
+                          if role == "renderer" and pid not in self.earlier_renderers and _alive(child)]
             if len(candidates) == 1:
                 self.renderer_pid, self.renderer_identified = candidates[0], "elimination"
             else:

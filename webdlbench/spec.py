@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass, field
 
 # Bump when the meaning of a stored field changes, so old stores are recognised.
-SCHEMA_VERSION = 1
+# 2: samples carry their replicate (the fresh page or process they came from); a version-1 store is
+# read as one replicate per result, and migrated in place when a sweep writes to it.
+SCHEMA_VERSION = 2
 
 TASKS = ("train", "infer")
 RUNTIMES = ("browser", "native")
@@ -49,6 +51,10 @@ METRIC_UNITS = {
 # Fields that make a spec's identity; budgets (samples, time) are not part of it.
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width",
                    "batch", "seed", "threads")
+BUDGET_FIELDS = ("samples", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
+                 "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+# The figure each task is judged and auto-sampled by.
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 
 
 @dataclass(frozen=True)
@@ -65,11 +71,15 @@ class Spec:
     runtime: str = "browser"
     seed: int = 0
     threads: int = 1
-    samples: int = 20          # steady-state samples per page load
-    warmup: int = 3            # warm-up iterations before the samples (train); infer has its own phase
-    page_loads: int = 1        # fresh pages per spec: each gives one load_ms / warmup_ms sample
-    time_budget_s: float = 60  # per page load: the page stops sampling when it is spent
-    time_limit_s: float = 0    # cap on one page load's whole time, setup included (0: none; budget.py)
+    samples: int = 20          # steady-state samples per replicate (a fresh page or native process)
+    warmup: int = 3            # warm-up calls at least; more until the timings settle (up to max_warmup)
+    replicates: int = 5        # fresh pages / processes at least: the unit of every CI
+    max_replicates: int = 0    # auto-sampling's cap (0: three times `replicates`)
+    precision: float = 0.02    # target: the headline's CI half-width as a fraction of its centre
+    precision_budget_s: float = 60  # time a spec may spend on replicates beyond `replicates` to reach it
+    max_warmup: int = 50       # warm-up calls at most, settled or not (recorded either way)
+    time_budget_s: float = 60  # per replicate: the page stops sampling when it is spent
+    time_limit_s: float = 0    # cap on one replicate's whole time, setup included (0: none; budget.py)
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
     notes: str = ""
 
@@ -88,10 +98,20 @@ class Spec:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    @property
+    def replicate_cap(self) -> int:
+        return max(self.replicates, self.max_replicates or 3 * self.replicates)
+
     @classmethod
     def from_dict(cls, data: dict) -> "Spec":
         names = {f.name for f in dataclasses.fields(cls)}
+        if "page_loads" in data and "replicates" not in data:  # the name before replicates (stores, suites)
+            data = {**data, "replicates": data["page_loads"]}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    def budget(self) -> dict:
+        """The settings that are not the spec's identity (stored with each result)."""
+        return {name: getattr(self, name) for name in BUDGET_FIELDS}
 
 
 @dataclass
@@ -102,16 +122,24 @@ class SpecResult:
     outcome: str
     error: str = ""
     metrics: dict[str, list[float]] = field(default_factory=dict)
+    replicate_of: dict[str, list[int]] = field(default_factory=dict)  # metric -> each value's replicate
     checks: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
     started_at: float = 0.0
     finished_at: float = 0.0
 
-    def add(self, metric: str, values) -> None:
+    def add(self, metric: str, values, replicate: int = 0) -> None:
         if metric not in METRIC_UNITS:
             raise ValueError(f"unknown metric {metric!r}")
-        self.metrics.setdefault(metric, []).extend(float(v) for v in values)
+        values = [float(v) for v in values]
+        self.metrics.setdefault(metric, []).extend(values)
+        self.replicate_of.setdefault(metric, []).extend([replicate] * len(values))
+
+    def replicate_values(self, metric: str) -> tuple[list[float], list[int]]:
+        """(values, their replicates) of one metric."""
+        values = self.metrics.get(metric, [])
+        return values, self.replicate_of.get(metric, [0] * len(values))
 
 
 # The message a page posts to /api/result (see web/harness.js). Type names are JSON types.
@@ -124,4 +152,6 @@ RESULT_FIELDS = {
     "losses": "array",      # train: loss of every batch, warm-up included
     "info": "object",       # backend actually used, library version, wasm threads, ...
     "environment": "object",  # fingerprint seen from the page (UA, WebGL renderer, WebGPU adapter, ...)
+    "warmup_output": "array",  # infer: the output of the first (warm-up) prediction, checked too
+    "sampling": "object",   # warm-up calls, whether they settled, calls per timed region, timer resolution
 }

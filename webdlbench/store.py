@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS results (
     UNIQUE (run_id, spec_hash));
 CREATE TABLE IF NOT EXISTS samples (
     result_id INTEGER NOT NULL REFERENCES results(result_id), metric TEXT NOT NULL,
-    unit TEXT NOT NULL, idx INTEGER NOT NULL, value REAL NOT NULL,
+    unit TEXT NOT NULL, idx INTEGER NOT NULL, value REAL NOT NULL, replicate INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (result_id, metric, idx));
 """
 
@@ -86,7 +86,9 @@ class Store:
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif version is None:
                 raise UserError(f"{path} is not a webdlbench store (no schema): give the store `run` wrote")
-            elif version != SCHEMA_VERSION:
+            elif version in MIGRATIONS and create:
+                _migrate(conn, version)
+            elif version not in (SCHEMA_VERSION, *MIGRATIONS):
                 raise UserError(f"{path} has store schema {version}, this webdlbench reads {SCHEMA_VERSION}: "
                                 "use a new --store path")
         except sqlite3.DatabaseError as exc:
@@ -133,8 +135,7 @@ class Store:
         """Write one spec's result and all its samples atomically; returns its result id."""
         spec = result.spec
         env_id = environment_id(result.environment) if result.environment else None
-        budget = {k: getattr(spec, k) for k in ("samples", "warmup", "page_loads", "time_budget_s", "time_limit_s", "profile",
-                                                    "notes")}
+        budget = spec.budget()
         with _transaction(self.conn):
             if env_id:
                 self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",
@@ -150,9 +151,9 @@ class Store:
                  result.started_at, result.finished_at))
             result_id = cursor.lastrowid
             self.conn.executemany(
-                "INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
-                [(result_id, metric, METRIC_UNITS[metric], i, v)
-                 for metric, values in result.metrics.items() for i, v in enumerate(values)])
+                "INSERT INTO samples (result_id, metric, unit, idx, value, replicate) VALUES (?, ?, ?, ?, ?, ?)",
+                [(result_id, metric, METRIC_UNITS[metric], i, v, r)
+                 for metric in result.metrics for i, (v, r) in enumerate(zip(*result.replicate_values(metric)))])
         return result_id
 
     # -- reading --------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class Store:
 
         results: one row per spec result with the spec's columns, outcome, error, checks/info
         (dicts), run and environment ids. samples: one row per sample value, with the spec's
-        columns, metric, unit, idx, value, outcome. environments: env_id -> fingerprint.
+        columns, metric, unit, idx, value, replicate, outcome. environments: env_id -> fingerprint.
         """
         with _transaction(self.conn):  # a read transaction: one snapshot for all three queries
             results = pd.read_sql_query(
@@ -169,8 +170,9 @@ class Store:
                 "r.info, r.budget, r.started_at, r.finished_at, "
                 + ", ".join(f"s.{c}" for c in SPEC_COLUMNS)
                 + " FROM results r JOIN specs s USING (spec_hash) ORDER BY r.result_id", self.conn)
+            replicate = "x.replicate" if _has_column(self.conn, "samples", "replicate") else "0 AS replicate"
             samples = pd.read_sql_query(
-                "SELECT x.result_id, x.metric, x.unit, x.idx, x.value FROM samples x "
+                f"SELECT x.result_id, x.metric, x.unit, x.idx, x.value, {replicate} FROM samples x "
                 "ORDER BY x.result_id, x.metric, x.idx", self.conn)
             envs = {row[0]: json.loads(row[1]) for row in
                     self.conn.execute("SELECT env_id, fingerprint FROM environments")}
@@ -205,6 +207,27 @@ class Store:
             return None
         return {"survey_id": row[0], "created_at": row[1], "facts": json.loads(row[2]),
                 "environment": json.loads(row[3])}
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 1 had no replicate per sample: every result's samples become its replicate 0."""
+    conn.execute("ALTER TABLE samples ADD COLUMN replicate INTEGER NOT NULL DEFAULT 0")
+
+
+# Older schema versions this webdlbench reads as they are and upgrades in place when it writes.
+MIGRATIONS = {1: _migrate_1_to_2}
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    with _transaction(conn):
+        while version in MIGRATIONS:
+            MIGRATIONS[version](conn)
+            version += 1
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str, schema: str = "main") -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA {schema}.table_info({table})"))
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:

@@ -8,7 +8,7 @@ import pytest
 from webdlbench import frameworks
 from webdlbench.browser import find_browser
 from webdlbench.frameworks import Framework
-from webdlbench.measure import BrowserSession
+from webdlbench.runners.browser import BrowserRunner
 
 TF = "@tensorflow/tfjs/dist/tf.min.js"
 WEBGPU = "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js"
@@ -31,10 +31,10 @@ def faulty_framework():
 
 @pytest.fixture
 def session_run(tmp_path, faulty_framework):
-    """Run `scenario(session)` on a started BrowserSession with short page time limits."""
+    """Run `scenario(session)` on a started BrowserRunner with short page time limits."""
     def run(scenario, setup_allowance_s=30):
         async def main():
-            session = BrowserSession(find_browser(), tmp_path / "cache", setup_allowance_s=setup_allowance_s)
+            session = BrowserRunner(find_browser(), tmp_path / "cache", setup_allowance_s=setup_allowance_s)
             await session.start()
             try:
                 return await scenario(session)

@@ -5,14 +5,15 @@ import asyncio
 
 import pytest
 
-from webdlbench.scheduler import measure_with_retries
 from webdlbench.spec import Spec
+from webdlbench.sweep import Worker, sweep
 
 pytestmark = pytest.mark.browser
 
 
 def faulty(mode, **budget):
-    settings = {"batch": 8, "samples": 4, "warmup": 1, "time_budget_s": 5, **budget}
+    settings = {"batch": 8, "samples": 4, "warmup": 1, "time_budget_s": 5, "replicates": 1, "max_replicates": 1,
+                **budget}
     return Spec("faulty", mode, "train", depth=1, width=16, **settings)
 
 
@@ -37,10 +38,10 @@ def test_gpu_faults_are_recorded_with_the_browsers_own_message(session_run):
 
 def test_a_hanging_page_times_out_is_retried_and_the_sweep_goes_on(session_run):
     async def scenario(session):
-        hung = await measure_with_retries(faulty("hang", time_budget_s=2), session, session.cache_dir, retries=1)
-        failed = await measure_with_retries(faulty("webgl-oom"), session, session.cache_dir, retries=1)
-        fine = await session.measure(faulty("none"))
-        return hung, failed, fine
+        delivered = []
+        specs = [faulty("hang", time_budget_s=2), faulty("webgl-oom"), faulty("none")]
+        await sweep(specs, [Worker(session)], None, delivered.append, retries=1)
+        return sorted(delivered, key=lambda r: specs.index(r.spec))
     hung, failed, fine = session_run(scenario, setup_allowance_s=8)
     assert hung.outcome == "timeout" and "no result within" in hung.error
     assert hung.info["attempt"] == 2            # environmental: tried again

@@ -12,7 +12,8 @@ from webdlbench.server import ResultsServer, validate_result
 
 def good_result(page_id):
     return {"page": page_id, "outcome": "ok", "error": "", "metrics": {"infer_ms": [1.5, 1.25]},
-            "outputs": [[0.1] * 10], "losses": [], "info": {}, "environment": {}}
+            "outputs": [[0.1] * 10], "losses": [], "info": {}, "environment": {},
+            "warmup_output": [0.1] * 10, "sampling": {"warmup_calls": 3}}
 
 
 def serve(tmp_path, scenario):

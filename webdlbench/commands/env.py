@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from webdlbench.browser import find_browser
-from webdlbench.measure import BrowserSession
+from webdlbench.runners.browser import BrowserRunner
 
 HELP = "print the environment fingerprint seen from a real page (browser, GPU, wasm, CPU, versions)"
 
@@ -25,9 +25,9 @@ def run(args) -> int:
 
 async def _fingerprint(browser: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="webdlbench-env-") as cache:
-        session = BrowserSession(browser, Path(cache))
+        session = BrowserRunner(browser, Path(cache))
         await session.start()
         try:
-            return await session.environment()
+            return await session.environment_fingerprint()
         finally:
             await session.stop()

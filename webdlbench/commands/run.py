@@ -13,13 +13,11 @@ from webdlbench.browser import find_browser
 from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
 from webdlbench.grid import load_suite
-from webdlbench.measure import BrowserSession
 from webdlbench.paths import DEFAULT_STORE
-from webdlbench.scheduler import measure_with_retries
+from webdlbench.spec import HEADLINE
 from webdlbench.store import Store, exclusive_writer
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
-HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 
 
 def add_arguments(parser) -> None:
@@ -57,9 +55,7 @@ def run(args) -> int:
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
-    drivers = _driver_plan(args) if needs_browser else None
-    # --browser names a binary here (local) or on the grid's nodes; a cdp browser is already running.
-    browser = find_browser(args.browser) if needs_browser and args.driver == "local" else args.browser
+    drivers = _driver_plan(args) if needs_browser else []
     store_path = Path(args.store)
     console = Console()
     if args.host != "127.0.0.1":
@@ -81,11 +77,7 @@ def run(args) -> int:
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
                        "over_limit": over_limit}
-            if drivers and (args.driver != "local" or len(drivers) > 1):
-                asyncio.run(_distributed_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console,
-                                               options))
-            else:
-                asyncio.run(_sweep(todo, store, run_id, browser, store_path.parent / "cache", console, options))
+            asyncio.run(_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
@@ -94,30 +86,6 @@ def run(args) -> int:
         store.finish_run(run_id)
         _print_summary(store, run_id, console)
     return 0
-
-
-async def _sweep(specs, store: Store, run_id: str, browser: str, cache_dir: Path, console: Console,
-                 options: dict) -> None:
-    session = BrowserSession(browser, cache_dir, host=options["host"], profile=options["profile"]) if browser else None
-    if session:
-        await session.start()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=console, transient=False) as progress:
-            bar = progress.add_task("starting", total=len(specs))
-            for spec in specs:
-                progress.update(bar, description=spec.label)
-                result = options["over_limit"].skipped(spec) or await measure_with_retries(
-                    spec, session, cache_dir, options["retries"],
-                    on_retry=lambda r: progress.console.print(f"  {spec.label}: {r.outcome}, measuring again"))
-                options["over_limit"].note(result)
-                store.add_result(run_id, result)
-                if result.outcome != "ok":
-                    progress.console.print(f"  {spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
-                progress.advance(bar)
-    finally:
-        if session:
-            await session.stop()
 
 
 def _driver_plan(args) -> list:
@@ -160,37 +128,46 @@ def _driver_plan(args) -> list:
     return factories
 
 
-async def _distributed_sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, console: Console,
-                             options: dict) -> None:
-    """Specs spread over one browser per worker, all posting to one results server; the store is
-    written here only, one transaction per spec."""
-    from webdlbench.distribute import distribute
-    from webdlbench.measure import results_server
+async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, console: Console,
+                 options: dict) -> None:
+    """Every spec through the one sweep loop (sweep.py): one worker per driver (none for a suite of
+    native specs only), all posting to one results server; the store is written here only, one
+    transaction per spec."""
+    from webdlbench.runners.browser import BrowserRunner, results_server
+    from webdlbench.runners.native import NativeRunner
+    from webdlbench.sweep import Worker, sweep
 
     server = results_server(cache_dir, options["host"])
     await server.start()
-    sessions = [BrowserSession(None, cache_dir, profile=options["profile"], driver=make(server.base_url),
-                               server=server) for make in drivers]
+    workers = [Worker(BrowserRunner(None, cache_dir, driver=make(server.base_url), server=server))
+               for make in drivers] or [Worker(None)]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=False) as progress:
-            bar = progress.add_task(f"{len(sessions)} workers", total=len(specs))
+            bar = progress.add_task(f"{len(workers)} worker(s)" if len(workers) > 1 else "starting", total=len(specs))
+
+            def on_start(worker, spec):
+                if len(workers) == 1:
+                    progress.update(bar, description=spec.label)
 
             def on_result(result):
                 store.add_result(run_id, result)
                 node = result.environment.get("node")
                 if result.outcome != "ok":
                     progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
-                progress.update(bar, description=f"{result.spec.label}" + (f" ({node})" if node else ""))
+                if len(workers) > 1:
+                    progress.update(bar, description=f"{result.spec.label}" + (f" ({node})" if node else ""))
                 progress.advance(bar)
 
             def on_requeue(worker, spec, result):
                 where = result.environment.get("node") or f"worker {worker}"
-                progress.console.print(f"  {spec.label}: {result.outcome} on {where}, queued for another browser "
+                again = "measuring again" if len(workers) == 1 else "queued for another browser"
+                progress.console.print(f"  {spec.label}: {result.outcome} on {where}, {again} "
                                        f"({result.error[:160]})")
 
-            await distribute(specs, sessions, cache_dir, on_result, retries=options["retries"],
-                             on_requeue=on_requeue, over_limit=options["over_limit"])
+            await sweep(specs, workers, NativeRunner(cache_dir), on_result, retries=options["retries"],
+                        on_start=on_start, on_requeue=on_requeue, over_limit=options["over_limit"],
+                        profile=options["profile"])
     finally:
         await server.stop()
 

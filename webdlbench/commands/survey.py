@@ -28,7 +28,8 @@ from webdlbench.spec import Spec
 
 HELP = "print paper Table 1 regenerated: each framework's features, probed here (Markdown)"
 # A tiny network for every probe run: large enough to be a real MLP, small enough for synaptic.
-PROBE_SPEC = {"depth": 1, "width": 8, "batch": 32, "samples": 4, "warmup": 1, "time_budget_s": 30, "page_loads": 1}
+PROBE_SPEC = {"depth": 1, "width": 8, "batch": 32, "samples": 4, "warmup": 1, "time_budget_s": 30, "replicates": 1,
+              "max_warmup": 5}
 PROBE_PAGE_TIMEOUT_S = 120   # loading a bundle and introspecting it; WebGPU start-up included
 NODE_TIMEOUT_S = 120
 GPU_BACKENDS = table.GPU_BACKENDS
@@ -126,11 +127,12 @@ def _selected(wanted: str | None) -> list[str]:
 # -- collecting ----------------------------------------------------------------------------------
 async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True) -> dict[str, dict]:
     """Facts per framework name (see analysis/survey.py for how they become cells)."""
-    from webdlbench.measure import BrowserSession
+    from webdlbench.runners.browser import BrowserRunner
+    from webdlbench.runners.skeleton import measure_spec
 
     facts = {name: static_facts(frameworks.FRAMEWORKS[name]) for name in names}
     with tempfile.TemporaryDirectory(prefix="webdlbench-survey-") as cache:
-        session = BrowserSession(browser, Path(cache))
+        session = BrowserRunner(browser, Path(cache))
         await session.start()
         try:
             for name in names:
@@ -143,7 +145,7 @@ async def collect(names: list[str], browser: str, console: Console, run_pipeline
                 if run_pipeline:
                     for spec in probe_specs(fw):
                         console.print(f"survey: {fw.title}: {spec.backend} {spec.task}")
-                        entry["specs"].append(spec_facts(fw, spec, await session.measure(spec)))
+                        entry["specs"].append(spec_facts(fw, spec, await measure_spec(spec, session)))
         finally:
             await session.stop()
     for name in names:
@@ -200,11 +202,11 @@ def onnx_probe_models() -> dict:
 
 
 async def probe_page(session, fw: frameworks.Framework) -> dict:
-    from webdlbench.measure import PageFailure
+    from webdlbench.runners.skeleton import Failed
 
     try:
-        message, _ = await session._open_page(probe_job(fw), PROBE_PAGE_TIMEOUT_S)
-    except PageFailure as failure:
+        message = await session._open_page(probe_job(fw), PROBE_PAGE_TIMEOUT_S)
+    except Failed as failure:
         return {"outcome": failure.outcome, "error": failure.detail, "describe": None}
     found = message["info"].get("survey") or {}
     return {"outcome": message["outcome"], "error": message["error"], **found}

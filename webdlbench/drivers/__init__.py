@@ -19,7 +19,9 @@ class PageSession(ABC):
     def __init__(self):
         self.failure: asyncio.Future = asyncio.get_running_loop().create_future()
         self.errors: list[str] = []  # the browser's own words (page errors, console errors/warnings)
-        self.renderer_pid: int | None = None  # the process rendering the page, where the driver can tell
+        # Renderer processes that existed before this page was opened (so are not its own), where
+        # the driver can see processes (monitor.py tells the page's renderer by elimination).
+        self.earlier_renderers: set[int] = set()
 
     def fail(self, reason: str) -> None:
         if not self.failure.done():

@@ -8,36 +8,23 @@ from playwright.async_api import async_playwright
 
 from webdlbench.browser import choose_flags, has_nvidia_gpu
 from webdlbench.drivers import Driver, PageSession
-from webdlbench.drivers.renderer import NavigationTracer
 from webdlbench.errors import UserError
 
 
 class PlaywrightPage(PageSession):
     """A Playwright page in its own context (no shared cache or state with other pages)."""
 
-    def __init__(self, context, page, tracer: NavigationTracer | None = None):
+    def __init__(self, context, page):
         super().__init__()
         self.context, self.page = context, page
         self._cdp = None
-        self._tracer = tracer
         page.on("crash", lambda *_: self.fail("the page's renderer process crashed"))
         page.on("close", lambda *_: self.fail("the page closed before reporting"))
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("console", lambda msg: msg.type in ("error", "warning") and self.errors.append(msg.text))
 
     async def goto(self, url: str) -> None:
-        if self._tracer is None:
-            return await self.page.goto(url, wait_until="commit")
-
-        async def navigate_and_settle():
-            await self.page.goto(url, wait_until="commit")
-            # The browser reports the commit before the renderer has acted on it (and traced it):
-            # a round trip into the new document means the renderer's commit is in the trace.
-            try:
-                await self.page.evaluate("0")
-            except Exception:  # the page died or moved on: the trace may still tell
-                pass
-        self.renderer_pid = await self._tracer.renderer_of(navigate_and_settle, url)
+        await self.page.goto(url, wait_until="commit")
 
     async def _session(self):
         if self._cdp is None:
@@ -104,8 +91,9 @@ class LocalDriver(PlaywrightDriver):
         self.flags = choose_flags(self.gpu)
         # An unknown switch Chromium ignores; it lets psutil find this browser's processes.
         self.marker = f"--webdlbench-instance={uuid.uuid4().hex}"
-        self._playwright = self._browser = self._tracer = None
+        self._playwright = self._browser = None
         self._current: PageSession | None = None
+        self._process: psutil.Process | None = None  # found once per launch (a scan of every process)
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -116,21 +104,28 @@ class LocalDriver(PlaywrightDriver):
             await self._playwright.stop()
             raise UserError(f"could not start the browser {self.executable}: {str(exc).splitlines()[0]}") from None
         self._browser.on("disconnected", lambda *_: self._current and self._current.fail("the browser process exited"))
-        self._tracer = NavigationTracer(await self._browser.new_browser_cdp_session())
 
     @property
     def connected(self) -> bool:
         return bool(self._browser and self._browser.is_connected())
 
     async def new_page(self) -> PageSession:
+        # Renderers alive now belong to earlier pages or to Chromium's own UI, never to this page:
+        # the monitor tells the page's renderer by elimination (monitor.py).
+        earlier = renderer_pids(self.browser_process())
         context = await self._browser.new_context()
-        self._current = PlaywrightPage(context, await context.new_page(), self._tracer)
+        self._current = PlaywrightPage(context, await context.new_page())
+        self._current.earlier_renderers = earlier
         return self._current
 
     def browser_process(self) -> psutil.Process | None:
+        if self._process is not None and self._process.is_running():
+            return self._process
+        self._process = None
         for proc in psutil.process_iter(["cmdline"]):
             cmdline = proc.info.get("cmdline") or []
             if self.marker in cmdline and not any(a.startswith("--type=") for a in cmdline):
+                self._process = proc
                 return proc
         return None
 
@@ -142,3 +137,21 @@ class LocalDriver(PlaywrightDriver):
             "browser_flags": self.flags,
             "gpu_flags": "nvidia" if self.gpu else "software (SwiftShader)",
         }
+
+
+def renderer_pids(browser: psutil.Process | None) -> set[int]:
+    """The pids of a browser's renderer processes (none for a browser we cannot see)."""
+    if browser is None:
+        return set()
+    found = set()
+    try:
+        children = browser.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return found
+    for child in children:
+        try:
+            if "--type=renderer" in child.cmdline():
+                found.add(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found

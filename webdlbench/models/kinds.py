@@ -33,7 +33,6 @@ import asyncio
 import hashlib
 import importlib.metadata
 import json
-import math
 import os
 import shutil
 import signal
@@ -66,7 +65,6 @@ TREE_NETWORKS = ("DNN", "CNN", "RNN")  # Table 5's rows: one decision tree each
 # relative; ResNet50, VGG16, InceptionV3 and MobileNetV2 within 3.8e-5 relative.
 CONVERTED_ATOL = 1e-6
 CONVERTED_RTOL = 1e-3
-CNN_REFERENCE_FILTERS = 8  # the TF.js MNIST example's first convolution: the CNN's rate is `base` there
 # Page time allowances (page_allowance_s): the slowest backend seen here is TF.js's plain-JavaScript
 # cpu backend training the CNN at 0.075 GFLOP/s (2 shared cores); with a margin:
 SLOWEST_FLOPS = 0.05e9
@@ -192,26 +190,6 @@ def page_allowance_s(artifact: "Artifact | None", task: str, batch: int, warmup:
     iterations = max(warmup, 1) + 1  # warm-up (the first prediction at least) and one sample
     load = sum(artifact.tfjs_files.values()) / SLOWEST_LOAD_BYTES
     return float(min(MAX_PAGE_ALLOWANCE_S, load + iterations * per_iteration / SLOWEST_FLOPS))
-
-
-def learning_rate(kind: ModelKind, depth: int, width: int, base: float) -> float:
-    """The SGD rate of a training spec, the same in the page and natively. The LSTM uses `base`
-    (measure.LEARNING_RATE). The MLP uses base / sqrt(depth): every hidden layer's step adds to the
-    change of the output, and at the full rate the loss of the 8 x 256 MLP spiked near batch 20 (in
-    every framework) and the 16 x 256 one did not fall in 3 batches; with the scaled rate the loss fell
-    over 4, 6, 10 and 23 batches at every depth 1-16 x width 64-512 of paper-gap-dnn (PyTorch, same
-    weights and batches). The CNN uses it at the TF.js example's own size (8 filters, 6
-    layers) and proportionally less with more filters and more convolutions: a convolution's weight
-    gradient sums over every position of its feature map and the dense layer's fan-in is 16 x width,
-    so a fixed rate overshoots at width 200-800 (seen: the loss rose from 2.4 to 8.4 at 0.1 with 200
-    filters, to 4.3 at 0.01 with 800), and the near-identity extra layers (keras_models.DELTA_NOISE)
-    add up their steps (to 10.4 at 0.004, depth 27 x 200). With this rate the training check passed on the
-    first three batches at every size tried (6x8, 6x200, 6x800, 9x400, 15x400, 27x200, 27x800)."""
-    if kind.name == "cnn":
-        return base * CNN_REFERENCE_FILTERS / width / (depth - 5)
-    if kind.name == "mlp":
-        return base / math.sqrt(depth)
-    return base
 
 
 def check_outputs(outputs: list, reference: np.ndarray, kind: ModelKind) -> dict:

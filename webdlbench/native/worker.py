@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import sys
 import time
 import traceback
@@ -34,7 +35,7 @@ INPUT_SIZE = 784
 def main() -> int:
     job = json.loads(sys.stdin.read())
     reply = {"outcome": "ok", "error": "", "metrics": {}, "losses": [], "outputs": [], "info": {},
-             "environment": {}}
+             "environment": {}, "warmup_output": [], "sampling": {}}
     adapter = None
     try:
         from webdlbench.native import Unsupported
@@ -117,22 +118,83 @@ def training_batches(job: dict, adapter):
     return model, batch
 
 
+# -- the sampling rules: the twins of web/sampling.js (tests/test_sampling_rules.py holds them equal) --
+WINDOW = 5             # warm-up settles when the median of the last WINDOW timings ...
+TOLERANCE = 0.10       # ... is within this of the median of the WINDOW before
+TICKS_PER_REGION = 100  # a timed region spans at least this many ticks of the timer
+MAX_BLOCK = 10000
+WARMUP_SHARE = 0.25    # warm-up may use at most this share of the sampling budget
+
+
+def settled(timings: list[float], minimum: int) -> bool:
+    if len(timings) < max(minimum, 2 * WINDOW):
+        return False
+    last, before = float(np.median(timings[-WINDOW:])), float(np.median(timings[-2 * WINDOW:-WINDOW]))
+    return abs(last - before) <= TOLERANCE * before
+
+
+def block_size(per_call_ms: float, resolution_ms: float) -> int:
+    if not per_call_ms > 0 or not resolution_ms > 0:
+        return 1
+    return max(1, min(MAX_BLOCK, math.ceil(TICKS_PER_REGION * resolution_ms / per_call_ms)))
+
+
+def timer_resolution_ms() -> float:
+    """The smallest step perf_counter_ns takes here."""
+    smallest = math.inf
+    for _ in range(20):
+        start = time.perf_counter_ns()
+        now = time.perf_counter_ns()
+        while now == start:
+            now = time.perf_counter_ns()
+        smallest = min(smallest, now - start)
+    return smallest / 1e6
+
+
+def calibrate_block(time_block, per_call_ms: float, resolution_ms: float) -> int:
+    """Calls per timed region (see harness.js calibrateBlock)."""
+    k = block_size(per_call_ms if per_call_ms > 0 else resolution_ms / TICKS_PER_REGION, resolution_ms)
+    if k > 1:
+        k = block_size(time_block(k) / k, resolution_ms)
+    return k
+
+
+def _warming(timings: list[float], done: int, spec: dict, warmup_deadline: float) -> bool:
+    """Another warm-up call? At least spec["warmup"] calls in all (`done` counts them), then until
+    the timings settle, at most max_warmup, within the warm-up's share of the budget."""
+    return done < spec["warmup"] or (len(timings) < spec["max_warmup"] and not settled(timings, spec["warmup"])
+                                     and time.perf_counter() < warmup_deadline)
+
+
 def run_train(job: dict, adapter, reply: dict) -> None:
     spec = job["spec"]
     model, next_batch = training_batches(job, adapter)
+    resolution = timer_resolution_ms()
     warmup, samples, losses = [], [], []
-    deadline = time.perf_counter() + spec["time_budget_s"]
-    for i in range(spec["warmup"] + spec["samples"]):
-        if i > spec["warmup"] and time.perf_counter() > deadline:
-            break  # at least one sample
-        batch = adapter.prepare_batch(*next_batch(i))
+    cursor = iter(range(2 ** 62))
+
+    def train(count: int) -> float:  # one timed region: `count` batches, losses read back
+        batches = [adapter.prepare_batch(*next_batch(next(cursor))) for _ in range(count)]
         start = time.perf_counter_ns()
-        loss = adapter.train_batch(model, batch)
+        values = [adapter.train_batch(model, batch) for batch in batches]
         elapsed = (time.perf_counter_ns() - start) / 1e6
-        losses.append(_number(loss, "train_batch"))
-        (warmup if i < spec["warmup"] else samples).append(elapsed)
+        losses.extend(_number(v, "train_batch") for v in values)
+        return elapsed
+
+    started = time.perf_counter()
+    deadline = started + spec["time_budget_s"]
+    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
+    while _warming(warmup, len(warmup), spec, warmup_deadline):
+        warmup.append(train(1))
+    k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution)
+    for i in range(spec["samples"]):
+        if i > 0 and time.perf_counter() > deadline:
+            break  # at least one sample
+        samples.append(train(k) / k)
     reply["metrics"] = {"train_warmup_ms": warmup, "train_batch_ms": samples}
     reply["losses"] = losses
+    reply["sampling"] = {"warmup_calls": len(warmup), "warmup_settled": settled(warmup, spec["warmup"]),
+                         "block_calls": k, "timer_resolution_ms": resolution}
 
 
 def run_infer(job: dict, adapter, reply: dict) -> None:
@@ -143,6 +205,7 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
     else:
         images, _ = load_data(job)
         refs = reference_inputs(job, images)
+    resolution = timer_resolution_ms()
     folder = Path(job["model_dir"])
     start = time.perf_counter_ns()
     model = adapter.load(folder)
@@ -151,18 +214,32 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
     first = adapter.predict(model, refs[0])
     warmup_ms = (time.perf_counter_ns() - start) / 1e6
     reply["warmup_output"] = _vector(first, "predict")
-    samples, outputs = [], []
-    deadline = time.perf_counter() + spec["time_budget_s"]
+
+    def predict(count: int, offset: int = 0) -> float:  # one timed region: `count` predictions, read back
+        start = time.perf_counter_ns()
+        for j in range(count):
+            out = adapter.predict(model, refs[(offset + j) % len(refs)])
+        elapsed = (time.perf_counter_ns() - start) / 1e6
+        _vector(out, "predict")
+        return elapsed
+
+    warm: list[float] = []
+    started = time.perf_counter()
+    deadline = started + spec["time_budget_s"]
+    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
+    while _warming(warm, len(warm) + 1, spec, warmup_deadline):
+        warm.append(predict(1, len(warm) + 1))
+    k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution)
+    samples = []
     for i in range(spec["samples"]):
         if i > 0 and time.perf_counter() > deadline:
             break
-        start = time.perf_counter_ns()
-        out = adapter.predict(model, refs[i % len(refs)])
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-        if i < len(refs):
-            outputs.append(_vector(out, "predict"))
+        samples.append(predict(k, i * k) / k)
     reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["outputs"] = outputs
+    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]), "block_calls": k,
+                         "timer_resolution_ms": resolution}
+    # The output check, untimed: every reference input once.
+    reply["outputs"] = [_vector(adapter.predict(model, ref), "predict") for ref in refs]
 
 
 def run_prepare(job: dict, adapter, reply: dict) -> None:

@@ -7,6 +7,8 @@
   const PAGE = params.get('page');
   const QUERY = `page=${encodeURIComponent(PAGE)}&token=${encodeURIComponent(params.get('token'))}`;
   const INPUT_SIZE = 784;
+  // Warm-up may use at most this share of a replicate's sampling budget before samples start.
+  const WARMUP_SHARE = 0.25;
 
   class Unsupported extends Error {}
   window.webdlbench = { adapters: {}, Unsupported };
@@ -64,7 +66,13 @@
     return response;
   }
 
+  // Where a page's time goes (ms since navigation started), for the instrument's own accounting
+  // (benchmarks/sweep_efficiency.py); never inside a timed region.
+  const phases = {};
+  const phase = (name) => { phases[name] = performance.now(); };
+
   async function mark(name) {  // phase marks let the harness sample CPU only while measuring
+    phase(name);
     await fetch(`/api/mark?${QUERY}`, { method: 'POST', body: name });
   }
 
@@ -126,6 +134,15 @@
     };
   }
 
+  // Calls per timed region: one, unless a call is too short for the timer; then a block whose time
+  // is checked once against the timer itself (a call under one tick reads as 0 or one tick).
+  async function calibrateBlock(timeBlock, perCallMs, resolution) {
+    const S = window.webdlbenchSampling;
+    let k = S.blockSize(perCallMs > 0 ? perCallMs : resolution / S.TICKS_PER_REGION, resolution);
+    if (k > 1) k = S.blockSize((await timeBlock(k)) / k, resolution);
+    return k;
+  }
+
   async function runTrain(job, adapter, result) {
     const { spec } = job;
     const data = await loadTrainingData(job);
@@ -145,22 +162,40 @@
       }
       return adapter.prepareBatch(xs, ys, batchSize);
     };
+    const S = window.webdlbenchSampling;
+    const resolution = S.timerResolutionMs(() => performance.now());
+    const train = async (batches) => {  // one timed region: the adapter's calls and nothing else
+      const losses = [];
+      const start = performance.now();
+      for (const batch of batches) losses.push(await adapter.trainBatch(model, batch));
+      const elapsed = performance.now() - start;
+      for (const batch of batches) if (adapter.releaseBatch) adapter.releaseBatch(batch);
+      for (const loss of losses) result.losses.push(requireNumber(loss, 'trainBatch'));
+      return elapsed;
+    };
     const warmup = [], samples = [];
     await mark('measure');
-    const deadline = performance.now() + spec.time_budget_s * 1000;
-    for (let i = 0; i < spec.warmup + spec.samples; i++) {
-      if (i > spec.warmup && performance.now() > deadline) break;  // at least one sample
-      const batch = nextBatch();
-      const start = performance.now();
-      const loss = await adapter.trainBatch(model, batch);
-      const elapsed = performance.now() - start;
-      if (adapter.releaseBatch) adapter.releaseBatch(batch);
-      result.losses.push(requireNumber(loss, 'trainBatch'));
-      (i < spec.warmup ? warmup : samples).push(elapsed);
+    const started = performance.now();
+    const deadline = started + spec.time_budget_s * 1000;
+    const warmupDeadline = started + WARMUP_SHARE * spec.time_budget_s * 1000;
+    // Warm-up until the timings settle (at least spec.warmup batches, at most max_warmup, and
+    // within its share of the budget); then samples, each a block of k batches if one is too short.
+    while (warmup.length < spec.warmup || (warmup.length < spec.max_warmup && !S.settled(warmup, spec.warmup)
+           && performance.now() < warmupDeadline)) {
+      warmup.push(await train([nextBatch()]));
+    }
+    const k = await calibrateBlock((count) => train(Array.from({ length: count }, nextBatch)),
+      warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution);
+    for (let i = 0; i < spec.samples; i++) {
+      if (i > 0 && performance.now() > deadline) break;  // at least one sample
+      const batches = Array.from({ length: k }, nextBatch);
+      samples.push((await train(batches)) / k);
     }
     await mark('done');
     result.metrics.train_warmup_ms = warmup;
     result.metrics.train_batch_ms = samples;
+    Object.assign(result.sampling, { warmup_calls: warmup.length, warmup_settled: S.settled(warmup, spec.warmup),
+      block_calls: k, timer_resolution_ms: resolution });
     if (adapter.dispose) adapter.dispose(model);
   }
 
@@ -186,6 +221,16 @@
   async function runInfer(job, adapter, result) {
     const { spec } = job;
     const refs = await loadReferenceInputs(job);
+    const S = window.webdlbenchSampling;
+    const resolution = S.timerResolutionMs(() => performance.now());
+    const predict = async (count, offset) => {  // one timed region: `count` predictions, read back
+      let out;
+      const start = performance.now();
+      for (let j = 0; j < count; j++) out = await adapter.predict(model, refs[(offset + j) % refs.length]);
+      const elapsed = performance.now() - start;
+      requireVector(out, 'predict');
+      return elapsed;
+    };
     await mark('measure');
     let start = performance.now();
     const model = await adapter.load(job.model_url);
@@ -193,21 +238,30 @@
     start = performance.now();
     const first = await adapter.predict(model, refs[0]);
     result.metrics.warmup_ms = [performance.now() - start];
-    result.info.warmup_output = requireVector(first, 'predict');
-    // Steady state starts after `warmup` predictions in all (the first is warmup_ms): the JIT
-    // and kernel caches settle over the first few calls, and those are not steady-state samples.
-    for (let i = 1; i < spec.warmup; i++) await adapter.predict(model, refs[i % refs.length]);
+    result.warmup_output = requireVector(first, 'predict');
+    // Steady state starts after the warm-up predictions (the first is warmup_ms): at least
+    // spec.warmup in all, then until the timings settle, within the warm-up's share of the budget.
+    const warm = [];
+    const started = performance.now();
+    const deadline = started + spec.time_budget_s * 1000;
+    const warmupDeadline = started + WARMUP_SHARE * spec.time_budget_s * 1000;
+    while (warm.length + 1 < spec.warmup || (warm.length < spec.max_warmup && !S.settled(warm, spec.warmup)
+           && performance.now() < warmupDeadline)) {
+      warm.push(await predict(1, warm.length + 1));
+    }
+    const k = await calibrateBlock((count) => predict(count, 0),
+      warm.length ? S.median(warm.slice(-S.WINDOW)) : result.metrics.warmup_ms[0], resolution);
     const samples = [];
-    const deadline = performance.now() + spec.time_budget_s * 1000;
     for (let i = 0; i < spec.samples; i++) {
       if (i > 0 && performance.now() > deadline) break;
-      start = performance.now();
-      const out = await adapter.predict(model, refs[i % refs.length]);
-      samples.push(performance.now() - start);
-      if (i < refs.length) result.outputs.push(requireVector(out, 'predict'));
+      samples.push((await predict(k, i * k)) / k);
     }
     await mark('done');
     result.metrics.infer_ms = samples;
+    Object.assign(result.sampling, { warmup_calls: warm.length + 1, warmup_settled: S.settled(warm, spec.warmup),
+      block_calls: k, timer_resolution_ms: resolution });
+    // The output check, untimed: every reference input once.
+    for (const ref of refs) result.outputs.push(requireVector(await adapter.predict(model, ref), 'predict'));
     if (adapter.dispose) adapter.dispose(model);
   }
 
@@ -273,16 +327,22 @@
   }
 
   async function main() {
-    const result = { page: PAGE, outcome: 'ok', error: '', metrics: {}, outputs: [], losses: [], info: {}, environment: {} };
+    const result = { page: PAGE, outcome: 'ok', error: '', metrics: {}, outputs: [], losses: [], info: {},
+      environment: {}, warmup_output: [], sampling: {} };
+    phase('loaded');
     try {
       const job = await (await fetchOk(`/api/job?${QUERY}`)).json();
+      phase('job');
       for (const src of job.scripts) await loadScript(src);
       for (const src of job.adapters) await loadScript(src);
+      phase('scripts');
       if (job.framework) {
         const adapter = window.webdlbench.adapters[job.framework];
         if (!adapter) throw new Error(`adapter for ${job.framework} did not register`);
         Object.assign(result.info, await Promise.race([adapter.init(job), gpuFailure]));
+        phase('init');
         await Promise.race([RUNNERS[job.kind](job, adapter, result), gpuFailure]);
+        phase('task');
       } else {
         for (const [name, adapter] of Object.entries(window.webdlbench.adapters)) {
           result.info[name] = adapter.version();
@@ -301,6 +361,8 @@
     } catch (error) {
       result.environment = { fingerprint_error: describe(error) };
     }
+    phase('fingerprint');
+    result.sampling.phases_ms = phases;
     document.getElementById('status').textContent = `webdlbench: ${result.outcome}`;
     await fetch(`/api/result?${QUERY}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(result),

