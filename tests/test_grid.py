@@ -65,6 +65,7 @@ def test_hash_ignores_budgets_but_not_the_model():
     ({"name": "x"}, "no [[grid]] tables"),
     (grid(time_budget_s=0), "time_budget_s = 0 is too small"),
     (grid(samples=True), "samples = True must be a whole number"),
+    ({"capabilities": "linux", **grid()}, "'capabilities' must be a table"),
 ])
 def test_bad_suites_name_the_field_and_the_fix(suite, words):
     with pytest.raises(UserError) as caught:
@@ -119,3 +120,15 @@ def test_quick_runs_the_suites_ci_sized_variant(tmp_path):
                     'depth = 1\nwidth = 8\n')
     with pytest.raises(UserError, match="'quick' must be strings"):
         load_suite(str(mine))
+
+
+def test_a_suites_capabilities_are_kept_for_the_grid_and_leave_the_specs_alone(tmp_path):
+    body = '[[grid]]\nframework = "tfjs"\nbackend = "cpu"\ntask = "infer"\ndepth = 1\nwidth = 8\n'
+    plain, asking = tmp_path / "plain.toml", tmp_path / "asking.toml"
+    plain.write_text(body)
+    asking.write_text(body + '[capabilities]\nplatformName = "linux"\n"acme:options" = { build = "7" }\n')
+    suite = load_suite(str(asking))
+    assert suite.capabilities == {"platformName": "linux", "acme:options": {"build": "7"}}
+    # Where a spec runs is not what it is: the same spec, the same hash.
+    assert [s.spec_hash for s in suite.specs] == [s.spec_hash for s in load_suite(str(plain)).specs]
+    assert load_suite(str(plain)).capabilities == {}

@@ -9,9 +9,9 @@ import pytest
 from tests.conftest import run_cli
 from tests.fakes import FakeRunner as FakeSession
 from webdlbench import sweep as sweep_module
-from webdlbench.drivers import grid as grid_driver
+from webdlbench.drivers import grid_api
 from webdlbench.errors import UserError
-from webdlbench.spec import Spec, SpecResult
+from webdlbench.spec import Spec
 
 SPECS = [Spec("tfjs", "cpu", "train", depth=1, width=w, replicates=1) for w in (16, 20, 24, 28, 32, 36)]
 
@@ -80,17 +80,72 @@ def test_with_no_browser_at_all_every_spec_is_recorded_with_the_reason():
 
 
 def test_grid_urls_are_checked_before_anything_runs():
-    assert grid_driver.normalise_grid_url("http://hub:4444") == "http://hub:4444/wd/hub"
-    assert grid_driver.normalise_grid_url("http://hub:4444/wd/hub/") == "http://hub:4444/wd/hub"
+    assert grid_api.normalise_grid_url("http://hub:4444/") == "http://hub:4444"  # Grid 4 serves at its root
+    assert grid_api.normalise_grid_url("http://hub:4444/wd/hub/") == "http://hub:4444/wd/hub"
+    assert grid_api.api_root("http://hub:4444/wd/hub") == "http://hub:4444"  # /status and /graphql live there
+    assert grid_api.api_root("https://farm/grid") == "https://farm/grid"  # a grid under a --sub-path keeps it
     with pytest.raises(UserError, match="not an http"):
-        grid_driver.normalise_grid_url("hub:4444")
+        grid_api.normalise_grid_url("hub:4444")
+
+
+def test_capabilities_from_the_suite_with_the_command_line_over_them():
+    caps = grid_api.requested_capabilities(
+        {"platformName": "windows", "se:name": "suite"},
+        ["platformName=linux", "browserVersion=156", "se:recordVideo=true", 'acme:options={"build": "7"}'])
+    assert caps == {"platformName": "linux", "se:name": "suite", "browserVersion": "156", "se:recordVideo": True,
+                    "acme:options": {"build": "7"}}  # a version stays a string, as W3C has it
+
+
+@pytest.mark.parametrize("given, message", [
+    (["platformName"], "is not KEY=VALUE"),
+    (["=linux"], "is not KEY=VALUE"),
+    (["acme:options={build: 7}"], "looks like JSON but is not"),
+    (["goog:chromeOptions={}"], "set by webdlbench's grid driver"),
+    (["pageLoadStrategy=eager"], "set by webdlbench's grid driver"),
+])
+def test_bad_capabilities_name_the_problem(given, message):
+    with pytest.raises(UserError, match=message):
+        grid_api.requested_capabilities({}, given)
+
+
+def status_of(*nodes):
+    return {"value": {"ready": True, "nodes": [
+        {"uri": uri, "availability": availability,
+         "slots": [{"stereotype": stereotype, "session": {"sessionId": "s"} if busy else None}
+                   for stereotype, busy in slots]} for uri, availability, slots in nodes]}}
+
+
+CHROME, FIREFOX = {"browserName": "chrome", "platformName": "linux"}, {"browserName": "firefox", "platformName": "linux"}
+
+
+@pytest.mark.parametrize("status, wanted, expected", [
+    # a busy slot counts in the total only; a DOWN node not at all; another browser's slot neither
+    (status_of(("a", "UP", [(CHROME, False), (CHROME, True)]), ("b", "DOWN", [(CHROME, False)]),
+               ("c", "UP", [(FIREFOX, False)])), {}, grid_api.Capacity(total=2, free=1, nodes=1)),
+    (status_of(("a", "UP", [(CHROME, False)])), {"platformName": "WINDOWS"}, grid_api.Capacity(0, 0, 0)),
+    (status_of(("a", "UP", [(CHROME, False)])), {"platformName": "LINUX"}, grid_api.Capacity(1, 1, 1)),
+    (status_of(("a", "UP", [({"browserName": "chrome"}, False)])), {"browserVersion": "156"},
+     grid_api.Capacity(1, 1, 1)),  # a stereotype that names no version takes any
+    (status_of(("a", "UP", [({**CHROME, "browserVersion": "156.0.8078.114"}, False)]),
+               ("b", "UP", [({**CHROME, "browserVersion": "15.1"}, False)])), {"browserVersion": "156.0"},
+     grid_api.Capacity(1, 1, 1)),  # by leading components, not by characters
+    (status_of(("a", "UP", [({**CHROME, "browserVersion": "155.0"}, False)])), {"browserVersion": "stable"},
+     grid_api.Capacity(1, 1, 1)),
+    (status_of(("a", "UP", [(CHROME, False)])), {"browserName": "Chrome"}, grid_api.Capacity(0, 0, 0)),
+    ({"value": {"ready": True, "message": "a farm's gateway"}}, {}, None),
+])
+def test_slots_are_counted_from_the_grids_status(monkeypatch, status, wanted, expected):
+    monkeypatch.setattr(grid_api, "_get_json", lambda url, body=None: status)
+    assert grid_api.capacity("http://hub:4444", wanted) == expected
 
 
 @pytest.mark.parametrize("flags, message", [
     (["--driver", "grid"], "--driver grid needs --grid-url"),
+    (["--capability", "platformName=linux"], "--capability needs --driver grid"),
+    (["--driver", "grid", "--grid-url", "http://127.0.0.1:9", "--capability", "linux"], "is not KEY=VALUE"),
     (["--driver", "cdp"], "--driver cdp needs --cdp-url"),
     (["--grid-url", "http://127.0.0.1:9/wd/hub"], "--grid-url needs --driver grid"),
-    (["--driver", "grid", "--grid-url", "http://127.0.0.1:9/wd/hub"], "no Selenium Grid hub answers at"),
+    (["--driver", "grid", "--grid-url", "http://127.0.0.1:9"], "no Selenium Grid answers at"),
     (["--driver", "cdp", "--cdp-url", "http://127.0.0.1:9"], "no browser answers CDP at"),
     (["--workers", "0"], "--workers must be 1 or more"),
 ])

@@ -3,12 +3,14 @@
 A suite has a name, `[defaults]` and one or more `[[grid]]` tables. In a grid, every axis may be a
 value or a list; lists expand as a cartesian product. `exclude` drops the combinations that match
 all keys of one of its entries, `include` adds whole extra combinations (asv's matrix model).
+An optional `[capabilities]` table holds the W3C capabilities a Selenium Grid is asked for under
+`--driver grid` (browser version, platform, a farm's options); other drivers do not use it.
 """
 from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from webdlbench import frameworks, native
@@ -30,7 +32,7 @@ MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, ke
 MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "warmup": 0, "page_loads": 1, "replicates": 1,
           "max_replicates": 0, "precision": 0, "precision_budget_s": 0, "max_warmup": 0,
           "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1}
-TOP_LEVEL = {"name", "description", "quick", "defaults", "grid"}
+TOP_LEVEL = {"name", "description", "quick", "defaults", "grid", "capabilities"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Suite:
     description: str
     source: str          # the file it came from
     specs: tuple[Spec, ...]
+    capabilities: dict = field(default_factory=dict, hash=False)  # asked of a Selenium Grid (--driver grid)
 
 
 def builtin_suites() -> list[str]:
@@ -80,7 +83,7 @@ def load_suite(name_or_path: str, samples: int | None = None, quick: bool = Fals
             raise UserError("--samples must be at least 1")
         specs = [Spec.from_dict({**s.to_dict(), "samples": samples}) for s in specs]
     return Suite(name=data.get("name", path.stem), description=data.get("description", ""),
-                 source=str(path), specs=tuple(specs))
+                 source=str(path), specs=tuple(specs), capabilities=data.get("capabilities", {}))
 
 
 def _read_toml(path: Path) -> dict:
@@ -97,6 +100,8 @@ def expand(data: dict, where: str = "suite") -> list[Spec]:
     _check_keys(data, TOP_LEVEL, where)
     if not all(isinstance(data.get(key, ""), str) for key in ("name", "description", "quick")):
         raise UserError(f"{where}: 'name', 'description' and 'quick' must be strings")
+    if not isinstance(data.get("capabilities", {}), dict):
+        raise UserError(f"{where}: 'capabilities' must be a table: a [capabilities] line, then KEY = VALUE lines")
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise UserError(f"{where}: [defaults] must be a table")
@@ -172,11 +177,13 @@ def _make_spec(fields: dict, where: str) -> Spec:
 
 
 def _renamed(table: dict) -> dict:
-    """`page_loads` is what `replicates` was called before: a table's page_loads is its replicates."""
+    """`page_loads` is what `replicates` was called before, a fixed count: a table's page_loads is
+    its replicates, and its max_replicates unless it gives one (no auto-sampling beyond it)."""
     if "page_loads" not in table:
         return table
     table = dict(table)
     table.setdefault("replicates", table["page_loads"])
+    table.setdefault("max_replicates", table["page_loads"])
     del table["page_loads"]
     return table
 

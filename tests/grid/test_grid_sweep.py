@@ -1,22 +1,19 @@
-"""Suites through a real Selenium Grid (hub + two nodes on loopback) and through a CDP endpoint, into
-one store: every spec's result arrives once, attributed to the node that ran it; a node killed
-mid-suite loses and duplicates nothing."""
-import json
+"""Suites through a real Selenium Grid 4 (a hub and two nodes on loopback) and through a CDP endpoint,
+into one store: every spec's result arrives once, attributed to the node that ran it; a node killed
+mid-suite loses and duplicates nothing. The grid's slots are read from its own /status."""
 import os
 import signal
 import socket
-import sqlite3
-import subprocess
 import time
 
 import psutil
 import pytest
 
-from tests.grid.conftest import Processes, cli, get_json, start_chromium_with_cdp, wait_until
+from tests.grid.conftest import Processes, cli, start_chromium_with_cdp, wait_until
+from tests.grid.sweeps import finish, integrity_and_specs, run_sweep, stored, stored_or_empty, suite_text
+from webdlbench.drivers import grid_api
 
 pytestmark = pytest.mark.browser
-
-SWEEP_TIMEOUT_S = 400
 
 
 def reachable_address() -> str:
@@ -28,60 +25,19 @@ def reachable_address() -> str:
     return "127.0.0.1"
 
 
-def suite_text(name: str, widths: list[int]) -> str:
-    return f"""
-name = "{name}"
-[defaults]
-samples = 20
-warmup = 1
-page_loads = 2
-time_budget_s = 30
-[[grid]]
-framework = "tfjs"
-backend = "cpu"
-task = ["train", "infer"]
-depth = 1
-width = {widths}
-batch = 16
-"""
-
-
-def stored(store) -> list[dict]:
-    """Every stored result with its environment, info and metric names (read-only, any time)."""
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT r.result_id, r.spec_hash, r.outcome, r.error, r.info, r.started_at, "
-                            "e.fingerprint FROM results r LEFT JOIN environments e USING (env_id)").fetchall()
-        metrics = {}
-        for result_id, metric in conn.execute("SELECT DISTINCT result_id, metric FROM samples"):
-            metrics.setdefault(result_id, set()).add(metric)
-    return [{"id": r[0], "spec": r[1], "outcome": r[2], "error": r[3], "info": json.loads(r[4]), "started_at": r[5],
-             "env": json.loads(r[6]) if r[6] else {}, "metrics": metrics.get(r[0], set())} for r in rows]
-
-
-def stored_or_empty(store) -> list[dict]:
-    try:
-        return stored(store) if store.exists() else []
-    except sqlite3.OperationalError:  # the sweep has not created the tables yet
-        return []
-
-
-def integrity_and_specs(store) -> tuple[str, int]:
-    with sqlite3.connect(store) as conn:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        specs = len(json.loads(conn.execute("SELECT spec_hashes FROM runs").fetchone()[0]))
-    return integrity, specs
-
-
-def run_sweep(processes: Processes, *args) -> subprocess.Popen:
-    return processes.start("sweep", cli("run", *args))
-
-
-def finish(proc: subprocess.Popen, processes: Processes) -> str:
-    try:
-        proc.wait(timeout=SWEEP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"the sweep did not end within {SWEEP_TIMEOUT_S} s") from None
-    return (processes.logs / "sweep.log").read_text(errors="replace")
+def test_the_grids_own_status_gives_its_slots_and_graphql_the_node_of_a_session(grid):
+    assert grid_api.probe(grid.url)["ready"] is True
+    # Two nodes, one Chrome slot each, both idle; slots for a browser or platform no node offers: none.
+    assert grid_api.capacity(grid.url, {}) == grid_api.Capacity(total=2, free=2, nodes=2)
+    assert grid_api.capacity(grid.url, {"platformName": "linux"}) == grid_api.Capacity(2, 2, 2)
+    assert grid_api.capacity(grid.url, {"platformName": "windows"}) == grid_api.Capacity(0, 0, 0)
+    assert grid_api.capacity(grid.url, {"browserName": "firefox"}) == grid_api.Capacity(0, 0, 0)
+    assert grid_api.default_workers(grid.url, {}) == (
+        2, f"2 of 2 slot(s) for this browser free on 2 node(s) of the grid at {grid.url}: 2 worker(s)")
+    assert grid_api.default_workers(grid.url, {"browserName": "firefox"})[0] == 1
+    # The legacy /wd/hub path reaches the same status; GraphQL knows no session by a made-up id.
+    assert grid_api.capacity(f"{grid.url}/wd/hub", {}) == grid_api.Capacity(2, 2, 2)
+    assert grid_api.node_of_session(grid.url, "0" * 32) is None
 
 
 def test_a_suite_runs_across_two_grid_nodes_each_result_once_attributed_to_its_node(grid, tmp_path):
@@ -92,11 +48,13 @@ def test_a_suite_runs_across_two_grid_nodes_each_result_once_attributed_to_its_n
     host = reachable_address()
     sweep = Processes(tmp_path)
     try:
-        log = finish(run_sweep(sweep, suite, "--store", store, "--driver", "grid", "--grid-url", grid.hub_url,
+        # No --workers: as many as the grid's /status says are free (both slots).
+        log = finish(run_sweep(sweep, suite, "--store", store, "--driver", "grid", "--grid-url", grid.url,
                                "--browser", "/usr/bin/chromium", "--host", host), sweep)
     finally:
         sweep.kill_all()
     assert sweep.started[0].returncode == 0, log
+    assert "2 of 2 slot(s) for this browser free on 2 node(s)" in " ".join(log.split())
     integrity, spec_count = integrity_and_specs(store)
     assert integrity == "ok"
     results = stored(store)
@@ -105,10 +63,11 @@ def test_a_suite_runs_across_two_grid_nodes_each_result_once_attributed_to_its_n
     nodes = {node.url for node in grid.nodes}
     assert {r["env"]["node"] for r in results} == nodes  # both nodes measured, and only they
     for r in results:
-        assert r["env"]["driver"] == "grid" and r["env"]["grid_hub"] in grid.hub_url
+        assert r["env"]["driver"] == "grid" and r["env"]["grid_hub"] == grid.url
+        assert r["env"]["requested_capabilities"] == {} and r["env"]["browser_platform"] == "linux"
         assert r["env"]["browser_version"] and "HeadlessChrome" in r["env"]["user_agent"]
         assert r["info"]["attempt"] == 1 and "earlier_attempts" not in r["info"]
-        assert "js_heap_used_bytes" in r["metrics"]  # CDP through the hub and the node
+        assert "js_heap_used_bytes" in r["metrics"]  # ChromeDriver's CDP pass-through, via the hub and the node
         # Cross-origin isolated (wasm threads, fine timers) even over plain http to a non-loopback address:
         assert r["env"]["cross_origin_isolated"] is True
         secure = [f for f in r["env"]["browser_flags"] if f.startswith("--unsafely-treat-insecure-origin-as-secure=")]
@@ -117,9 +76,8 @@ def test_a_suite_runs_across_two_grid_nodes_each_result_once_attributed_to_its_n
         assert r["env"]["cpu_model"] is not None
     # ...so per-process figures exist here (a remote node would have none: see the cdp test).
     assert any(r["metrics"] & {"cpu_renderer_pct", "cpu_gpu_pct"} for r in results)
-    # Every session was ended: the hub has both slots free again.
-    hub = grid.hub_url.rsplit("/wd/hub", 1)[0]
-    wait_until(lambda: get_json(f"{hub}/grid/api/hub")["slotCounts"]["free"] == 2, "both grid slots free", 30)
+    # Every session was ended: the grid reports both slots free again.
+    wait_until(lambda: grid_api.capacity(grid.url, {}).free == 2, "both grid slots free", 30)
 
 
 def test_a_node_killed_mid_suite_has_its_spec_requeued_and_nothing_is_lost_or_duplicated(grid, tmp_path):
@@ -129,7 +87,8 @@ def test_a_node_killed_mid_suite_has_its_spec_requeued_and_nothing_is_lost_or_du
     victim, survivor = grid.nodes
     sweep = Processes(tmp_path)
     try:
-        proc = run_sweep(sweep, suite, "--store", store, "--driver", "grid", "--grid-url", grid.hub_url,
+        # Through the /wd/hub path old clients use: sessions there, status and GraphQL at the root.
+        proc = run_sweep(sweep, suite, "--store", store, "--driver", "grid", "--grid-url", f"{grid.url}/wd/hub",
                          "--browser", "/usr/bin/chromium")
 
         def both_nodes_reported():
@@ -158,7 +117,8 @@ def test_a_node_killed_mid_suite_has_its_spec_requeued_and_nothing_is_lost_or_du
     for r in requeued:
         first = r["info"]["earlier_attempts"][0]
         assert first["node"] == victim.url and first["outcome"] == "browser_crashed"
-        assert "grid" in first["error"]  # the hub's own words, e.g. "… Failed to connect to /127.0.0.1:PORT"
+        # ours, then the grid's own words ("Unable to execute request for an existing session: …")
+        assert first["error"].startswith(f"the grid browser on node {victim.url} is gone: ")
         assert r["env"]["node"] == survivor.url and r["info"]["attempt"] == 2
     # Nothing the dead node started after its death is attributed to it.
     assert all(r["started_at"] < killed_at for r in results if r["env"]["node"] == victim.url)
@@ -167,7 +127,7 @@ def test_a_node_killed_mid_suite_has_its_spec_requeued_and_nothing_is_lost_or_du
 
 def test_a_suite_through_cdp_to_a_browser_started_elsewhere(tmp_path):
     suite = tmp_path / "cdp.toml"
-    suite.write_text(suite_text("cdp", [16]).replace("page_loads = 2", "page_loads = 1"))
+    suite.write_text(suite_text("cdp", [16], page_loads=1))
     store = tmp_path / "store.sqlite"
     processes = Processes(tmp_path)
     try:

@@ -40,12 +40,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--driver", choices=("local", "cdp", "grid"), default="local",
                         help="local: Chromium here (default); cdp: a browser started elsewhere with "
                              "--remote-debugging-port (--cdp-url); grid: a Selenium Grid hub (--grid-url)")
-    parser.add_argument("--grid-url", metavar="URL", help="Selenium Grid hub, e.g. http://HOST:4444/wd/hub")
+    parser.add_argument("--grid-url", metavar="URL", help="Selenium Grid 4 (hub, router or standalone), e.g. http://HOST:4444")
+    parser.add_argument("--capability", action="append", metavar="KEY=VALUE",
+                        help="a W3C capability the grid is asked for (e.g. platformName=linux), over the suite's "
+                             "[capabilities]; VALUE is a string, or JSON when it is {...}, [...], true or false; may repeat")
     parser.add_argument("--cdp-url", action="append", metavar="URL",
                         help="CDP endpoint of a browser, e.g. http://HOST:9222; may repeat (one worker each)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="browsers measuring at once, sharing one results server (default: 1 locally, "
-                             "the grid's slot count, one per --cdp-url)")
+                             "the grid's free slots for the browser asked for, one per --cdp-url)")
 
 
 def run(args) -> int:
@@ -55,7 +58,7 @@ def run(args) -> int:
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
-    drivers = _driver_plan(args) if needs_browser else []
+    drivers = _driver_plan(args, suite.capabilities) if needs_browser else []
     store_path = Path(args.store)
     console = Console()
     if args.host != "127.0.0.1":
@@ -88,13 +91,15 @@ def run(args) -> int:
     return 0
 
 
-def _driver_plan(args) -> list:
+def _driver_plan(args, suite_capabilities: dict) -> list:
     """One driver factory per worker (given the results server's origin), after checking that the
     browsers named can be reached."""
     from urllib.parse import urlsplit
 
     if args.driver != "grid" and args.grid_url:
         raise UserError("--grid-url needs --driver grid")
+    if args.driver != "grid" and args.capability:
+        raise UserError("--capability needs --driver grid")
     if args.driver != "cdp" and args.cdp_url:
         raise UserError("--cdp-url needs --driver cdp")
     if args.workers is not None and args.workers < 1:
@@ -114,13 +119,18 @@ def _driver_plan(args) -> list:
         factories = [(lambda u: lambda origin: cdp.CDPDriver(u))(urls[i % len(urls)]) for i in range(count)]
     else:
         from webdlbench.drivers import grid
+        from webdlbench.drivers import grid_api
         if not args.grid_url:
-            raise UserError("--driver grid needs --grid-url http://HOST:4444/wd/hub")
-        grid.probe(args.grid_url)
+            raise UserError("--driver grid needs --grid-url http://HOST:4444")
+        capabilities = grid_api.requested_capabilities(suite_capabilities, args.capability)
+        grid_api.probe(args.grid_url)
         remote = [args.grid_url]
-        count = args.workers or grid.slot_count(args.grid_url) or 1
-        factories = [lambda origin: grid.GridDriver(args.grid_url, browser_binary=args.browser,
-                                                    trusted_origin=origin)] * count
+        count = args.workers
+        if count is None:
+            count, why = grid_api.default_workers(args.grid_url, capabilities)
+            Console(stderr=True).print(why)
+        factories = [lambda origin: grid.GridDriver(args.grid_url, browser_binary=args.browser, trusted_origin=origin,
+                                                    capabilities=capabilities)] * count
     if args.host in ("127.0.0.1", "localhost", "::1") and any(
             urlsplit(u).hostname not in ("127.0.0.1", "localhost", "::1") for u in remote):
         Console(stderr=True).print(f"[yellow]warning: the results server binds {args.host}, which browsers on other "

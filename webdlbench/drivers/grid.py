@@ -1,48 +1,43 @@
-"""The grid driver: Selenium WebDriver against a Selenium Grid hub (the protocol browser farms speak).
+"""The grid driver: Selenium WebDriver against a Selenium Grid 4 (the protocol browser farms speak).
 
 One driver holds one WebDriver session, i.e. one browser on one node, for as long as that browser
 lives: every page of a spec runs in the same browser, in a fresh tab (and with the HTTP cache
 cleared where the node passes CDP commands through). Selenium's client is blocking, so every
 command runs in a daemon thread and the event loop (results server, other workers) never waits on it.
 
-What the harness can see of a grid browser: the node that runs it (the hub's
-/grid/api/testsession, Selenium 3), its capabilities, and, through ChromeDriver's CDP pass-through,
-the JS heap and V8's profiler. Its processes only where the node is this very machine (the
-browser's pid from the capabilities, confirmed by its private user-data-dir); elsewhere CPU/RSS
-figures are absent, never invented.
+What the harness can see of a grid browser: the node that runs it (Grid 4's GraphQL, see
+grid_api), its capabilities, and, through ChromeDriver's CDP pass-through, the JS heap and V8's
+profiler. Its processes only where the node is this very machine (the browser's pid from the
+capabilities, confirmed by its private user-data-dir); elsewhere CPU/RSS figures are absent, never
+invented.
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 import psutil
 
 from webdlbench.browser import choose_flags
 from webdlbench.drivers import Driver, PageSession
-from webdlbench.errors import UserError
+from webdlbench.drivers.grid_api import api_root, node_of_session, normalise_grid_url
 
 HEARTBEAT_S = 2.0  # how soon a dead node is noticed while its page runs (one cheap command each time)
 HEARTBEAT_TIMEOUT_S = 60  # a node that answers nothing for this long is treated as gone
 COMMAND_TIMEOUT_S = 60  # any other single WebDriver command
-# A new session waits in the hub's queue while every node is busy; after this long the driver gives
+# A new session waits in the grid's queue while every node is busy; after this long the driver gives
 # up for now (the request stays queued and is taken over by the next attempt, so none is orphaned).
-# Long enough for the ~10 s a dead node's slot is still offered; short enough that a spec whose
-# browser died between two of its pages is soon handed to another worker.
+# Short enough that a spec whose browser died between two of its pages is soon handed to another worker.
 SESSION_WAIT_S = 45
-SESSION_RETRY_PAUSE_S = 1.0  # right after a node dies the hub still offers its slot for ~10 s: retry
-# The HTTP client must outlast any queue wait: a request whose client gave up is still served by the
-# Selenium 3 hub later, and would start a browser nobody quits.
+SESSION_RETRY_PAUSE_S = 1.0  # a request the grid failed at once (a node that just died): ask again
+# The HTTP client must outlast any queue wait: a request whose client gave up stays in the grid's
+# queue until the grid's own timeout, may still be served, and would start a browser nobody quits.
 HTTP_TIMEOUT_S = 24 * 3600
 LATE_SESSION_WAIT_S = 15  # at stop, how long a session request still in flight may take to arrive and be quit
-HUB_API_TIMEOUT_S = 10
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -69,52 +64,6 @@ def _in_thread(fn, *args) -> concurrent.futures.Future:
 
 async def _call(fn, *args, timeout: float = COMMAND_TIMEOUT_S):
     return await asyncio.wait_for(asyncio.wrap_future(_in_thread(fn, *args)), timeout)
-
-
-def hub_of(grid_url: str) -> str:
-    parts = urlsplit(grid_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def normalise_grid_url(grid_url: str) -> str:
-    """http://HUB:4444 → http://HUB:4444/wd/hub (Selenium 3's endpoint); a given path is kept."""
-    parts = urlsplit(grid_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UserError(f"--grid-url {grid_url!r} is not an http(s) URL: give the hub, e.g. http://HOST:4444/wd/hub")
-    return grid_url.rstrip("/") if parts.path.strip("/") else f"{parts.scheme}://{parts.netloc}/wd/hub"
-
-
-def _get_json(url: str, timeout: float = HUB_API_TIMEOUT_S) -> dict:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-def probe(grid_url: str) -> dict:
-    """The hub's status, or a UserError naming the URL: checked before a sweep touches the store."""
-    url = normalise_grid_url(grid_url)
-    try:
-        status = _get_json(f"{url}/status")
-    except (OSError, ValueError) as exc:
-        raise UserError(f"no Selenium Grid hub answers at {url} ({exc}): start one, or give --grid-url "
-                        "http://HOST:PORT/wd/hub") from None
-    return status
-
-
-def slot_count(grid_url: str) -> int | None:
-    """How many browsers the grid offers at once (Selenium 3 hub), or None where it does not say."""
-    try:
-        return int(_get_json(f"{hub_of(normalise_grid_url(grid_url))}/grid/api/hub")["slotCounts"]["total"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def node_of_session(grid_url: str, session_id: str) -> str | None:
-    """The node (its URL, the hub's proxyId) that runs a session; None where the hub does not say."""
-    try:
-        answer = _get_json(f"{hub_of(grid_url)}/grid/api/testsession?session={session_id}")
-    except (OSError, ValueError):
-        return None
-    return answer.get("proxyId") if answer.get("success", True) else None
 
 
 class GridUnavailable(Exception):
@@ -192,15 +141,19 @@ class GridPage(PageSession):
 
 
 class GridDriver(Driver):
-    """A browser from a Selenium Grid: Chromium with the same flags as locally, headless."""
+    """A browser from a Selenium Grid 4: Chromium with the same flags as locally, headless, plus
+    whatever capabilities the suite or the command line ask the grid for (browser version, platform,
+    a farm's own options)."""
 
     name = "grid"
 
     def __init__(self, grid_url: str, browser_binary: str | None = None, gpu: bool | None = None,
-                 session_wait_s: float = SESSION_WAIT_S, trusted_origin: str | None = None):
+                 session_wait_s: float = SESSION_WAIT_S, trusted_origin: str | None = None,
+                 capabilities: dict | None = None):
         self.grid_url = normalise_grid_url(grid_url)
-        self.hub = hub_of(self.grid_url)
+        self.hub = api_root(self.grid_url)
         self.browser_binary = browser_binary  # a path on the nodes, not here
+        self.requested = dict(capabilities or {})  # checked by grid_api.requested_capabilities
         # The nodes' GPUs are unknown from here: GPU flags only when WEBDLBENCH_GPU says so. Without
         # them a node with a GPU still uses it for WebGL (the page records the renderer either way).
         self.gpu = os.environ.get("WEBDLBENCH_GPU", "0") not in ("0", "", "no", "false") if gpu is None else gpu
@@ -229,6 +182,8 @@ class GridDriver(Driver):
         for flag in (*self.flags, "--headless=new"):
             options.add_argument(flag)
         options.page_load_strategy = "none"
+        for key, value in self.requested.items():
+            options.set_capability(key, value)
         return options
 
     def _new_session(self):
@@ -242,7 +197,7 @@ class GridDriver(Driver):
         await self._connect()
 
     async def _connect(self) -> None:
-        """A new session; retried while the hub fails it at once (e.g. a dead node's slot)."""
+        """A new session; retried while the grid fails it at once (e.g. a node that just died)."""
         deadline = time.monotonic() + self.session_wait_s
         last_error = "none"
         while True:
@@ -253,7 +208,7 @@ class GridDriver(Driver):
                 webdriver = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(pending)),
                                                    max(0.1, deadline - time.monotonic()))
             except asyncio.TimeoutError:
-                # Still queued at the hub (every node busy): keep the request for the next attempt.
+                # Still queued at the grid (every node busy): keep the request for the next attempt.
                 raise GridUnavailable(f"no browser from the grid at {self.hub} within {self.session_wait_s:.0f} s "
                                       f"(every node busy or down; last error: {last_error})") from None
             except asyncio.CancelledError:
@@ -277,7 +232,7 @@ class GridDriver(Driver):
         self.local = self.browser_process() is not None  # decided once per browser, so a spec's facts stay put
 
     def lost(self, page: GridPage | None, exc: BaseException) -> None:
-        """A command failed: the node, its driver or its browser is gone (the hub's own words kept)."""
+        """A command failed: the node, its driver or its browser is gone (the grid's own words kept)."""
         self.dead = True
         if page is not None:
             page.fail(f"the grid browser on node {page.node or 'unknown'} is gone: {_first_line(exc)}")
@@ -287,13 +242,13 @@ class GridDriver(Driver):
         if webdriver is not None:
             try:
                 await _call(webdriver.quit, timeout=15)
-            except Exception:  # the node is gone: the hub releases its session itself
+            except Exception:  # the node is gone: the grid releases its session itself
                 pass
 
     async def stop(self) -> None:
         await self._quit()
         pending, self._pending = self._pending, None
-        if pending is not None:  # a request still queued at the hub: quit the browser it brings
+        if pending is not None:  # a request still queued at the grid: quit the browser it brings
             try:
                 late = await asyncio.wait_for(asyncio.wrap_future(pending), LATE_SESSION_WAIT_S)
             except Exception:
@@ -362,11 +317,14 @@ class GridDriver(Driver):
             "grid_hub": self.hub,
             "node": self.node,
             "browser_name": caps.get("browserName"),
-            "browser_version": caps.get("browserVersion") or caps.get("version") or "",
-            "browser_platform": caps.get("platformName") or caps.get("platform"),
+            "browser_version": caps.get("browserVersion") or "",
+            "browser_platform": caps.get("platformName"),
             "chromedriver_version": ((caps.get("chrome") or {}).get("chromedriverVersion") or "").split(" ")[0] or None,
             "browser_executable": self.browser_binary or "(the node's default)",
             "browser_flags": self.flags,
+            "requested_capabilities": self.requested,
+            # what the session says it got for each (a farm may refine a version, or drop what it ignores)
+            "granted_capabilities": {key: caps.get(key) for key in self.requested},
             "gpu_flags": "nvidia" if self.gpu else "none (software unless the node's GPU is used by default)",
             "page_isolation": {True: "fresh tab, HTTP cache cleared", False: "fresh tab, shared HTTP cache"}.get(
                 self.cdp_ok, "fresh tab"),
@@ -385,5 +343,5 @@ def _quit_late_session(future: concurrent.futures.Future) -> None:
         return
     try:
         future.result().quit()
-    except Exception:  # best effort: the hub's own timeout reclaims it otherwise
+    except Exception:  # best effort: the node's session timeout reclaims it otherwise
         pass
