@@ -64,6 +64,8 @@ SUITE = """
 name = "limited"
 [defaults]
 samples = 3
+replicates = 1
+max_replicates = 1
 time_limit_s = 1
 [[grid]]
 runtime = "native"

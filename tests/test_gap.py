@@ -275,6 +275,8 @@ name = "gap-e2e"
 [defaults]
 samples = 4
 warmup = 2
+replicates = 2
+max_replicates = 2
 time_budget_s = 20
 
 [[grid]]

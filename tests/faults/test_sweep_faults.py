@@ -18,6 +18,8 @@ name = "resumable"
 [defaults]
 samples = 40
 warmup = 1
+replicates = 1
+max_replicates = 1
 [[grid]]
 framework = "tfjs"
 backend = "cpu"
