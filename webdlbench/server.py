@@ -21,7 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from webdlbench.paths import NODE_MODULES, WEB_DIR
-from webdlbench.spec import METRIC_UNITS, RESULT_FIELDS
+from webdlbench.contract import validate_reply
 
 RESULT_MAX_BYTES = 4 * 1024 * 1024      # a result is numbers and short strings; 4 MiB is generous
 MODEL_MAX_BYTES = 512 * 1024 * 1024     # the largest MLP of the study saves to well under this
@@ -35,7 +35,6 @@ ISOLATION_HEADERS = {
 }
 CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".json": "application/json",
                  ".wasm": "application/wasm"}
-JSON_TYPES = {"string": str, "object": dict, "array": list}
 
 
 @dataclass
@@ -183,34 +182,8 @@ class ResultsServer:
 
 
 def validate_result(message) -> str:
-    """'' when the message has exactly the result shape, else what is wrong."""
-    if not isinstance(message, dict):
-        return "not an object"
-    for name, kind in RESULT_FIELDS.items():
-        if name not in message:
-            return f"missing field {name!r}"
-        if not isinstance(message[name], JSON_TYPES[kind]):
-            return f"field {name!r} must be a JSON {kind}"
-    extra = set(message) - set(RESULT_FIELDS)
-    if extra:
-        return f"unknown field {sorted(extra)[0]!r}"
-    if message["outcome"] not in ("ok", "unsupported", "error"):
-        return f"outcome {message['outcome']!r} is not ok, unsupported or error"
-    for metric, values in message["metrics"].items():
-        if metric not in METRIC_UNITS:
-            return f"unknown metric {metric!r}"
-        if not isinstance(values, list) or not all(_finite_number(v) for v in values):
-            return f"metric {metric!r} must be a list of finite numbers"
-    for vector in message["outputs"]:
-        if not isinstance(vector, list) or not all(isinstance(v, (int, float)) for v in vector):
-            return "outputs must be lists of numbers"
-    if not all(isinstance(v, (int, float)) or v is None for v in message["losses"]):
-        return "losses must be numbers"
-    return ""
-
-
-def _finite_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """'' when the message is a reply as the contract defines it (contract.py), else what is wrong."""
+    return validate_reply(message)
 
 
 def _inside(root: Path, relative: str) -> Path:

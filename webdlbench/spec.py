@@ -1,8 +1,7 @@
 """The units of measurement: a Spec (what to measure) and the result a page sends back.
 
 A Spec is frozen and hashable; its hash is its identity in the store (resume, dedupe, merge).
-The result message's shape is defined once here (RESULT_FIELDS) and checked by a contract test
-against what web/harness.js actually posts.
+The messages a page or native worker exchange with the harness are defined in contract.py.
 """
 from __future__ import annotations
 
@@ -140,18 +139,3 @@ class SpecResult:
         """(values, their replicates) of one metric."""
         values = self.metrics.get(metric, [])
         return values, self.replicate_of.get(metric, [0] * len(values))
-
-
-# The message a page posts to /api/result (see web/harness.js). Type names are JSON types.
-RESULT_FIELDS = {
-    "page": "string",       # the page id the harness gave this page load
-    "outcome": "string",    # ok | unsupported | error (the harness decides check_failed)
-    "error": "string",
-    "metrics": "object",    # metric name -> list of numbers
-    "outputs": "array",     # infer: output vectors of the reference inputs, in order
-    "losses": "array",      # train: loss of every batch, warm-up included
-    "info": "object",       # backend actually used, library version, wasm threads, ...
-    "environment": "object",  # fingerprint seen from the page (UA, WebGL renderer, WebGPU adapter, ...)
-    "warmup_output": "array",  # infer: the output of the first (warm-up) prediction, checked too
-    "sampling": "object",   # warm-up calls, whether they settled, calls per timed region, timer resolution
-}

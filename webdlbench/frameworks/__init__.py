@@ -108,3 +108,9 @@ def set_user_bundles(pairs: list[str] | None) -> None:
 
 def get(name: str) -> Framework:
     return FRAMEWORKS[name]
+
+
+def adapter_path(fw: Framework) -> Path:
+    """The file of a framework's JS adapter (what the page loads from /adapters/)."""
+    from webdlbench.paths import WEB_DIR
+    return WEB_DIR / "adapters" / fw.adapter

@@ -11,7 +11,7 @@ import inspect
 import time
 from pathlib import Path
 
-from webdlbench import frameworks
+from webdlbench import contract, frameworks
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
@@ -133,6 +133,7 @@ class BrowserRunner:
                      "reference_count": mnist.REFERENCE_COUNT},
             "weights": {"url": f"/data/weights/{weights_key}.bin",
                         "layers": mlp.layer_shapes(spec.depth, spec.width)} if weights_key else None,
+            "required_methods": contract.required_methods(kind or spec.task, converted=model.converted),
         }
 
     def _use_artifact(self, prepared: Prepared, spec: Spec, kind: kinds.ModelKind, artifact: kinds.Artifact) -> None:
@@ -268,7 +269,7 @@ class BrowserRunner:
 
     async def environment_fingerprint(self) -> dict:
         """The fingerprint seen from a real page, with every framework's bundle loaded."""
-        job = {"kind": "env", "framework": None, "adapters": [], "scripts": []}
+        job = {"kind": "env", "framework": None, "adapters": [], "scripts": [], "required_methods": []}
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
                 job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from webdlbench import native
+from webdlbench import contract, native
 from webdlbench.models import kinds, mlp, mnist, training
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
@@ -91,8 +91,12 @@ class NativeRunner:
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
         reply = await native.run_worker({**prepared.job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
-        for key in ("metrics", "info", "environment"):
+        for key in ("metrics", "info", "environment", "sampling"):
             reply.setdefault(key, {})
+        if reply["outcome"] == "ok":  # held to the same contract as a page's reply
+            problem = contract.validate_reply({"page": "", **reply})
+            if problem:
+                raise Failed("error", f"the native worker's reply breaks the contract (contract.py): {problem}")
         return reply
 
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:

@@ -339,6 +339,11 @@
       if (job.framework) {
         const adapter = window.webdlbench.adapters[job.framework];
         if (!adapter) throw new Error(`adapter for ${job.framework} did not register`);
+        // The contract (contract.py) names the methods this job calls: a missing one is said at once.
+        const missing = (job.required_methods || []).filter((name) => typeof adapter[name] !== 'function');
+        if (missing.length) {
+          throw new Error(`adapter ${job.framework} lacks ${missing.join(', ')}, which a ${job.kind} job needs`);
+        }
         Object.assign(result.info, await Promise.race([adapter.init(job), gpuFailure]));
         phase('init');
         await Promise.race([RUNNERS[job.kind](job, adapter, result), gpuFailure]);
