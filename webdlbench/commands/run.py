@@ -6,7 +6,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from webdlbench import frameworks
 from webdlbench.browser import find_browser
@@ -14,7 +13,6 @@ from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
 from webdlbench.grid import load_suite
 from webdlbench.paths import DEFAULT_STORE
-from webdlbench.spec import HEADLINE
 from webdlbench.store import Store, exclusive_writer
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
@@ -160,10 +158,15 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
                 if len(workers) == 1:
                     progress.update(bar, description=spec.label)
 
+            finished = [0]
+
             def on_result(result):
                 store.add_result(run_id, result)
+                finished[0] += 1
                 node = result.environment.get("node")
-                if result.outcome != "ok":
+                if not console.is_terminal:  # CI logs, `| tee`: a line per spec instead of a bar
+                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False)
+                elif result.outcome != "ok":
                     progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
                 if len(workers) > 1:
                     progress.update(bar, description=f"{result.spec.label}" + (f" ({node})" if node else ""))
@@ -182,28 +185,32 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
         await server.stop()
 
 
-def _print_summary(store: Store, run_id: str, console: Console) -> None:
-    from webdlbench.analysis.stats import summarize
+def _progress_line(result, done: int, total: int) -> str:
+    """One line for a finished spec: where the sweep is, the outcome, the headline and its replicates."""
+    from statistics import median
 
-    results, samples, _ = store.frames()
+    from webdlbench.spec import HEADLINE
+
+    values, replicates = result.replicate_values(HEADLINE[result.spec.task])
+    seconds = result.finished_at - result.started_at
+    text = f"[{done}/{total}] {result.spec.label}: {result.outcome}"
+    if values:
+        per_replicate = [median(v for v, r in zip(values, replicates) if r == k) for k in sorted(set(replicates))]
+        text += f", {median(per_replicate):.4g} ms over {len(per_replicate)} replicate(s)"
+    if result.outcome != "ok":
+        text += f" ({' '.join(result.error.split())[:160]})"
+    return text + f" in {seconds:.1f} s"
+
+
+def _print_summary(store: Store, run_id: str, console: Console) -> None:
+    """The run's verdict (verdict.py): per task and model, the options ranked, with CIs over
+    replicates and the distance to the fastest and to native."""
+    from webdlbench.verdict import render, verdict
+
+    results, samples, environments = store.frames()
     results = results[results.run_id == run_id]
-    table = Table(title=f"run {run_id}")
-    for column in ("framework/backend", "task", "model", "outcome", "median ms [95% CI]", "n", "load / warm-up ms"):
-        table.add_column(column, justify="right" if "ms" in column or column == "n" else "left")
-    for row in results.itertuples():
-        mine = samples[samples.result_id == row.result_id]
-        headline = mine[mine.metric == HEADLINE[row.task]].value.tolist()
-        cell, n = "-", "0"
-        if headline:
-            s = summarize(headline)
-            cell, n = f"{s.median:.3g} [{s.ci_low:.3g}, {s.ci_high:.3g}]", str(s.n)
-        extra = "-"
-        if row.task == "infer":
-            load = mine[mine.metric == "load_ms"].value.median()
-            warm = mine[mine.metric == "warmup_ms"].value.median()
-            if load == load:  # not NaN
-                extra = f"{load:.3g} / {warm:.3g}"
-        outcome = row.outcome if row.outcome == "ok" else f"[red]{row.outcome}[/red]"
-        table.add_row(f"{row.framework}/{row.backend}", row.task, f"{row.model} {row.depth}x{row.width}", outcome, cell, n,
-                      extra)
-    console.print(table)
+    samples = samples[samples.result_id.isin(results.result_id)]
+    ok = int((results.outcome == "ok").sum())
+    console.print(f"run {run_id}: {len(results)} specs, {ok} ok")
+    for line in render(verdict(results, samples, environments), width=max(80, console.width)):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,163 @@
+"""The answer a run ends with: per task and model, the options ranked by their headline time, with
+the CI over replicates, how many replicates, how far each is from the fastest and from native, a
+one-line recommendation, and a warning whenever a GPU backend ran on a software device.
+
+Pure over the store's frames (stats.summary_frame does the statistics); `render` lays it out for a
+terminal of any width down to 80 columns, one line per option, nothing truncated.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from webdlbench.analysis.stats import summary_frame
+from webdlbench.software_gpu import GPU_BACKENDS, backend_is_software
+from webdlbench.spec import HEADLINE
+
+
+@dataclass
+class Option:
+    label: str          # "tfjs/wasm", "native pytorch/cpu"
+    runtime: str
+    outcome: str
+    median: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    replicates: int = 0
+    precision_met: bool = False
+    software_gpu: bool = False
+    error: str = ""
+    vs_fastest: float = math.nan
+    vs_native: float = math.nan
+
+
+@dataclass
+class Group:
+    title: str                      # "train, mlp 1x64, batch 64"
+    options: list[Option] = field(default_factory=list)
+    recommendation: str = ""
+
+
+def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) -> list[Group]:
+    """Groups (task x model x batch) of ranked options from one run's results and samples."""
+    if results.empty:
+        return []
+    table = summary_frame(samples, results)
+    headline = table[(table["metric"] == table["task"].map(HEADLINE)) | (table["metric"] == "")]
+    fingerprints = {r.spec_hash: environments.get(r.env_id) or {} for r in results.itertuples()}
+    groups: dict[tuple, Group] = {}
+    for row in headline.itertuples():
+        key = (row.task, row.model, row.depth, row.width, row.batch)
+        title = f"{row.task}, {_model(row)}" + (f", batch {row.batch}" if row.task == "train" else "")
+        group = groups.setdefault(key, Group(title))
+        label = f"{row.framework}/{row.backend}" if row.runtime == "browser" else f"native {row.framework}/{row.backend}"
+        software = row.backend in GPU_BACKENDS and bool(backend_is_software(row.backend, fingerprints.get(row.spec_hash, {})))
+        ok = row.outcome == "ok" and row.n > 0
+        group.options.append(Option(label, row.runtime, row.outcome, row.median if ok else math.nan,
+                                    row.ci_low if ok else math.nan, row.ci_high if ok else math.nan,
+                                    int(row.replicates) if ok else 0, bool(row.precision_met) if ok else False,
+                                    software, "" if ok else str(row.error)))
+    for group in groups.values():
+        _rank(group)
+    return list(groups.values())
+
+
+def _model(row) -> str:
+    if str(row.model).startswith("keras:"):
+        return str(row.model)[len("keras:"):]
+    return f"{row.model} {row.depth}x{row.width}"
+
+
+def _rank(group: Group) -> None:
+    group.options.sort(key=lambda o: (math.isnan(o.median), o.median if not math.isnan(o.median) else 0, o.label))
+    measured = [o for o in group.options if not math.isnan(o.median)]
+    if not measured:
+        group.recommendation = "nothing here was measured ok"
+        return
+    fastest = min(o.median for o in measured)
+    natives = [o for o in measured if o.runtime == "native"]
+    native = min(natives, key=lambda o: o.median) if natives else None
+    for option in measured:
+        option.vs_fastest = option.median / fastest
+        if native and option.runtime == "browser":
+            option.vs_native = option.median / native.median
+    browsers = [o for o in measured if o.runtime == "browser"]
+    if not browsers:
+        group.recommendation = f"native only: {measured[0].label}"
+        return
+    # The recommendation is the fastest browser option that ran on real hardware; one on a software
+    # GPU is named only with that said.
+    best = browsers[0]
+    text = f"in this browser: {best.label}"
+    if best.software_gpu:
+        text += " (on a software GPU here)"
+    if len(browsers) > 1:
+        runner_up = browsers[1]
+        if best.ci_high < runner_up.ci_low:
+            text += f", {runner_up.median / best.median:.2g}x faster than {runner_up.label}"
+        else:
+            text += f", within the CIs of {runner_up.label}"
+    if native:
+        text += f"; {best.vs_native:.2g}x the time of {native.label}"
+    group.recommendation = text
+
+
+def render(groups: list[Group], width: int = 80) -> list[str]:
+    """The verdict as lines no wider than `width` (>= 80), one per option."""
+    label_width = max([24, *[len(o.label) + 2 for g in groups for o in g.options]])
+    label_width = min(label_width, max(24, width - 56))
+    head = f"{'':{label_width}}{'median ms':>10} {'95% CI':>17} {'R':>3} {'x fast':>7} {'x nat':>7}"
+    lines: list[str] = []
+    software = False
+    for group in groups:
+        lines += ["", group.title, head]
+        for o in group.options:
+            software |= o.software_gpu and not math.isnan(o.median)
+            name = f"  {o.label}" + ("*" if o.software_gpu else "")
+            if math.isnan(o.median):
+                lines.append(f"{name:{label_width}}{o.outcome:>10}  {_short(o.error, width - label_width - 12)}")
+                continue
+            ci = f"{_num(o.ci_low)}-{_num(o.ci_high)}"
+            mark = "" if o.precision_met else "~"
+            lines.append(f"{name:{label_width}}{_num(o.median):>10} {ci:>17} {o.replicates:>3}{mark:1}"
+                         f"{_ratio(o.vs_fastest):>6} {_ratio(o.vs_native):>7}")
+        lines.append(f"  -> {group.recommendation}")
+    if groups:
+        lines += ["", "R: replicates (fresh pages or processes) the CI is computed over; ~: its CI is wider than the "
+                      "spec's precision target."]
+    if software:
+        lines.append("*: WebGL/WebGPU ran on a software GPU (SwiftShader) here: those timings measure the CPU, "
+                     "not a GPU.")
+    return [line if len(line) <= width else _wrap(line, width) for line in lines]
+
+
+def _num(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}" if value < 10 else f"{value:.0f}"
+
+
+def _short(text: str, room: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
+
+
+def _wrap(line: str, width: int) -> str:
+    """Notes longer than the terminal: wrapped at spaces, continuation lines indented."""
+    words, out, current = line.split(" "), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            out.append(current)
+            current = "   " + word
+        else:
+            current = f"{current} {word}" if current else word
+    out.append(current)
+    return "\n".join(out)
