@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup browser grid demo test report clean
+.PHONY: setup browser grid demo test test-fast report clean
 
 setup: browser $(VENV)/.installed node_modules/.package-lock.json
 
@@ -35,6 +35,10 @@ demo: setup
 	$(BIN)/webdlbench run quick
 	$(BIN)/webdlbench report
 	@echo "Open results/report/index.html"
+
+# Unit and contract tests only: no browser, no native runtime, no grid (under 2 minutes here).
+test-fast: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/pytest -m "not browser and not native and not grid and not slow"
 
 test: setup grid
 	$(BIN)/pytest

@@ -155,6 +155,7 @@ def test_gap_takes_the_network_type_from_the_kind_and_fits_trees_for_table_5_onl
     assert all(t.importances["backend_gpu"] > 0.9 for t in trees)
 
 
+@pytest.mark.native
 def test_a_failed_conversion_is_an_error_with_the_converters_words(tmp_path):
     # Xception refuses inputs under 71x71 (the grid stops this; the converter must report it too).
     xception = kinds.get("keras:Xception")
