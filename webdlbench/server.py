@@ -175,9 +175,11 @@ class ResultsServer:
         return _file_response(path)
 
     async def _get_data(self, request: web.Request) -> web.StreamResponse:
-        response = _file_response(_inside(self.data_dir, request.match_info["path"]))
-        # Model files are fetched fresh on every load: the load time must include the transfer.
-        response.headers["Cache-Control"] = "no-store"
+        path = request.match_info["path"]
+        response = _file_response(_inside(self.data_dir, path))
+        # Model files are fetched fresh on every load: the load time must include the transfer. The
+        # inputs (digits, seeded weights) never change under one name: a page may reuse them.
+        response.headers["Cache-Control"] = "no-store" if path.startswith("models/") else "max-age=86400"
         return response
 
 
