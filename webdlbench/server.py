@@ -169,8 +169,9 @@ class ResultsServer:
         return _file_response(_inside(self.node_modules, path))
 
     async def _get_user_bundle(self, request: web.Request) -> web.StreamResponse:
-        from webdlbench.frameworks import USER_BUNDLES  # registered from --lib before the sweep
-        path = USER_BUNDLES.get(request.match_info["name"])
+        from webdlbench.frameworks import FRAMEWORKS  # --lib bundles are registered before the sweep
+        fw = FRAMEWORKS.get(request.match_info["name"])
+        path = fw.bundle_path() if fw is not None and fw.user_bundle else None
         if path is None:
             raise web.HTTPNotFound()
         return _file_response(path)

@@ -169,7 +169,7 @@ def bundle_size(fw: frameworks.Framework) -> dict:
     """Bytes and gzip -9 bytes of the files the page loads for the framework's first backend."""
     backend = next(iter(fw.backends))
     if fw.user_bundle:
-        paths = [frameworks.USER_BUNDLES[fw.name]]
+        paths = [fw.bundle_path()]
     else:
         paths = [NODE_MODULES / p for p in fw.scripts[backend]]
     data = [p.read_bytes() for p in paths]
@@ -255,7 +255,7 @@ def node_probe(fw: frameworks.Framework, available: bool) -> dict:
         from webdlbench.frameworks.onnxruntime_web import INIT_MODEL_B64
         env["WEBDLBENCH_ONNX_B64"] = INIT_MODEL_B64
     if fw.user_bundle:
-        env["WEBDLBENCH_BUNDLE"] = str(frameworks.USER_BUNDLES[fw.name])
+        env["WEBDLBENCH_BUNDLE"] = str(fw.bundle_path())
     try:
         done = subprocess.run(["node", "-e", snippet], cwd=NODE_MODULES.parent, env=env, capture_output=True,
                               text=True, timeout=NODE_TIMEOUT_S)

@@ -11,7 +11,7 @@ import json
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from webdlbench.paths import NODE_MODULES
 
@@ -42,11 +42,17 @@ class Framework:
     # The function the framework computes, when it is not the paper's MLP (Mind: no biases, sigmoid
     # everywhere): reference(layers, inputs) -> outputs, computed in Python from the same weights.
     reference: Callable | None = None
-    # Not on npm: the user supplies the bundle (`--lib NAME=PATH`); `unavailable_reason` says so.
+    # Not on npm: the page loads /userlib/NAME.js, the file given with `--lib NAME=PATH` or, without
+    # one, the bundle the framework builds from source at setup (`local_build`); when there is
+    # neither, `unavailable_reason` (or the build's own reason) says why.
     user_bundle: bool = False
     unavailable_reason: str = ""
+    local_build: "LocalBuild | None" = None
 
     def version(self, node_modules: Path = NODE_MODULES) -> str | None:
+        if self.user_bundle:  # a --lib bundle is known by its path only; a local build records its version
+            built = self.local_build.built() if self.local_build and self.name not in USER_BUNDLES else None
+            return built.version if built else None
         manifest = node_modules / self.npm_package / "package.json"
         if not manifest.is_file():
             return None
@@ -56,6 +62,12 @@ class Framework:
         wanted = {p for paths in self.scripts.values() for p in paths} | set(self.assets)
         return sorted(p for p in wanted if not (node_modules / p).exists())
 
+    def bundle_path(self) -> Path | None:
+        """The file served as /userlib/NAME.js: the --lib bundle, else the one built at setup."""
+        if self.name in USER_BUNDLES:
+            return USER_BUNDLES[self.name]
+        return self.local_build.built().path if self.local_build else None
+
     def script_urls(self, backend: str) -> list[str]:
         """What the page loads for this backend: /lib/ (node_modules) or /userlib/ (--lib)."""
         libs = [f"/lib/{p}" for p in self.scripts.get(backend, ())]
@@ -64,9 +76,10 @@ class Framework:
     def availability(self, node_modules: Path = NODE_MODULES) -> tuple[bool, str]:
         """(available, reason): available when every bundle file it needs is installed."""
         if self.user_bundle:
-            if self.name in USER_BUNDLES:
+            if self.bundle_path() is not None:
                 return True, ""
-            return False, self.unavailable_reason or f"no bundle: pass --lib {self.name}=PATH"
+            reason = self.local_build.built().reason if self.local_build else self.unavailable_reason
+            return False, reason or f"no bundle: pass --lib {self.name}=PATH"
         for module in self.python_modules:
             if importlib.util.find_spec(module) is None:
                 return False, f"Python package {module} is not installed (pip install -e . installs it)"
@@ -79,9 +92,30 @@ class Framework:
         return {t for tasks in self.backends.values() for t in tasks}
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a local build left: the bundle (None when there is none), its version, or why not."""
+
+    path: Path | None
+    version: str | None = None
+    reason: str = ""
+
+
+class LocalBuild(Protocol):
+    """A bundle a framework builds from source at setup, for a library that is not on npm."""
+
+    def build(self) -> str:
+        """Build (or keep, when its inputs are unchanged) the bundle; one line saying what was done."""
+
+    def built(self) -> Built:
+        """What is there now, without building."""
+
+
 def _discover() -> dict[str, Framework]:
     found = {}
     for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):  # __main__ (the setup build), private helpers
+            continue
         mod = importlib.import_module(f"{__name__}.{module.name}")
         fw = getattr(mod, "FRAMEWORK", None)
         if isinstance(fw, Framework):

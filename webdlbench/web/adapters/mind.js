@@ -1,88 +1,71 @@
-// Mind adapter (stevenmiller888/mind, user-supplied bundle exposing a global `Mind`), written from
-// its documented API: new Mind({activator, learningRate, hiddenUnits, hiddenLayers, iterations}),
-// .learn(examples), .predict(input), .download() / .upload(weights), .on('data', (i, errors, results)).
-//
-// Mind is vectorized: learn() runs `iterations` full-batch gradient steps over the examples it is
-// given, so one timed batch is learn(B examples) with iterations 1 -- one real mini-batch step.
-// Its weights are mathjs matrices [inputs][units] (no biases); the adapter writes ours into them.
+// Mind adapter (stevenmiller888/mind 1.0.1, the bundle built at setup or a --lib build defining a
+// global `Mind`). Written from Mind's index.js: new Mind({activator, learningRate, hiddenLayers,
+// hiddenUnits, iterations}); learn(examples) runs `iterations` full-batch steps (forward over every
+// example as one node-matrix Matrix, then back-propagation); predict(input) returns the output row;
+// download() gives the weights (one node-matrix Matrix [inputs][units] per layer, no biases) and
+// upload(weights) sets them; each step emits 'data' (iteration, errors = targets - outputs, results).
 'use strict';
 (() => {
   const { Unsupported } = window.webdlbench;
   const CLASSES = 10;
-  let matrixFactory = null;  // a mathjs matrix Mind created: makes more of its own kind
+  let Matrix = null;  // node-matrix's constructor, as Mind's own weights carry it
 
   function MindClass() {
     const M = window.Mind && (window.Mind.default || window.Mind);
-    if (typeof M !== 'function') throw new Error('the Mind bundle did not define a global Mind (bundle it with `-s Mind`)');
+    if (typeof M !== 'function') throw new Unsupported('the Mind bundle did not define a global Mind (a script, e.g. esbuild --format=iife --global-name=Mind)');
     return M;
   }
 
-  function makeMatrix(rows) {
-    if (typeof matrixFactory.create === 'function') return matrixFactory.create(rows);
-    return new matrixFactory.constructor(rows);
-  }
-
-  function toRows(matrix) {  // a mathjs matrix (or plain nested array) as nested arrays
-    return typeof matrix.valueOf === 'function' && !Array.isArray(matrix) ? matrix.valueOf() : matrix;
-  }
-
-  function meanSquare(errors) {
-    let sum = 0, n = 0;
-    for (const row of toRows(errors)) for (const v of row) { sum += v * v; n += 1; }
-    return sum / n;
-  }
-
-  function newMind(options, sizes, learningRate) {
+  // Mind builds its own weights (Gaussian samples) only inside learn(): a one-example step on a
+  // 1-1-1 network shows the matrix type this build of Mind computes with.
+  function matrixConstructor(activator) {
     const Mind = MindClass();
-    return new Mind({
-      activator: options.activator, learningRate, iterations: 1,
-      hiddenLayers: sizes.length - 2, hiddenUnits: sizes[1],
-    });
+    const probe = new Mind({ activator, iterations: 1, hiddenLayers: 1, hiddenUnits: 1 });
+    probe.learn([{ input: [0], output: [0] }]);
+    const weights = probe.download();
+    if (!Array.isArray(weights) || !weights[0] || typeof weights[0].transpose !== 'function' || !('numRows' in weights[0])) {
+      throw new Unsupported('this Mind build does not keep its weights as node-matrix matrices (download() is not an array of them): not Mind 1.x');
+    }
+    return weights[0].constructor;
   }
 
-  function uploadKernels(mind, kernels) {  // kernels: [{inputs, units, get(i, j)}]
-    mind.upload(kernels.map(({ inputs, units, get }) => {
-      const rows = [];
-      for (let i = 0; i < inputs; i++) {
-        const row = new Array(units);
-        for (let j = 0; j < units; j++) row[j] = get(i, j);
-        rows.push(row);
-      }
-      return makeMatrix(rows);
-    }));
+  function meanSquare(errors) {  // errors: Matrix [examples][outputs] of targets - outputs
+    let sum = 0;
+    for (let i = 0; i < errors.numRows; i++) for (let j = 0; j < errors.numCols; j++) sum += errors[i][j] * errors[i][j];
+    return sum / (errors.numRows * errors.numCols);
+  }
+
+  function newMind(activator, hiddenLayers, hiddenUnits, learningRate) {
+    const Mind = MindClass();
+    return new Mind({ activator, hiddenLayers, hiddenUnits, learningRate, iterations: 1 });
   }
 
   window.webdlbench.adapters.mind = {
-    version: () => null,  // Mind has no version at run time; the user's bundle is recorded by path
+    version: () => null,  // Mind exposes no version at run time; the build records it (Python side)
 
     async init(job) {
-      const Mind = MindClass();
-      // Let Mind create one weight matrix (a one-example learn on a 1-1-1 network): its kind of
-      // matrix is then what the adapter builds our weights with.
-      const probe = new Mind({ activator: job.options.activator, iterations: 1, hiddenUnits: 1, hiddenLayers: 1 });
-      probe.learn([{ input: [0], output: [0] }]);
-      const weights = probe.download();
-      if (!Array.isArray(weights) || !weights[0] || typeof weights[0].valueOf !== 'function') {
-        throw new Unsupported('this Mind bundle predates the hiddenLayers version (its download() is not an array of matrices)');
-      }
-      matrixFactory = weights[0];
+      Matrix = matrixConstructor(job.options.activator);
       const info = { backend: 'cpu', activator: job.options.activator, biases: false };
       if (job.spec.task === 'train') info.learning_rate_per_example = job.options.learning_rate / job.options.batch_size;
       return info;
     },
 
     build(layers, options) {
-      const sizes = [layers[0].inputs, ...layers.map((l) => l.units)];
-      if (new Set(sizes.slice(1, -1)).size > 1) throw new Error('Mind has one hiddenUnits for every hidden layer');
-      // Mind sums the gradient over the examples: learning_rate / batch is one SGD step on the mean.
-      const mind = newMind(options, sizes, options.learning_rate / options.batch_size);
-      uploadKernels(mind, layers.map((l) => ({ inputs: l.inputs, units: l.units, get: (i, j) => l.kernel[i * l.units + j] })));
-      const model = { mind, options, sizes, loss: NaN };
+      const hidden = layers.slice(0, -1).map((l) => l.units);
+      if (new Set(hidden).size > 1) throw new Unsupported('Mind has one hiddenUnits for every hidden layer');
+      // Mind sums its gradient over the examples of a step: rate / batch is one step on their mean.
+      const mind = newMind(options.activator, hidden.length, hidden[0], options.learning_rate / options.batch_size);
+      mind.upload(layers.map(({ inputs, units, kernel }) => {  // our kernels are [inputs][units] too
+        const rows = [];
+        for (let i = 0; i < inputs; i++) rows.push(Array.from(kernel.subarray(i * units, (i + 1) * units)));
+        return new Matrix(rows);
+      }));
+      const model = { mind, activator: options.activator, loss: NaN };
       mind.on('data', (iteration, errors) => { model.loss = meanSquare(errors); });
       return model;
     },
 
-    prepareBatch(xs, labels, batchSize) {
+    prepareBatch(xs, labels, batchSize) {  // Mind's examples: [{input: [...784], output: one-hot [...10]}]
       const size = xs.length / batchSize;
       const examples = [];
       for (let i = 0; i < batchSize; i++) {
@@ -95,13 +78,14 @@
 
     async trainBatch(model, batch) {
       model.loss = NaN;
-      model.mind.learn(batch);
+      model.mind.learn(batch);  // iterations 1: one forward + back-propagation over the batch
       return model.loss;
     },
 
     async save(model, url) {
-      const body = JSON.stringify({ format: 'mind.download', activator: model.options.activator,
-                                    sizes: model.sizes, weights: model.mind.download() });
+      // Mind's own serializer is download(); its options are not in the weights, so they travel beside them.
+      const body = JSON.stringify({ activator: model.activator, hiddenLayers: model.mind.hiddenLayers,
+                                    weights: model.mind.download() });
       const response = await fetch(`${url}&name=model.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       if (!response.ok) throw new Error(`saving the model: HTTP ${response.status}`);
     },
@@ -110,21 +94,19 @@
       const response = await fetch(url);
       if (!response.ok) throw new Error(`loading ${url}: HTTP ${response.status}`);
       const saved = JSON.parse(await response.text());
-      const mind = newMind({ activator: saved.activator }, saved.sizes, 0.1);
-      uploadKernels(mind, saved.weights.map((w, k) => {
-        const rows = w.data || w;  // mathjs matrices serialize as {mathjs, data, size}
-        return { inputs: saved.sizes[k], units: saved.sizes[k + 1], get: (i, j) => rows[i][j] };
-      }));
+      // Prediction reads a weight through Matrix.multiply only (rows, numRows, numCols): the parsed
+      // objects are uploaded as they are, as Mind's plugins are.
+      const mind = newMind(saved.activator, saved.hiddenLayers, saved.weights[0].numCols).upload(saved.weights);
       return { mind };
     },
 
     async predict(model, x) {
-      return toRows(model.mind.predict(Array.from(x)));
+      return model.mind.predict(x);  // the output row: plain numbers
     },
 
     describe() {
       const Mind = MindClass();
-      // Activators: Mind maps any name it does not know to htan, so count distinct functions.
+      // Activators: Mind maps any name it does not know to htan, so count the distinct functions.
       const candidates = ['sigmoid', 'htan', 'tanh', 'relu', 'softmax', 'linear', 'identity'];
       const seen = new Map();
       for (const name of candidates) {
