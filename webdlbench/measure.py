@@ -157,8 +157,7 @@ class BrowserSession:
             "framework": fw.name,
             "spec": spec.to_dict(),
             "scripts": fw.script_urls(spec.backend),
-            # A user bundle may carry its own adapter (adapter = ""): then there is nothing else to load.
-            "adapters": [f"/adapters/{fw.adapter}"] if fw.adapter else [],
+            "adapters": [fw.adapter_url()],
             "options": options,
             "data": {"images": "/data/" + self._data_files["images"].name,
                      "labels": "/data/" + self._data_files["labels"].name,
@@ -307,7 +306,7 @@ class BrowserSession:
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
                 job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
-                job["adapters"] += [f"/adapters/{fw.adapter}"] if fw.adapter else []
+                job["adapters"] += [fw.adapter_url()]
         message, _ = await self._open_page(job, self.setup_allowance_s)
         return {**message["environment"], **self.host_facts(), "page_library_versions": message["info"],
                 "page_outcome": message["outcome"], "page_error": message["error"]}

@@ -50,7 +50,7 @@ def test_without_a_source_mind_is_unavailable_naming_every_place_searched(tmp_pa
     for place in (f"$MIND_SOURCE ({tmp_path / 'nowhere'})", str(tmp_path / "beside"), str(tmp_path / "shared")):
         assert place in said and place in built.reason
     assert "--lib mind=PATH" in built.reason and said.startswith("Mind: unavailable")
-    fw = frameworks.Framework(name="mind_here", title="Mind", npm_package="node-mind", adapter="mind.js",
+    fw = frameworks.Framework(name="mind_here", title="Mind", npm_package="node-mind",
                               backends={"cpu": ("train",)}, scripts={"cpu": ()}, user_bundle=True, local_build=build)
     assert fw.availability() == (False, built.reason) and fw.version() is None and fw.bundle_path() is None
 

@@ -1,7 +1,11 @@
-"""The registry of frameworks: one module per framework in this package, found automatically.
+"""The registry of frameworks: one folder per framework in this package, found automatically.
 
-Each module defines FRAMEWORK, a `Framework`. Adding a framework means adding one module here and
-one adapter in web/adapters/; nothing else changes.
+A framework's folder, `frameworks/<name>/`, holds everything that is particular to it:
+  __init__.py     FRAMEWORK = Framework(...): its declaration (backends, bundles, notes, ...)
+  adapter.js      its page adapter (window.webdlbench.adapters.<name>), with describe() for the survey
+  node-probe.js   optional: `webdlbench survey` runs it in Node.js (load the package, run a tiny net)
+  *.py            optional: the Python writer of its model format, a setup build, ...
+Adding a framework means adding one folder here and its npm package to package.json; nothing else.
 """
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ import importlib
 import importlib.util
 import json
 import pkgutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
 from webdlbench.paths import NODE_MODULES
+
+FRAMEWORKS_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,9 @@ class Framework:
     name: str                       # id used in suites and the store, e.g. "tfjs"
     title: str                      # display name, e.g. "TensorFlow.js"
     npm_package: str                # whose package.json gives the installed version
-    adapter: str                    # file in web/adapters/
     backends: dict[str, tuple[str, ...]]   # backend -> tasks it can do
     scripts: dict[str, tuple[str, ...]]    # backend -> bundles (node_modules paths), loaded in order
+    adapter: str = ""               # its JS adapter: "" = adapter.js in its folder; else a path to another
     assets: tuple[str, ...] = ()    # further node_modules paths a page may fetch (wasm binaries)
     model_format: str = ""          # what the framework's own serializer writes
     notes: str = ""                 # caveats shown in `frameworks` and the report
@@ -48,6 +55,10 @@ class Framework:
     user_bundle: bool = False
     unavailable_reason: str = ""
     local_build: "LocalBuild | None" = None
+    # `webdlbench survey`: extra environment for node-probe.js (e.g. a model it runs), and extra
+    # fields of the probe page's job.survey for the adapter's describe(job).
+    node_probe_env: Callable[[], dict[str, str]] | None = None
+    survey_page_data: Callable[[], dict] | None = None
 
     def version(self, node_modules: Path = NODE_MODULES) -> str | None:
         if self.user_bundle:  # a --lib bundle is known by its path only; a local build records its version
@@ -67,6 +78,23 @@ class Framework:
         if self.name in USER_BUNDLES:
             return USER_BUNDLES[self.name]
         return self.local_build.built().path if self.local_build else None
+
+    @property
+    def folder(self) -> Path:
+        """frameworks/<name>/: the folder of its declaration, beside which its adapter and probes lie."""
+        module = sys.modules.get(f"{__name__}.{self.name}")
+        return Path(module.__file__).parent if module is not None else FRAMEWORKS_DIR / self.name
+
+    def adapter_file(self) -> Path:
+        return Path(self.adapter) if self.adapter else self.folder / "adapter.js"
+
+    def adapter_url(self) -> str:
+        """Where the page fetches the adapter: the results server serves adapter_file() there."""
+        return f"/adapters/{self.name}.js"
+
+    def node_probe_file(self) -> Path | None:
+        probe = self.folder / "node-probe.js"
+        return probe if probe.is_file() else None
 
     def script_urls(self, backend: str) -> list[str]:
         """What the page loads for this backend: /lib/ (node_modules) or /userlib/ (--lib)."""
@@ -112,13 +140,17 @@ class LocalBuild(Protocol):
 
 
 def _discover() -> dict[str, Framework]:
+    """Every folder here whose __init__.py defines FRAMEWORK; the folder is named as the framework."""
     found = {}
     for module in pkgutil.iter_modules(__path__):
-        if module.name.startswith("_"):  # __main__ (the setup build), private helpers
+        if not module.ispkg or module.name.startswith("_"):  # __main__.py is the setup build
             continue
         mod = importlib.import_module(f"{__name__}.{module.name}")
         fw = getattr(mod, "FRAMEWORK", None)
         if isinstance(fw, Framework):
+            if fw.name != module.name:
+                raise ImportError(f"frameworks/{module.name}/ declares the framework {fw.name!r}: "
+                                  f"rename the folder to {fw.name}/ (its adapter and probes are found by name)")
             found[fw.name] = fw
     return dict(sorted(found.items()))
 

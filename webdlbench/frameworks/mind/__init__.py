@@ -30,7 +30,6 @@ FRAMEWORK = Framework(
     name="mind",
     title="Mind",
     npm_package="node-mind",
-    adapter="mind.js",
     backends={"cpu": ("train", "infer")},
     scripts={"cpu": ()},  # the page loads /userlib/mind.js: the bundle built at setup, or --lib mind=PATH
     model_format=("JSON: {activator, hiddenLayers, weights: mind.download()} (Mind's own download/upload of "
