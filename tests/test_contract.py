@@ -77,7 +77,7 @@ def test_an_adapter_lacking_a_method_its_job_needs_is_refused_by_name(tmp_path):
 @pytest.mark.parametrize("name", sorted(frameworks.FRAMEWORKS))
 def test_every_adapter_provides_what_its_backends_and_tasks_need(name):
     fw = frameworks.FRAMEWORKS[name]
-    found = adapter_methods(frameworks.adapter_path(fw), fw.name)
+    found = adapter_methods(fw.adapter_file(), fw.name)
     assert found["registered"], f"{fw.adapter} does not register window.webdlbench.adapters.{fw.name}"
     converted = name == "tfjs"  # the converted model kinds run on TF.js only (models/kinds.py)
     missing = set(contract.framework_methods(fw, converted_kinds=converted)) - set(found["methods"])
@@ -85,7 +85,7 @@ def test_every_adapter_provides_what_its_backends_and_tasks_need(name):
 
 
 def test_an_adapter_missing_a_method_fails_the_check(tmp_path):
-    source = (WEB_DIR / "adapters" / "convnetjs.js").read_text()
+    source = frameworks.FRAMEWORKS["convnetjs"].adapter_file().read_text()
     assert "trainBatch(" in source
     broken = tmp_path / "convnetjs.js"
     broken.write_text(source.replace("trainBatch(", "trainBatchRenamed("))

@@ -1,7 +1,7 @@
 """Paper Table 1, regenerated: what each framework offers, measured here, beside the paper's values.
 
 Pure functions: `build_table(facts)` turns the facts that `webdlbench survey` collected (probe
-pages, tiny pipeline runs, `node -e`, file sizes; see commands/survey.py) into a DataFrame with
+pages, tiny pipeline runs, Node.js probes, file sizes; see commands/survey.py) into a DataFrame with
 one row per characteristic and one column per framework. Rows that cannot be measured offline
 (GitHub stars, last commit, contributors, ...) carry the paper's values (Nov. 2018), labelled.
 """
@@ -241,8 +241,8 @@ ROWS: tuple[Row, ...] = (
         "framework's serializer", _save, "save"),
     Row("load", "API to load a model", MEASURED_LABEL, "the infer spec loaded the saved/written model and its "
         "outputs were checked", _load, "load"),
-    Row("node", "Runs in Node.js", MEASURED_LABEL, "`node -e` requires the npm package (or --lib bundle) and runs a "
-        "tiny network", _node, "node"),
+    Row("node", "Runs in Node.js", MEASURED_LABEL, "Node.js requires the npm package (or the bundle the page loads) "
+        "and runs a tiny network", _node, "node"),
     Row("stars", "GitHub stars", PAPER_LABEL, "not measurable offline", paper_key="stars"),
     Row("contributor", "Main contributor", PAPER_LABEL, "not measurable offline", paper_key="contributor"),
     Row("last_commit", "Last commit date", PAPER_LABEL, "not measurable offline", paper_key="last_commit"),

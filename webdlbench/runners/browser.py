@@ -81,6 +81,8 @@ class BrowserRunner:
             self._use_artifact(prepared, spec, kind, artifact)
             return prepared
         forward = fw.reference or mlp.forward
+        if fw.reference:  # the framework computes another function (Mind): its own Python twin
+            prepared.reference_source = f"{fw.reference.__module__}.{fw.reference.__name__}"
         prepared.reference = lambda: forward(mlp.make_weights(spec.depth, spec.width, spec.seed),
                                              mnist.reference_inputs())
         if spec.task == "infer":
@@ -126,8 +128,7 @@ class BrowserRunner:
             "framework": fw.name,
             "spec": spec.to_dict(),
             "scripts": fw.script_urls(spec.backend),
-            # A user bundle may carry its own adapter (adapter = ""): then there is nothing else to load.
-            "adapters": [f"/adapters/{fw.adapter}"] if fw.adapter else [],
+            "adapters": [fw.adapter_url()],
             "options": options,
             "data": {"images": "/data/" + self._data_files["images"].name,
                      "labels": "/data/" + self._data_files["labels"].name,
@@ -277,7 +278,7 @@ class BrowserRunner:
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
                 job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
-                job["adapters"] += [f"/adapters/{fw.adapter}"] if fw.adapter else []
+                job["adapters"] += [fw.adapter_url()]
         reply = await self._open_page(job, self.setup_allowance_s)
         return {**reply["environment"], **self.host_facts(), "page_library_versions": reply["info"],
                 "page_outcome": reply["outcome"], "page_error": reply["error"]}

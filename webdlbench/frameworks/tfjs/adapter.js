@@ -44,6 +44,52 @@
     readBack = backend === 'webgl' ? (t) => t.dataSync() : (t) => t.data();
   }
 
+  // `webdlbench survey` (paper Table 1): what the loaded library offers, counted from the library
+  // itself; each answer states its counting rule ("method"), as docs/frameworks.md lists them.
+  const errorText = (error) => (error && error.message ? error.message : String(error));
+  const functionsIn = (object) => Object.keys(object || {}).filter((k) => typeof object[k] === 'function');
+  function describeLibrary() {
+    const registry = tf.serialization.SerializationMap.getMap().classNameMap;
+    const classes = Object.entries(registry).map(([name, entry]) => [name, entry[0]]);
+    // Anchors found from the library itself: the base class of InputLayer is Layer, the base
+    // class of the registered 'relu' is Activation; models (Sequential, Functional) are excluded.
+    const LayerBase = Object.getPrototypeOf(tf.layers.inputLayer({ inputShape: [1] }).constructor);
+    const ActivationBase = registry.relu ? Object.getPrototypeOf(registry.relu[0]) : null;
+    const isModel = (cls) => cls.prototype instanceof tf.LayersModel || cls === tf.LayersModel;
+    const layers = classes.filter(([, cls]) => cls.prototype instanceof LayerBase && !isModel(cls)).map(([n]) => n);
+    const activations = ActivationBase ? classes.filter(([, cls]) => cls.prototype instanceof ActivationBase).map(([n]) => n) : [];
+    const optimizers = tf.Optimizer
+      ? classes.filter(([, cls]) => cls.prototype instanceof tf.Optimizer).map(([n]) => n)
+      : functionsIn(tf.train);
+    const run = (build, shape) => tf.tidy(() => {
+      const model = tf.sequential({ layers: build() });
+      const y = model.predict(tf.zeros(shape));
+      return Array.from(y.dataSync()).every(Number.isFinite);
+    });
+    const attempt = (what, build, shape) => {
+      try {
+        return { supported: run(build, shape), evidence: `${what} built and run` };
+      } catch (error) {
+        return { supported: false, evidence: `${what} failed: ${errorText(error)}` };
+      }
+    };
+    return {
+      network_types: {
+        DNN: attempt('tf.layers.dense', () => [tf.layers.dense({ units: 2, inputShape: [3] })], [1, 3]),
+        CNN: attempt('tf.layers.conv2d + maxPooling2d', () => [tf.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [4, 4, 1] }),
+          tf.layers.maxPooling2d({ poolSize: 2 })], [1, 4, 4, 1]),
+        RNN: attempt('tf.layers.lstm', () => [tf.layers.lstm({ units: 2, inputShape: [2, 3] })], [1, 2, 3]),
+      },
+      layer_types: { count: layers.length, names: layers, method: 'registered classes extending Layer, models excluded' },
+      activation_types: { count: activations.length, names: activations, method: "registered classes extending the base of 'relu'" },
+      optimizer_types: { count: optimizers.length, names: optimizers, method: tf.Optimizer ? 'registered classes extending tf.Optimizer' : 'functions in tf.train' },
+      training_api: 'model.fit / model.trainOnBatch',
+      save_api: typeof tf.LayersModel.prototype.save === 'function' ? 'model.save(handler)' : null,
+      load_api: typeof tf.loadLayersModel === 'function' ? 'tf.loadLayersModel(url)' : null,
+      gpu_api: 'backends: ' + Object.keys(tf.engine().registryFactory).join(', '),
+    };
+  }
+
   window.webdlbench.adapters.tfjs = {
     version: () => tf.version.tfjs,
 
@@ -114,6 +160,10 @@
 
     dispose(model) {
       model.dispose();
+    },
+
+    describe() {
+      return describeLibrary();
     },
   };
 })();

@@ -7,7 +7,6 @@ FRAMEWORK = Framework(
     name="tfjs",
     title="TensorFlow.js",
     npm_package="@tensorflow/tfjs",
-    adapter="tfjs.js",
     backends={b: ("train", "infer") for b in ("cpu", "webgl", "wasm", "webgpu")},
     scripts={
         "cpu": (_CORE,),

@@ -5,7 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from webdlbench.models import _webdnn_generate, mlp, webdnn_writer
+from webdlbench.frameworks.webdnn import _generate as _webdnn_generate
+from webdlbench.frameworks.webdnn import writer as webdnn_writer
+from webdlbench.models import mlp
 
 DEPTH, WIDTH = 2, 8
 
@@ -83,7 +85,7 @@ def test_compat_patches_stay_in_the_subprocess():
     # Importing the writer (what the harness does) patches nothing here...
     assert "int" not in np.__dict__ and "float" not in np.__dict__
     # ...while the converter's process gets the names webdnn 1.2.11 expects.
-    probe = ("from webdlbench.models._webdnn_generate import patch_old_python_assumptions as p; p(); "
+    probe = ("from webdlbench.frameworks.webdnn._generate import patch_old_python_assumptions as p; p(); "
              "import collections, numpy as np, pkg_resources; "
              "assert collections.Collection is __import__('collections.abc').abc.Collection; "
              "assert np.int is int and np.float is float; "
@@ -96,6 +98,6 @@ def test_compat_patches_stay_in_the_subprocess():
 
 
 def test_generator_usage_error():
-    done = subprocess.run([sys.executable, "-m", "webdlbench.models._webdnn_generate"],
+    done = subprocess.run([sys.executable, "-m", "webdlbench.frameworks.webdnn._generate"],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "_webdnn_generate" in done.stderr
+    assert done.returncode == 2 and "webdnn._generate" in done.stderr

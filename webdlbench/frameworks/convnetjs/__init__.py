@@ -5,7 +5,6 @@ FRAMEWORK = Framework(
     name="convnetjs",
     title="ConvNetJS",
     npm_package="convnetjs",
-    adapter="convnetjs.js",
     backends={"cpu": ("train", "infer")},
     scripts={"cpu": ("convnetjs/build/convnet-min.js",)},
     model_format="JSON: JSON.stringify(net.toJSON())",

@@ -1,12 +1,12 @@
 """WebDNN 1.2.11's own graph transpiler, run in a subprocess: our MLP in, descriptors out.
 
-    python -m webdlbench.models._webdnn_generate WEIGHTS.npz FOLDER BACKEND [BACKEND ...]
+    python -m webdlbench.frameworks.webdnn._generate WEIGHTS.npz FOLDER BACKEND [BACKEND ...]
 
 The PyPI `webdnn` 1.2.11 package (numpy only) is the converter the paper's WebDNN models came
 from; it predates Python 3.10 and NumPy 1.24/2. Rather than fork it, this process patches the
 four things it assumes about its environment before importing it (see `patch_old_python_assumptions`).
 The patches live only in this short-lived process, never in the harness that imports
-webdlbench.models.webdnn_writer. The graph is built the way WebDNN's Keras converter builds a
+webdlbench.frameworks.webdnn.writer. The graph is built the way WebDNN's Keras converter builds a
 Dense layer (Tensordot, + bias, activation), so the kernels and memory layouts are WebDNN's.
 """
 from __future__ import annotations

@@ -28,6 +28,30 @@
     }
   }
 
+  // `webdlbench survey` (paper Table 1): what the loaded library offers, counted from the library
+  // itself; each answer states its counting rule ("method"), as docs/frameworks.md lists them.
+  const functionsIn = (object) => Object.keys(object || {}).filter((k) => typeof object[k] === 'function');
+  function describeLibrary() {
+    const K = window.KerasJS;
+    const layers = functionsIn(K.layers);
+    const activations = functionsIn(K.activations);
+    const has = (names) => names.filter((n) => layers.includes(n));
+    const modelMethods = Object.getOwnPropertyNames(K.Model.prototype);
+    const training = modelMethods.filter((k) => /^(fit|train|compile)/i.test(k));
+    const type = (names) => ({ supported: has(names).length > 0,
+      evidence: (has(names).map((n) => `KerasJS.layers.${n}`).join(', ') || 'none') + ' (exposed; a Keras.js model needs a model file to run)' });
+    return {
+      network_types: { DNN: type(['Dense']), CNN: type(['Conv2D', 'MaxPooling2D']), RNN: type(['SimpleRNN', 'LSTM', 'GRU']) },
+      layer_types: { count: layers.length, names: layers, method: 'classes in KerasJS.layers' },
+      activation_types: { count: activations.length, names: activations, method: 'functions in KerasJS.activations' },
+      optimizer_types: { count: null, reason: 'inference only: KerasJS has no optimizer or training code' },
+      training_api: training.length ? `KerasJS.Model#${training.join(', #')}` : null,
+      save_api: null,
+      load_api: 'new KerasJS.Model({filepath, gpu})',
+      gpu_api: `KerasJS.Model({gpu: true}) (WebGL2); GPU_SUPPORT here: ${K.GPU_SUPPORT}`,
+    };
+  }
+
   window.webdlbench.adapters.kerasjs = {
     version: () => null,  // the bundle carries no version string; the harness reads package.json
 
@@ -56,6 +80,10 @@
 
     dispose(model) {
       model.cleanup();
+    },
+
+    describe() {
+      return describeLibrary();
     },
   };
 })();

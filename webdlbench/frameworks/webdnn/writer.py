@@ -8,7 +8,7 @@ one descriptor per backend, which `WebDNN.load(directory)` fetches:
 * webassembly (only when emscripten's em++ is installed): graph_webassembly.json + kernels compiled by em++
 
 Weights are "raw" float32. The converter (PyPI `webdnn`, the same 1.2.11 release as the npm
-runtime) runs in a subprocess, `webdlbench.models._webdnn_generate`, which patches its old-Python
+runtime) runs in a subprocess, `webdlbench.frameworks.webdnn._generate`, which patches its old-Python
 assumptions there and only there.
 """
 from __future__ import annotations
@@ -65,7 +65,7 @@ def write_model(layers, folder: Path, backends: tuple[str, ...] | None = None) -
                                                           env.get("PYTHONPATH")]))
         if "webassembly" in backends and EIGEN_INCLUDE.is_dir():
             env["CPLUS_INCLUDE_PATH"] = os.pathsep.join(filter(None, [str(EIGEN_INCLUDE), env.get("CPLUS_INCLUDE_PATH")]))
-        done = subprocess.run([sys.executable, "-m", "webdlbench.models._webdnn_generate", str(weights), str(folder),
+        done = subprocess.run([sys.executable, "-m", "webdlbench.frameworks.webdnn._generate", str(weights), str(folder),
                                *backends], capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S, env=env)
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]

@@ -7,7 +7,8 @@ import onnxruntime
 import pytest
 
 from webdlbench.frameworks import onnxruntime_web
-from webdlbench.models import mlp, mnist, onnx_writer
+from webdlbench.frameworks.onnxruntime_web import writer as onnx_writer
+from webdlbench.models import mlp, mnist
 
 
 def _run(model: onnx.ModelProto, feeds: dict) -> list:

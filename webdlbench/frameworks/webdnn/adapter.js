@@ -31,6 +31,24 @@
   const folderOf = (url) => url.replace(/\/+$/, '');
   const describe = (error) => (error instanceof Error ? error.message : String(error));
 
+  // `webdlbench survey` (paper Table 1): what the loaded library offers, counted from the library
+  // itself; each answer states its counting rule ("method"), as docs/frameworks.md lists them.
+  function describeLibrary() {
+    const W = window.WebDNN;
+    const availability = W.getBackendAvailability ? W.getBackendAvailability().status : {};
+    const reason = 'WebDNN runs graph descriptors its Python converter compiled; the runtime has no layer API to list or build from';
+    return {
+      network_types: Object.fromEntries(['DNN', 'CNN', 'RNN'].map((k) => [k, { supported: null, evidence: reason }])),
+      layer_types: { count: null, reason },
+      activation_types: { count: null, reason },
+      optimizer_types: { count: null, reason: 'inference only: no training code in the runtime' },
+      training_api: null,
+      save_api: null,
+      load_api: typeof W.load === 'function' ? 'WebDNN.load(directory, {backendOrder})' : null,
+      gpu_api: 'backends available here: ' + Object.entries(availability).map(([k, v]) => `${k}=${v}`).join(', '),
+    };
+  }
+
   window.webdlbench.adapters.webdnn = {
     version: () => null,  // the bundle carries no version string; the harness reads package.json
 
@@ -64,6 +82,10 @@
       model.input.set(x);
       await model.runner.run();
       return model.output.toActual().slice();  // a view into WebDNN's buffer, reused by the next run
+    },
+
+    describe() {
+      return describeLibrary();
     },
   };
 })();

@@ -114,7 +114,7 @@
     },
 
     // `webdlbench survey`: network types are probed by running one tiny model of each kind
-    // (Gemm, Conv + MaxPool, LSTM; written by onnx_writer.probe_models) on the wasm backend.
+    // (Gemm, Conv + MaxPool, LSTM; written by writer.py: probe_models) on the wasm backend.
     async describe(job) {
       requireOrt();
       configureWasm(job.options || {});

@@ -5,7 +5,6 @@ FRAMEWORK = Framework(
     name="synaptic",
     title="synaptic",
     npm_package="synaptic",
-    adapter="synaptic.js",
     backends={"cpu": ("train", "infer")},
     scripts={"cpu": ("synaptic/dist/synaptic.min.js",)},
     model_format="JSON: JSON.stringify(network.toJSON()) (synaptic's own serializer: every neuron and connection)",

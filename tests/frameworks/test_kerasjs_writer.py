@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from google.protobuf import descriptor_pb2
 
-from webdlbench.models import kerasjs_writer, mlp
+from webdlbench.frameworks.kerasjs import writer as kerasjs_writer
+from webdlbench.models import mlp
 from webdlbench.paths import NODE_MODULES
 
 KERASJS = NODE_MODULES / "keras-js"

@@ -1,11 +1,11 @@
 """ONNX Runtime Web 1.30 (beyond the paper): inference on wasm (SIMD; threads when cross-origin
-isolated) and webgpu, from an .onnx file written by models/onnx_writer.py from the same weights."""
+isolated) and webgpu, from an .onnx file written by writer.py (beside this file) from the same weights."""
 from webdlbench.frameworks import Framework
 
 _DIST = "onnxruntime-web/dist/"
 # The default browser build (what `import 'onnxruntime-web'` gives): wasm and WebGPU (JSEP), one binary.
 _BUNDLE = _DIST + "ort.min.js"
-# onnx_writer.init_model(), serialized (tests/test_onnx_writer.py keeps the two equal): the adapter
+# writer.init_model(), serialized (tests/frameworks/test_onnx_writer.py keeps the two equal): the adapter
 # creates a session from it in init(), so that starting the runtime (fetching and compiling the
 # wasm binary, opening the WebGPU device) is not counted as loading the model.
 INIT_MODEL_B64 = ("CAgSCndlYmRsYmVuY2g6RQoQCgF4EgF5IghJZGVudGl0eRIPd2ViZGxiZW5jaF9pbml0Wg8KAXgSCgoICAESBAoCCAFiDwoBeRIK"
@@ -13,16 +13,27 @@ INIT_MODEL_B64 = ("CAgSCndlYmRsYmVuY2g6RQoQCgF4EgF5IghJZGVudGl0eRIPd2ViZGxiZW5ja
 
 
 def _write_model(layers, folder) -> None:
-    from webdlbench.models import onnx_writer  # imports onnx only when a model is written
+    from webdlbench.frameworks.onnxruntime_web import writer  # imports onnx only when a model is written
 
-    onnx_writer.write_model(layers, folder)
+    writer.write_model(layers, folder)
+
+
+def _survey_page_data() -> dict:
+    """For the adapter's describe(): one tiny ONNX model per network type, which the probe page runs."""
+    import base64
+
+    from webdlbench.frameworks.onnxruntime_web import writer
+
+    ops = {"DNN": "Gemm + Relu", "CNN": "Conv + MaxPool", "RNN": "LSTM"}
+    return {"onnx_probe_models": {
+        kind: {"b64": base64.b64encode(model.SerializeToString()).decode(), "shape": shape, "ops": ops[kind]}
+        for kind, (model, shape) in writer.probe_models().items()}}
 
 
 FRAMEWORK = Framework(
     name="onnxruntime_web",
     title="ONNX Runtime Web",
     npm_package="onnxruntime-web",
-    adapter="onnxruntime_web.js",
     backends={"wasm": ("infer",), "webgpu": ("infer",)},
     scripts={"wasm": (_BUNDLE,), "webgpu": (_BUNDLE,)},
     # ort.min.js imports its wasm glue (.mjs) and binary at run time from env.wasm.wasmPaths.
@@ -37,4 +48,6 @@ FRAMEWORK = Framework(
     options={"wasm_dir": _DIST, "init_model_b64": INIT_MODEL_B64, "graph_optimization_level": "all"},
     write_model=_write_model,
     model_entry="model.onnx",
+    node_probe_env=lambda: {"WEBDLBENCH_ONNX_B64": INIT_MODEL_B64},  # node-probe.js runs the init model
+    survey_page_data=_survey_page_data,
 )

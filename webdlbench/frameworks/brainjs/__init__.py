@@ -10,7 +10,6 @@ FRAMEWORK = Framework(
     name="brainjs",
     title="brain.js",
     npm_package="brain.js",
-    adapter="brainjs.js",
     backends={"cpu": ("train", "infer"), "webgl": ("train",)},
     scripts={
         "cpu": ("brain.js/browser.min.js",),

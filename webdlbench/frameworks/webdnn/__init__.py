@@ -5,7 +5,7 @@ emscripten, only where em++ is installed) and webgpu, which in WebDNN 1.2.11 is 
 API: no current browser has it, and that outcome is recorded in the browser's own words.
 """
 from webdlbench.frameworks import Framework
-from webdlbench.models import webdnn_writer
+from webdlbench.frameworks.webdnn import writer
 
 _BUNDLE = ("webdnn/dist/webdnn.js",)
 _BACKENDS = ("webgl", "fallback", "webassembly", "webgpu")
@@ -14,7 +14,6 @@ FRAMEWORK = Framework(
     name="webdnn",
     title="WebDNN",
     npm_package="webdnn",
-    adapter="webdnn.js",
     backends={b: ("infer",) for b in _BACKENDS},
     scripts={b: _BUNDLE for b in _BACKENDS},
     model_format=("WebDNN graph descriptor per backend (graph_<backend>.json + weight_<backend>.bin, raw float32; "
@@ -23,9 +22,9 @@ FRAMEWORK = Framework(
            "webdlbench runs that converter (PyPI webdnn 1.2.11) on the shared weights. webgpu is WebDNN's name for "
            "Apple's WebMetal (not WebGPU). model_file_bytes counts the descriptor files of the backend measured."),
     # The page learns here why there is no webassembly descriptor (decided where the files are written).
-    options={"webassembly_unavailable": webdnn_writer.webassembly_unavailable_reason()},
-    write_model=webdnn_writer.write_model,
+    options={"webassembly_unavailable": writer.webassembly_unavailable_reason()},
+    write_model=writer.write_model,
     model_entry="",  # WebDNN.load() takes the descriptor folder, not a file
-    model_files=webdnn_writer.DESCRIPTOR_FILES,
+    model_files=writer.DESCRIPTOR_FILES,
     python_modules=("webdnn",),
 )
