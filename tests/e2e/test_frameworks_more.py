@@ -180,7 +180,9 @@ def test_mind_trains_and_infers_from_the_bundle_built_at_setup(results):
     row, samples, env = results[("mind", "cpu", "train")]
     assert row.outcome == "ok", row.error
     assert row.checks["passed"] and row.checks["loss_last"] < row.checks["loss_first"]
-    assert row.checks["batches"] == SAMPLES + WARMUP and len(_values(samples, "train_batch_ms")) == SAMPLES
+    warmup = row.info["replicates"][0]["warmup_calls"]  # until the timings settled: WARMUP at least
+    assert warmup >= WARMUP and row.checks["batches"] == SAMPLES + warmup
+    assert len(_values(samples, "train_batch_ms")) == SAMPLES
     assert row.info["activator"] == "sigmoid" and row.info["biases"] is False
     assert row.info["learning_rate_per_example"] == pytest.approx(0.1 / 2 ** 0.5 / 64)
     assert env["library_versions"]["mind"] == "1.0.1"
