@@ -83,6 +83,22 @@ def test_threshold_decisions_call_above_below_or_neither():
     assert "is above 10×" in compare.threshold_wording(compare.decide(estimates, 10.0)[0], "load/infer")
 
 
+def test_precision_note_says_what_the_replicates_say_and_the_remedy():
+    row = {"n": 100, "median": 10.0, "ci_low": 9.9, "ci_high": 10.1, "replicates": 5, "half_width_pct": 1.0,
+           "precision_target_pct": 2.0, "precision_met": True}
+    assert compare.precision_note(row) == ""
+    wide = {**row, "half_width_pct": 7.5, "precision_met": False}
+    assert compare.precision_note(wide, "browser") == ("browser: CI ±7.5% of the centre over 5 replicates, target ±2%: "
+                                                        "not met (raise max_replicates or precision)")
+    assert compare.precision_note({**row, "replicates": 3}) == "few replicates (3)"
+    assert compare.precision_note({**row, "replicates": 1}).startswith("one replicate: its CI covers one page")
+    # Without the summary's precision columns: the half-width from the CI against the default target.
+    bare = {"n": 30, "median": 10.0, "ci_low": 9.0, "ci_high": 11.0, "replicates": 6}
+    assert "CI ±10% of the centre over 6 replicates, target ±2%" in compare.precision_note(bare)
+    assert compare.precision_note({"n": 30, "median": 10.0, "ci_low": 9.0, "ci_high": 11.0}) == ""  # no replicates
+    assert compare.precision_note({**row, "n": 0}) == ""
+
+
 def test_replicate_medians_keep_results_and_replicates_apart():
     samples = pd.DataFrame({"result_id": [1, 1, 1, 1, 2, 2], "spec_hash": ["s"] * 6, "metric": ["t"] * 6,
                             "replicate": [0, 0, 1, 1, 0, 0], "value": [1.0, 3.0, 10.0, 12.0, 5.0, 7.0]})

@@ -19,7 +19,7 @@ next page's.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -146,15 +146,6 @@ def decide(estimates: list[LogRatio | None], threshold: float = 1.0, alpha: floa
             direction = ABOVE if estimate.log_ratio > math.log(threshold) else BELOW
         decisions.append(Decision(estimate, threshold, raw, holm_p, direction, family))
     return decisions
-
-
-def decide_one(estimate: LogRatio | None, threshold: float = 1.0) -> Decision:
-    """A comparison that is a family of its own."""
-    return decide([estimate], threshold)[0]
-
-
-def with_family(decision: Decision, family: int) -> Decision:
-    return replace(decision, family=family)
 
 
 # -- wording -----------------------------------------------------------------------------------------------

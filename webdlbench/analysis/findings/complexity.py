@@ -123,4 +123,6 @@ def _fit_text(fit: dict) -> str:
     return (f"per doubling at {depth:.3g}×{width:.3g}: width ×{fmt(fit['width_growth'])} "
             f"(95% CI {fmt(wl)}–{fmt(wh)}), depth ×{fmt(fit['depth_growth'])} ({fmt(dl)}–{fmt(dh)}); time = {fmt(coef[0])} ms + "
             f"{fmt(coef[1])} ms/MFLOP + {fmt(coef[2])} ms per layer beyond its FLOPs (95% CI {fmt(gl)}–{fmt(gh)}); "
-            f"{fit['points']} models, ≥ {fit['replicates']} replicate(s) each, {fit['draws']} bootstrap fits")
+            f"{fit['points']} models, " + (f"≥ {fit['replicates']} replicates each" if fit["replicates"] >= 2 else
+                                           "one centre per model (no replicate medians: models resampled only)")
+            + f", {fit['draws']} bootstrap fits")
