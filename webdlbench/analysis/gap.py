@@ -94,8 +94,8 @@ def ratio_frame(summary: pd.DataFrame, replicates: pd.DataFrame | None = None) -
         fallback = r["backend_class_b"] == "gpu" and r["backend_class_n"] == "cpu" and key not in native_gpu
         if not (same or fallback):
             continue
-        estimates.append(compare.ratio_test(lookup.values(r["spec_hash_b"], r["metric"]),
-                                            lookup.values(r["spec_hash_n"], r["metric"])))
+        estimates.append(compare.ratio_test(lookup.values(r.get("spec_hash_b"), r["metric"]),
+                                            lookup.values(r.get("spec_hash_n"), r["metric"])))
         rows.append({
             "network": NETWORK_TYPES.get(r["model"], r["model"]), **{k: r[k] for k in MATCH_KEYS},
             "metric": r["metric"], "browser_framework": r["framework_b"], "browser_backend": r["backend_b"],
@@ -105,8 +105,8 @@ def ratio_frame(summary: pd.DataFrame, replicates: pd.DataFrame | None = None) -
             "browser_median": r["median_b"], "browser_ci_low": r["ci_low_b"], "browser_ci_high": r["ci_high_b"],
             "browser_n": r["n_b"], "native_median": r["median_n"], "native_ci_low": r["ci_low_n"],
             "native_ci_high": r["ci_high_n"], "native_n": r["n_n"],
-            "browser_replicates": lookup.count(r["spec_hash_b"], r["metric"]),
-            "native_replicates": lookup.count(r["spec_hash_n"], r["metric"]),
+            "browser_replicates": lookup.count(r.get("spec_hash_b"), r["metric"]),
+            "native_replicates": lookup.count(r.get("spec_hash_n"), r["metric"]),
             **ratio_with_interval(r["median_b"], r["ci_low_b"], r["ci_high_b"],
                                   r["median_n"], r["ci_low_n"], r["ci_high_n"]),
             "precision": "; ".join(filter(None, (compare.precision_note(_side(r, "_b"), "browser"),
