@@ -90,6 +90,7 @@ def test_precision_note_says_what_the_replicates_say_and_the_remedy():
     wide = {**row, "half_width_pct": 7.5, "precision_met": False}
     assert compare.precision_note(wide, "browser") == ("browser: CI ±7.5% of the centre over 5 replicates, target ±2%: "
                                                         "not met (raise max_replicates or precision)")
+    assert compare.precision_note(wide, remedy=False).endswith("target ±2%: not met")
     assert compare.precision_note({**row, "replicates": 3}) == "few replicates (3)"
     assert compare.precision_note({**row, "replicates": 1}).startswith("one replicate: its CI covers one page")
     # Without the summary's precision columns: the half-width from the CI against the default target.

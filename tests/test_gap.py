@@ -30,7 +30,7 @@ def row(runtime, framework, backend, task, depth, width, median, low=None, high=
         "max": median, "unstable": unstable, "outcome": outcome, "error": "", "results": 1, "ci_method": "",
         "unstable_reason": "",
     }
-    return {c: values[c] for c in SUMMARY_COLUMNS}
+    return {c: values.get(c) for c in SUMMARY_COLUMNS}  # columns a newer summary adds stay empty
 
 
 def frame(*rows):

@@ -197,10 +197,11 @@ def _number(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def precision_note(row: dict, who: str = "") -> str:
+def precision_note(row: dict, who: str = "", remedy: bool = True) -> str:
     """What a summary row's replicates say about its CI, for a table's note column: nothing when
     the CI met its precision target over enough replicates; otherwise how wide it is against the
-    target and the remedy. Rows of summaries without replicate counts say nothing."""
+    target, and the remedy unless `remedy` is False (a caller naming it once for several rows).
+    Rows of summaries without replicate counts say nothing."""
     replicates = _number(row.get("replicates"))
     if replicates is None or not _number(row.get("n")):
         return ""
@@ -217,7 +218,7 @@ def precision_note(row: dict, who: str = "") -> str:
         (half is not None and half <= target)
     if not met:
         return (f"{prefix}CI ±{half:.3g}% of the centre over {int(replicates)} replicates, target ±{target:g}%: "
-                f"not met ({REMEDY})")
+                "not met" + (f" ({REMEDY})" if remedy else ""))
     if replicates < FEW_REPLICATES:
         return f"{prefix}few replicates ({int(replicates)})"
     return ""

@@ -109,8 +109,7 @@ def ratio_frame(summary: pd.DataFrame, replicates: pd.DataFrame | None = None) -
             "native_replicates": lookup.count(r.get("spec_hash_n"), r["metric"]),
             **ratio_with_interval(r["median_b"], r["ci_low_b"], r["ci_high_b"],
                                   r["median_n"], r["ci_low_n"], r["ci_high_n"]),
-            "precision": "; ".join(filter(None, (compare.precision_note(_side(r, "_b"), "browser"),
-                                                 compare.precision_note(_side(r, "_n"), "native")))),
+            "precision": _pair_precision(_side(r, "_b"), _side(r, "_n")),
         })
     for row, decision in zip(rows, compare.decide(estimates, 1.0)):
         row.update(p_value=decision.p_value, p_holm=decision.p_holm,
@@ -125,6 +124,13 @@ def ratio_frame(summary: pd.DataFrame, replicates: pd.DataFrame | None = None) -
     order = ["network", "_reference", "native_framework", "browser_framework", "backend_class", "browser_backend",
              "task", "depth", "width", "native_threads"]
     return frame.sort_values(order, kind="stable").drop(columns="_reference").reset_index(drop=True)
+
+
+def _pair_precision(browser: dict, native: dict) -> str:
+    """Both sides' precision notes, the remedy named once."""
+    notes = [compare.precision_note(row, who, remedy=False) for row, who in ((browser, "browser"), (native, "native"))]
+    text = "; ".join(filter(None, notes))
+    return text + (f" ({compare.REMEDY})" if "not met" in text else "")
 
 
 def _side(merged: dict, suffix: str) -> dict:
