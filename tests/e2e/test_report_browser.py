@@ -3,7 +3,7 @@ beyond its own files, every figure decodes, every heading is there, the tables s
 screenshot of it is kept with the test artefacts."""
 import pytest
 
-from tests.test_report import HARDWARE_GPU, PARTS, SECTIONS, SOFTWARE_GPU, _browser, _native, _one_environment
+from tests.test_report import HARDWARE_GPU, PARTS, SECTIONS, SOFTWARE_GPU, _browser, _native, _one_environment, _runs
 from webdlbench.browser import BASE_FLAGS, find_browser
 from webdlbench.report.build import build_report
 from webdlbench.store import Store
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.browser
 
 def _two_environments(path):
     with Store.open(path) as store:
-        _browser(store, store.start_run("quick", "test", []), SOFTWARE_GPU)
-        _browser(store, store.start_run("quick", "grid", []), HARDWARE_GPU, slow=3.0)
-        _native(store, store.start_run("gap-quick", "test", []))
+        _runs(store, "quick", "test", _browser, SOFTWARE_GPU)
+        _runs(store, "quick", "grid", _browser, HARDWARE_GPU, slow=3.0)
+        _runs(store, "gap-quick", "test", _native)
     return path
 
 

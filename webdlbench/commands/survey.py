@@ -5,7 +5,9 @@ Collects facts per framework (I/O lives here; the table is built by analysis/sur
   describe() to introspect the library;
 * tiny specs through the real pipeline: one train, one infer (save + load), every GPU backend;
 * Node.js: the framework's node-probe.js loads the npm package (or its bundle) and runs a tiny network;
-* the bytes (and gzipped bytes) of the files the page loads.
+* the bytes (and gzipped bytes) of the files the page loads;
+* `npm view PACKAGE time --json`: the registry's publish dates, where it answers (Finding 1's
+  "actively maintained"; analysis/survey.py decides whether they are npm's own dates).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -32,6 +35,9 @@ PROBE_SPEC = {"depth": 1, "width": 8, "batch": 32, "samples": 4, "warmup": 1, "t
               "max_warmup": 5}
 PROBE_PAGE_TIMEOUT_S = 120   # loading a bundle and introspecting it; WebGPU start-up included
 NODE_TIMEOUT_S = 120
+NPM_TIMEOUT_S = 60
+# One try, a bounded wait: an offline machine answers "not tested here" in seconds, not minutes.
+NPM_VIEW_FLAGS = ("--json", "--fetch-retries=0", "--fetch-timeout=20000")
 GPU_BACKENDS = table.GPU_BACKENDS
 
 
@@ -42,6 +48,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
     parser.add_argument("--skip-pipeline", action="store_true",
                         help="do not run the tiny train/infer/GPU specs (those rows say 'not run')")
+    parser.add_argument("--skip-registry", action="store_true",
+                        help="do not ask the npm registry for publish dates (Finding 1's maintenance is then not "
+                             "tested)")
     parser.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
                         help="what to print on stdout (default markdown)")
     parser.add_argument("--facts", metavar="PATH", help="also write the collected facts as JSON to PATH")
@@ -59,7 +68,8 @@ def run(args) -> int:
 
     browser = find_browser(args.browser)
     console = Console(stderr=True)
-    facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline))
+    facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline,
+                                ask_registry=not args.skip_registry))
     if args.facts:
         Path(args.facts).write_text(json.dumps(facts, indent=2, sort_keys=True, default=str))
     if args.store:
@@ -99,7 +109,8 @@ def _selected(wanted: str | None) -> list[str]:
 
 
 # -- collecting ----------------------------------------------------------------------------------
-async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True) -> dict[str, dict]:
+async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True,
+                  ask_registry: bool = True) -> dict[str, dict]:
     """Facts per framework name (see analysis/survey.py for how they become cells)."""
     from webdlbench.runners.browser import BrowserRunner
     from webdlbench.runners.skeleton import measure_spec
@@ -125,6 +136,9 @@ async def collect(names: list[str], browser: str, console: Console, run_pipeline
     for name in names:
         console.print(f"survey: {frameworks.FRAMEWORKS[name].title}: node")
         facts[name]["node"] = node_probe(frameworks.FRAMEWORKS[name], facts[name]["available"])
+        if ask_registry:
+            console.print(f"survey: {frameworks.FRAMEWORKS[name].title}: npm registry")
+            facts[name]["registry"] = registry_facts(frameworks.FRAMEWORKS[name])
     return facts
 
 
@@ -231,6 +245,42 @@ def node_probe(fw: frameworks.Framework, available: bool) -> dict:
     if done.returncode == 0 and said:
         return {"ran": True, "ok": True, "detail": f"node {version}: {said[-1][3:].strip()}"}
     return {"ran": True, "ok": False, "detail": f"node {version}: {_first_error(done.stderr) or f'exit {done.returncode}'}"}
+
+
+def registry_facts(fw: frameworks.Framework, run=subprocess.run) -> dict:
+    """The npm registry's answer to `npm view PACKAGE time --json`, asked now: {package, asked_at,
+    answered, time (the answer) or error (npm's own words)}. Whether the dates are npm's publish
+    dates is decided later (analysis/survey.py), not here."""
+    asked = {"package": fw.npm_package, "asked_at": time.time(),
+             "command": f"npm view {fw.npm_package} time --json"}
+    try:
+        done = run(["npm", "view", fw.npm_package, "time", *NPM_VIEW_FLAGS], capture_output=True, text=True,
+                   timeout=NPM_TIMEOUT_S)
+    except FileNotFoundError:
+        return {**asked, "answered": False, "error": "npm is not installed"}
+    except subprocess.TimeoutExpired:
+        return {**asked, "answered": False, "error": f"no answer within {NPM_TIMEOUT_S} s"}
+    if done.returncode != 0:
+        return {**asked, "answered": False, "error": _npm_error(done.stdout, done.stderr, done.returncode)}
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        return {**asked, "answered": False, "error": f"the answer is not JSON: {done.stdout.strip()[:200]}"}
+    if not isinstance(answer, dict):
+        return {**asked, "answered": False, "error": f"unexpected answer: {done.stdout.strip()[:200]}"}
+    return {**asked, "answered": True, "time": answer}
+
+
+def _npm_error(stdout: str, stderr: str, code: int) -> str:
+    """npm's error: the `error.summary` of its JSON answer, else its 'npm error' lines."""
+    try:
+        said = json.loads(stdout).get("error", {})
+        if said.get("summary"):
+            return f"{said.get('code', '')} {said['summary']}".strip()[:300]
+    except (ValueError, AttributeError):
+        pass
+    lines = [line.strip() for line in stderr.splitlines() if line.strip().startswith(("npm error", "npm ERR!"))]
+    return " ".join(lines)[:300] or f"npm exited {code}"
 
 
 def _node_version() -> str:

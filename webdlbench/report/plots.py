@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from PIL import Image
 from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.transforms import blended_transform_factory
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency; yellow last (low contrast).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
@@ -55,29 +56,46 @@ def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool,
     return _finish(fig, ax, title, ylabel, log_y)
 
 
-def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xlabel: str) -> bytes:
+def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xlabel: str,
+               failed: pd.DataFrame | None = None) -> bytes:
     """Grouped bars: one group per x (e.g. a pre-trained model), one bar per series, each the
-    median with its CI as an error bar. points: series, x, median, ci_low, ci_high."""
-    xs = list(dict.fromkeys(points["x"]))
-    series = list(dict.fromkeys(points["series"]))
+    median with its CI as an error bar. points: series, x, median, ci_low, ci_high. `failed`
+    (series, x): runs that gave no time, marked with a cross and "failed" where their bar would be."""
+    failed = failed if failed is not None else pd.DataFrame(columns=["series", "x"])
+    xs = list(dict.fromkeys([*points["x"], *failed["x"]]))
+    series = list(dict.fromkeys([*points["series"], *failed["series"]]))
     width = 0.8 / max(len(series), 1)
     # Wider for many groups, so that each group's bars stay readable (eleven Keras models, 5 series).
     fig = Figure(figsize=(max(8.5, 1.1 * len(xs) + 3), 4.8), dpi=100, layout="constrained")
     ax = fig.add_subplot()
+
+    def position(x, name):
+        return xs.index(x) + (series.index(name) - (len(series) - 1) / 2) * width
     for i, name in enumerate(series):
         mine = points[points["series"] == name]
-        positions = [xs.index(x) + (i - (len(series) - 1) / 2) * width for x in mine["x"]]
-        ax.bar(positions, mine["median"], width=width * 0.92, color=PALETTE[i % len(PALETTE)],
-               hatch=HATCHES[(i + i // len(PALETTE)) % len(HATCHES)], edgecolor="white", label=name,
+        ax.bar([position(x, name) for x in mine["x"]], mine["median"], width=width * 0.92,
+               color=PALETTE[i % len(PALETTE)], hatch=HATCHES[(i + i // len(PALETTE)) % len(HATCHES)],
+               edgecolor="white", label=name,
                yerr=[mine["median"] - mine["ci_low"], mine["ci_high"] - mine["median"]], capsize=2,
                error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
+    if len(failed):
+        # At the foot of the axis, in the series' colour: a failure is marked, not a silent gap.
+        foot = blended_transform_factory(ax.transData, ax.transAxes)
+        for name, x in zip(failed["series"], failed["x"]):
+            colour = PALETTE[series.index(name) % len(PALETTE)]
+            ax.plot([position(x, name)], [0.03], marker="X", markersize=8, color=colour, markeredgecolor="black",
+                    markeredgewidth=0.5, transform=foot, clip_on=False)
+            ax.text(position(x, name), 0.08, "failed", rotation=90, ha="center", va="bottom", fontsize=7,
+                    color="#333333", transform=foot)
+        ax.plot([], [], linestyle="none", marker="X", color="#999999", markeredgecolor="black", markeredgewidth=0.5,
+                label="failed: no time (Table 4 says why)")
     long_labels = sum(len(str(x)) for x in xs) > 90
     ax.set_xticks(range(len(xs)), xs, rotation=30 if long_labels else 0, ha="right" if long_labels else "center")
     ax.set_xlabel(xlabel)
-    if log_y:  # bars start and end at round decades around every interval, not at arbitrary axis limits
+    if log_y and len(points):  # bars start and end at round decades around every interval
         ax.set_ylim(bottom=10 ** math.floor(math.log10(float(points["ci_low"].min()))),
                     top=10 ** math.ceil(math.log10(float(points["ci_high"].max()) * 1.05)))
-    return _finish(fig, ax, title, ylabel, log_y)
+    return _finish(fig, ax, title, ylabel, log_y and len(points) > 0)
 
 
 def _repeat_style(i: int) -> dict:

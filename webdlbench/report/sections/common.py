@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from webdlbench.analysis.compare import precision_note
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Figure, Section, Table, ci_cell, int_cell, median_cell
 from webdlbench.report.plots import data_uri, series_figure
@@ -23,8 +24,9 @@ WIDE_RANGE = 100.0
 # Spec fields that split a figure's series only when they vary, so labels stay short.
 SERIES_EXTRA_KEYS = ("model", "batch", "threads", "seed")
 POINT_COLUMNS = ["series", "config", "environment", "framework", "backend", "runtime", "model", "depth", "width",
-                 "batch", "threads", "seed", "metric", "unit", "n", "median", "ci_low", "ci_high", "mean", "stdev",
-                 "unstable", "unstable_reason", "ci_method", "outcome", "error", "spec_hash"]
+                 "batch", "threads", "seed", "metric", "unit", "n", "replicates", "median", "ci_low", "ci_high", "mean",
+                 "stdev", "half_width_pct", "precision_target_pct", "precision_met", "precision", "ci_method",
+                 "outcome", "error", "spec_hash"]
 
 
 def series_labels(rows: pd.DataFrame, data: ReportData, extra_keys=SERIES_EXTRA_KEYS) -> list[str]:
@@ -58,10 +60,15 @@ class FigureSpec:
 def point_note(p) -> str:
     why = str(p.error).splitlines()[0][:160] if p.error else p.outcome
     notes = [] if p.outcome == "ok" else [f"not plotted: {why}"]
-    notes += [f"unstable: {p.unstable_reason}"] if p.unstable else []
-    if str(p.ci_method).startswith("min-max"):
+    notes += [p.precision] if p.precision else []
+    if "min-max" in str(p.ci_method):
         notes.append("CI is min–max (n < 6 gives no 95% order-statistic interval)")
     return "; ".join(notes)
+
+
+def with_precision(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a `precision` column: what their replicates say about the CI (compare.precision_note)."""
+    return rows.assign(precision=[precision_note(r) for r in rows.to_dict("records")])
 
 
 def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None = None) -> Section:
@@ -80,7 +87,7 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
         section.empty = spec.hint
     if of_task.empty:
         return section
-    shown = pd.concat([measured, missing])
+    shown = with_precision(pd.concat([measured, missing]))
     shown = shown.assign(series=series_labels(shown, data), group=shown["depth"],
                          config=[f"{d}×{w}" for d, w in zip(shown["depth"], shown["width"])],
                          x_order=shown["depth"] * 1_000_000 + shown["width"])
@@ -101,7 +108,7 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
                                  "Note"], ["text", "text", "num", "num", "num", "text", "text"], rows_out,
                                 caption=f"Data behind {spec.title.split(':')[0]} ({csv_name})"))
     if points.empty:
-        section.files[csv_name] = listed[POINT_COLUMNS]
+        section.files[csv_name] = listed.reindex(columns=POINT_COLUMNS)
         return section
     positive = bool((points[["median", "ci_low"]] > 0).all().all())
     log_y = spec.log_y and positive
@@ -116,5 +123,5 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
                         xlabel="model: hidden layers × neurons per layer")
     section.figures.append(Figure(spec.title, data_uri(png), f"{spec.key}.png"))
     section.files[f"{spec.key}.png"] = png
-    section.files[csv_name] = listed[POINT_COLUMNS]
+    section.files[csv_name] = listed.reindex(columns=POINT_COLUMNS)
     return section
