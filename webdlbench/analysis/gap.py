@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from webdlbench.spec import HEADLINE
 from webdlbench.analysis import compare
 from webdlbench.models.kinds import KINDS, TREE_NETWORKS
+from webdlbench.spec import HEADLINE
 
 # The network type each model belongs to (Table 5's rows), from the model kind (models/kinds.py).
 NETWORK_TYPES = {name: kind.network for name, kind in KINDS.items()}

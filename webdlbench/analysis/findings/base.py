@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from webdlbench.spec import HEADLINE
 from webdlbench.analysis import compare, gap, paper
 from webdlbench.analysis.findings.rules import FILL, LINKS, RULES
+from webdlbench.spec import HEADLINE
 
 HOLDS, DIFFERS, NOT_TESTED = "holds", "differs", "not tested here"
 PARTLY, INCONCLUSIVE = "partly tested", "inconclusive"
