@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (
 
 
 def job(kind: str) -> dict:
-    spec = Spec("stub", "cpu", kind, depth=1, width=4, batch=4, samples=3, warmup=2, max_warmup=3,
+    spec = Spec("stub", "cpu", kind, depth=1, width=4, batch=4, samples=3, sample_time_s=0, warmup=2, max_warmup=3,
                 time_budget_s=1)
     the_job = {"kind": kind, "framework": "stub", "spec": spec.to_dict(), "scripts": [],
                "adapters": ["/stub-adapter.js"], "options": {"learning_rate": 0.1, "batch_size": 4, "threads": 1},

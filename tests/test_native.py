@@ -32,8 +32,8 @@ def installed(name: str):
 
 def spec(framework, task, **fields):
     base = dict(framework=framework, backend="cpu", task=task, depth=1, width=8,
-                batch=8 if task == "train" else 1, runtime="native", samples=4, warmup=2, replicates=1, max_replicates=1,
-                time_budget_s=20)
+                batch=8 if task == "train" else 1, runtime="native", samples=4, sample_time_s=0, warmup=2,
+                replicates=1, max_replicates=1, time_budget_s=20)
     return Spec(**{**base, **fields})
 
 

@@ -15,6 +15,7 @@ SUITE = f"""
 name = "e2e-kerasjs-webdnn"
 [defaults]
 samples = {SAMPLES}
+sample_time_s = 0  # exactly `samples` per replicate: the tests count them
 page_loads = 1
 time_budget_s = 20
 

@@ -19,6 +19,7 @@ SUITE = f"""
 name = "e2e-frameworks-more"
 [defaults]
 samples = {SAMPLES}
+sample_time_s = 0  # exactly `samples` per replicate: the tests count them
 warmup = {WARMUP}
 page_loads = 1
 time_budget_s = 60

@@ -124,6 +124,14 @@ TOLERANCE = 0.10       # ... is within this of the median of the WINDOW before
 TICKS_PER_REGION = 100  # a timed region spans at least this many ticks of the timer
 MAX_BLOCK = 10000
 WARMUP_SHARE = 0.25    # warm-up may use at most this share of the sampling budget
+MAX_SAMPLES = 5000     # a replicate's samples at most, however short its calls
+
+
+def wants_sample(taken: int, timed_ms: float, samples: int, sample_time_s: float) -> bool:
+    """Another sample? Until `samples` and `sample_time_s` inside timed regions (MAX_SAMPLES at most)."""
+    if taken < samples:
+        return True
+    return taken < MAX_SAMPLES and timed_ms < sample_time_s * 1000
 
 
 def settled(timings: list[float], minimum: int) -> bool:
@@ -187,10 +195,13 @@ def run_train(job: dict, adapter, reply: dict) -> None:
     while _warming(warmup, len(warmup), spec, warmup_deadline):
         warmup.append(train(1))
     k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution)
-    for i in range(spec["samples"]):
-        if i > 0 and time.perf_counter() > deadline:
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
             break  # at least one sample
-        samples.append(train(k) / k)
+        elapsed = train(k)
+        timed += elapsed
+        samples.append(elapsed / k)
     reply["metrics"] = {"train_warmup_ms": warmup, "train_batch_ms": samples}
     reply["losses"] = losses
     reply["sampling"] = {"warmup_calls": len(warmup), "warmup_settled": settled(warmup, spec["warmup"]),
@@ -231,13 +242,16 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
         warm.append(predict(1, len(warm) + 1))
     k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution)
     samples = []
-    for i in range(spec["samples"]):
-        if i > 0 and time.perf_counter() > deadline:
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
             break
-        samples.append(predict(k, i * k) / k)
+        elapsed = predict(k, len(samples) * k)
+        timed += elapsed
+        samples.append(elapsed / k)
     reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]), "block_calls": k,
-                         "timer_resolution_ms": resolution}
+    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
+                         "block_calls": k, "timer_resolution_ms": resolution}
     # The output check, untimed: every reference input once.
     reply["outputs"] = [_vector(adapter.predict(model, ref), "predict") for ref in refs]
 

@@ -186,10 +186,13 @@
     }
     const k = await calibrateBlock((count) => train(Array.from({ length: count }, nextBatch)),
       warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution);
-    for (let i = 0; i < spec.samples; i++) {
+    let timed = 0;
+    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
       if (i > 0 && performance.now() > deadline) break;  // at least one sample
       const batches = Array.from({ length: k }, nextBatch);
-      samples.push((await train(batches)) / k);
+      const elapsed = await train(batches);
+      timed += elapsed;
+      samples.push(elapsed / k);
     }
     await mark('done');
     result.metrics.train_warmup_ms = warmup;
@@ -252,9 +255,12 @@
     const k = await calibrateBlock((count) => predict(count, 0),
       warm.length ? S.median(warm.slice(-S.WINDOW)) : result.metrics.warmup_ms[0], resolution);
     const samples = [];
-    for (let i = 0; i < spec.samples; i++) {
+    let timed = 0;
+    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
       if (i > 0 && performance.now() > deadline) break;
-      samples.push((await predict(k, i * k)) / k);
+      const elapsed = await predict(k, i * k);
+      timed += elapsed;
+      samples.push(elapsed / k);
     }
     await mark('done');
     result.metrics.infer_ms = samples;

@@ -11,6 +11,9 @@
   // shorter calls are timed as blocks of k calls (torch.utils.benchmark's blocked autorange).
   const TICKS_PER_REGION = 100;
   const MAX_BLOCK = 10000;
+  // A replicate samples until it has spec.samples samples and spec.sample_time_s inside its timed
+  // regions (fast calls get more samples), within its time budget and this many samples.
+  const MAX_SAMPLES = 5000;
 
   function median(values) {
     const sorted = [...values].sort((a, b) => a - b);
@@ -27,6 +30,12 @@
   }
 
   // Calls per timed region: 1, or enough that a region spans TICKS_PER_REGION ticks of the timer.
+  // Another sample? `taken` samples so far, `timedMs` inside timed regions (see MAX_SAMPLES).
+  function wantsSample(taken, timedMs, samples, sampleTimeS) {
+    if (taken < samples) return true;
+    return taken < MAX_SAMPLES && timedMs < sampleTimeS * 1000;
+  }
+
   function blockSize(perCallMs, resolutionMs) {
     if (!(perCallMs > 0) || !(resolutionMs > 0)) return 1;
     const needed = Math.ceil((TICKS_PER_REGION * resolutionMs) / perCallMs);
@@ -45,7 +54,8 @@
     return smallest;
   }
 
-  const api = { WINDOW, TOLERANCE, TICKS_PER_REGION, MAX_BLOCK, median, settled, blockSize, timerResolutionMs };
+  const api = { WINDOW, TOLERANCE, TICKS_PER_REGION, MAX_BLOCK, MAX_SAMPLES, median, settled, wantsSample, blockSize,
+    timerResolutionMs };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.webdlbenchSampling = api;
 })(typeof self !== 'undefined' ? self : this);
