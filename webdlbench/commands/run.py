@@ -11,7 +11,7 @@ from webdlbench import frameworks
 from webdlbench.browser import find_browser
 from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
-from webdlbench.grid import load_suite
+from webdlbench.grid import builtin_suites, load_suite
 from webdlbench.paths import DEFAULT_STORE
 from webdlbench.store import Store, exclusive_writer
 
@@ -19,8 +19,16 @@ HELP = "measure a suite (built-in name or TOML file) in real Chromium into the s
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("suite", metavar="SUITE", help="quick, paper-training, paper-inference, or a .toml path")
+    parser.add_argument("suite", metavar="SUITE",
+                        help=f"a built-in suite ({', '.join(builtin_suites())}; `webdlbench suites` says what each "
+                             "measures) or the path of a .toml file")
     parser.add_argument("--store", default=str(DEFAULT_STORE), help=f"results store (default {DEFAULT_STORE})")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="where models, converted files and the GEMM peak are cached (default: cache/ beside "
+                             "the store)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="the summary at the end: text (default) or json on stdout, progress then going to "
+                             "stderr")
     parser.add_argument("--resume", action="store_true",
                         help="continue the last unfinished run of this suite, skipping specs already stored")
     parser.add_argument("--quick", action="store_true",
@@ -58,7 +66,8 @@ def run(args) -> int:
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
     drivers = _driver_plan(args, suite.capabilities) if needs_browser else []
     store_path = Path(args.store)
-    console = Console()
+    cache_dir = Path(args.cache) if args.cache else store_path.parent / "cache"
+    console = Console(stderr=args.format == "json")  # with json, stdout carries the summary alone
     if args.host != "127.0.0.1":
         console.print(f"[yellow]warning: the results server binds {args.host}: other hosts can reach it "
                       "(posts still need the run's token)")
@@ -74,18 +83,18 @@ def run(args) -> int:
             results, _, _ = store.frames()
             over_limit.note_stored(results[results.run_id == run_id])
         console.print(f"run {run_id}: suite {suite.name}, {len(todo)} of {len(suite.specs)} specs to measure, "
-                      f"store {store_path}")
+                      f"store {store_path}, cache {cache_dir}", markup=False, highlight=False)
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
                        "over_limit": over_limit}
-            asyncio.run(_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console, options))
+            asyncio.run(_sweep(todo, store, run_id, drivers, cache_dir, console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
                           "measures the rest")
             return 130
         store.finish_run(run_id)
-        _print_summary(store, run_id, console)
+        _print_summary(store, run_id, console, args.format)
     return 0
 
 
@@ -202,15 +211,29 @@ def _progress_line(result, done: int, total: int) -> str:
     return text + f" in {seconds:.1f} s"
 
 
-def _print_summary(store: Store, run_id: str, console: Console) -> None:
+def _print_summary(store: Store, run_id: str, console: Console, fmt: str = "text") -> None:
     """The run's verdict (verdict.py): per task and model, the options ranked, with CIs over
-    replicates and the distance to the fastest and to native."""
+    replicates and the distance to the fastest and to native; as JSON on stdout with fmt "json"."""
     from webdlbench.verdict import render, verdict
 
     results, samples, environments = store.frames()
     results = results[results.run_id == run_id]
     samples = samples[samples.result_id.isin(results.result_id)]
     ok = int((results.outcome == "ok").sum())
+    if fmt == "json":
+        from webdlbench.textout import print_json
+        print_json(summary_json(run_id, results, verdict(results, samples, environments)))
+        return
     console.print(f"run {run_id}: {len(results)} specs, {ok} ok")
     for line in render(verdict(results, samples, environments), width=max(80, console.width)):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def summary_json(run_id: str, results, groups) -> dict:
+    """The verdict as data: the run, its outcome counts, and per group the ranked options."""
+    from dataclasses import asdict
+
+    return {"run_id": run_id, "specs": len(results), "ok": int((results.outcome == "ok").sum()),
+            "outcomes": {k: int(v) for k, v in results.outcome.value_counts().items()},
+            "groups": [{"title": g.title, "recommendation": g.recommendation,
+                        "options": [asdict(o) for o in g.options]} for g in groups]}
