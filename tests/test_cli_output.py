@@ -44,7 +44,8 @@ def _subparsers(parser):
 def test_no_parser_accepts_an_abbreviated_flag(capsys):
     parser = build_parser()
     assert not parser.allow_abbrev and all(not p.allow_abbrev for p in _subparsers(parser).values())
-    for argv, flag in ((["run", "quick", "--sample", "5"], "--sample"), (["export", "--form", "csv", "--format", "csv"], "--form"),
+    for argv, flag in ((["run", "quick", "--sample", "5"], "--sample"),
+                       (["export", "--form", "csv", "--format", "csv"], "--form"),
                        (["compare", "--fail-if", "5"], "--fail-if")):
         with pytest.raises(SystemExit) as exited:
             main(argv)

@@ -178,3 +178,22 @@ def _compared(path, threshold=None):
     base, new = (comparison.run_of(frames, runs, comparison.select_run(runs, ref, str(path)), str(path))
                  for ref in ("previous", "latest"))
     return comparison.compare_runs(base, new, threshold_pct=threshold)
+
+
+def test_a_spec_that_failed_after_its_warm_up_still_shows_and_metric_picks_what_is_compared(tmp_path):
+    timed_out = result("tfjs", "wasm", [], outcome="timeout")
+    timed_out.add("train_warmup_ms", [3.0, 2.0])  # measured its warm-up, then the page hung
+    infer_base, infer_new = (result("tfjs", "cpu", m, task="infer") for m in ([1, 1.1, 0.9], [2, 2.1, 1.9]))
+    for done, loads in ((infer_base, [50.0, 52.0, 49.0]), (infer_new, [50.5, 51.0, 49.5])):
+        for replicate, value in enumerate(loads):
+            done.add("load_ms", [value], replicate=replicate)
+    path = tmp_path / "s.sqlite"
+    write_runs(path, [BASE[0], infer_base], [timed_out, infer_new])
+    rows = {r.label: r for r in _compared(path).rows}
+    assert rows["tfjs/wasm"].verdict == "timeout in new" and rows["tfjs/cpu"].verdict == comparison.SLOWER
+    with Store.open(path, create=False) as store:
+        runs, frames = store.runs(), store.frames()
+    base, new = (comparison.run_of(frames, runs, comparison.select_run(runs, ref, "s"), "s")
+                 for ref in ("previous", "latest"))
+    (loads,) = comparison.compare_runs(base, new, metric="load_ms").rows  # training specs have no load_ms
+    assert loads.label == "tfjs/cpu" and loads.metric == "load_ms" and loads.verdict == comparison.SAME

@@ -148,6 +148,8 @@ def compare_runs(base: Run, new: Run, metric: str | None = None, threshold_pct: 
     """Every spec of either run, side by side on `metric` (default: the task's headline time)."""
     sides = {"base": _sides(base, metric), "new": _sides(new, metric)}
     keys = list(dict.fromkeys([*sides["base"], *sides["new"]]))
+    if metric:  # a named metric: only the specs that measured it in a run (a failed training spec has no load_ms)
+        keys = [k for k in keys if any(k in s and s[k][1].measured for s in sides.values())]
     if not set(sides["base"]) & set(sides["new"]):
         raise UserError(f"the two runs share no spec{f' measuring {metric}' if metric else ''} (base: suite "
                         f"{base.suite}, new: suite {new.suite}): compare two runs of the same suite")
@@ -165,26 +167,28 @@ def compare_runs(base: Run, new: Run, metric: str | None = None, threshold_pct: 
 
 
 def _sides(run: Run, metric: str | None) -> dict[tuple, tuple[dict, Side]]:
-    """(spec_hash, metric) -> (the spec's columns, its Side) for one run."""
+    """(spec_hash, metric) -> (the spec's columns, its Side) for one run. A spec that is not ok is
+    there whatever it measured (a timeout after its warm-up still shows); an ok spec only when it
+    measured the metric (--metric load_ms leaves training specs out)."""
     summary = summary_frame(run.samples, run.results, per_run=True)
     replicates = compare.Replicates(compare.replicate_medians(run.samples))
-    env_ids = dict(zip(run.results["spec_hash"], run.results["env_id"]))
+    env_ids = {spec_hash: env_id if isinstance(env_id, str) else None
+               for spec_hash, env_id in zip(run.results["spec_hash"], run.results["env_id"])}
     found = {}
-    for row in summary.to_dict("records"):
-        wanted = metric or HEADLINE.get(row["task"])
-        if row["metric"] not in (wanted, ""):
+    for spec_hash, rows in summary.groupby("spec_hash", sort=False):
+        first = rows.iloc[0].to_dict()
+        wanted = metric or HEADLINE.get(first["task"])
+        measured = rows[rows["metric"] == wanted]
+        if first["outcome"] == "ok" and measured.empty:
             continue
-        env_id = env_ids.get(row["spec_hash"])
-        env_id = None if env_id is None or (isinstance(env_id, float) and math.isnan(env_id)) else str(env_id)
-        ok = row["outcome"] == "ok" and row["n"] > 0
+        row = measured.iloc[0].to_dict() if not measured.empty else first
+        ok = row["outcome"] == "ok" and row["metric"] == wanted and row["n"] > 0
         side = Side(row["outcome"], row["median"] if ok else math.nan, row["ci_low"] if ok else math.nan,
-                    row["ci_high"] if ok else math.nan, int(row["replicates"]) if ok else 0, env_id,
+                    row["ci_high"] if ok else math.nan, int(row["replicates"]) if ok else 0, env_ids.get(spec_hash),
                     "" if ok else " ".join(str(row["error"]).split()))
         if ok:
-            side.replicate_medians = list(replicates.values(row["spec_hash"], wanted))
-        if row["metric"] == "" and not metric and (row["spec_hash"], wanted) in found:
-            continue
-        found[(row["spec_hash"], wanted)] = (row, side)
+            side.replicate_medians = list(replicates.values(spec_hash, wanted))
+        found[(spec_hash, wanted)] = (row, side)
     return found
 
 

@@ -42,7 +42,7 @@ def two_runs(tmp_path_factory):
     first = run_cli("run", suite, "--store", store, "--format", "json", "--cache", cache)
     assert first.returncode == 0, first.stdout + first.stderr
     beside = (store.parent / "cache").exists()  # the default cache, which --cache moved elsewhere
-    second = run_cli("run", suite, "--store", store, "--browser", slowed)
+    second = run_cli("run", suite, "--store", store, "--browser", slowed, env={"COLUMNS": "80"})
     assert second.returncode == 0, second.stdout + second.stderr
     return {"store": store, "cache": cache, "first": first, "second": second, "default_cache_after_first": beside}
 
@@ -54,6 +54,9 @@ def test_run_prints_its_summary_as_json_and_its_cache(two_runs):
     assert f"cache {two_runs['cache']}" in " ".join(two_runs["first"].stderr.split())
     assert two_runs["cache"].is_dir() and not two_runs["default_cache_after_first"]
     assert "cache " + str(two_runs["store"].parent / "cache") in " ".join(two_runs["second"].stdout.split())
+    # The text summary at the end of a run fits an 80-column terminal, the verdict included.
+    assert all(len(line) <= 80 for line in two_runs["second"].stdout.splitlines())
+    assert "-> in this browser: tfjs/cpu" in two_runs["second"].stdout
 
 
 def test_the_slowed_run_is_slower_and_fails_the_threshold(two_runs):

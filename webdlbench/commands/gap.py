@@ -123,8 +123,9 @@ def _ratio_lines(ratios, width: int) -> list[str]:
     from webdlbench.comparison import group_title
     from webdlbench.textout import Column, Title, interval, number, table_lines, wrap
 
-    columns = [Column("browser", wrap=True, min_width=8), Column("ms", ">"), Column("native", wrap=True, min_width=10),
-               Column("ms", ">"), Column("ratio", ">"), Column("95% CI", ">"), Column("verdict", wrap=True, min_width=7)]
+    columns = [Column("browser", wrap=True, min_width=8), Column("ms", ">"),
+               Column("native", wrap=True, min_width=10), Column("ms", ">"), Column("ratio", ">"),
+               Column("95% CI", ">"), Column("verdict", wrap=True, min_width=7)]
     rows, group, fallback, imprecise = [], None, False, False
     ordered = ratios.sort_values(["task", "model", "depth", "width", "batch"], kind="stable")
     for r in ordered.to_dict("records"):
@@ -189,7 +190,8 @@ def _peak_lines(section: Section, width: int) -> list[str]:
 
     figure = section.peak
     if figure:
-        per_thread = ", ".join(f"{t} thread{'s' * (t != 1)} {v:.1f}" for t, v in sorted(peak.peak_by_threads(figure).items()))
+        per_thread = ", ".join(f"{t} thread{'s' * (t != 1)} {v:.1f}"
+                               for t, v in sorted(peak.peak_by_threads(figure).items()))
         lines = wrap(f"GEMM peak, GFLOP/s: {per_thread} ({figure.get('method', '')}; {figure.get('cpu_model', '?')}, "
                      f"{figure.get('blas', '?')}; {section.peak_source})", width)
     else:
