@@ -197,3 +197,10 @@ def test_a_spec_that_failed_after_its_warm_up_still_shows_and_metric_picks_what_
                  for ref in ("previous", "latest"))
     (loads,) = comparison.compare_runs(base, new, metric="load_ms").rows  # training specs have no load_ms
     assert loads.label == "tfjs/cpu" and loads.metric == "load_ms" and loads.verdict == comparison.SAME
+
+
+def test_a_difference_that_only_holms_correction_takes_back_is_marked_so():
+    assert comparison.short_verdict(comparison.SAME, 0.02, 0.08) == comparison.HOLM_ONLY == "no sig. (Holm)"
+    assert comparison.short_verdict(comparison.SAME, 0.3, 0.6) == "no sig. diff."
+    assert comparison.short_verdict(comparison.SLOWER, 0.001, 0.004) == "slower"
+    assert "does not survive Holm's correction" in comparison.HOLM_NOTE

@@ -311,10 +311,10 @@ def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys,
     assert max(len(line) for line in lines if not line.startswith("wrote ")) <= 80
     # One line per pair, under its configuration: browser, its ms, native, its ms, ratio, CI, verdict.
     assert "train, mlp 1x64, batch 64" in lines
-    cpu = next(line for line in lines if line.startswith("  tfjs/cpu ") and "tensorflow/cpu t1" in line)
-    assert cpu.split()[5] == "30" and "untested" in cpu  # one result per spec: no test
-    webgl = next(line for line in lines if line.startswith("  tfjs/webgl ") and "tensorflow/cpu t1†" in line)
-    assert webgl.split()[5] == "10" and any(line.startswith("†: a browser GPU backend against native CPU")
+    cpu = next(line for line in lines if line.startswith("  tfjs/cpu ") and "tensorflow/cpu " in line)
+    assert cpu.split()[4] == "30" and "not tested" in cpu  # one result per spec: no test
+    webgl = next(line for line in lines if line.startswith("  tfjs/webgl ") and "tensorflow/cpu†" in line)
+    assert webgl.split()[4] == "10" and any(line.startswith("†: a browser GPU backend against native CPU")
                                             for line in lines)
     flat = " ".join(out.split())  # sentences as read, wherever the width wrapped them
     assert "|--- backend_gpu <=" in out and "root split: backend_gpu <= 0.5" in flat
@@ -339,12 +339,12 @@ def test_gap_keeps_runs_apart_unless_asked_to_pool_them(tmp_path, capsys):
     out = capsys.readouterr().out
     sections = [line for line in out.splitlines() if line.startswith("run ")]
     assert len(sections) == 2 and all("(suite synthetic)" in line for line in sections)
-    ratios = [line.split()[5] for line in out.splitlines() if line.startswith("  tfjs/cpu ")]
+    ratios = [line.split()[4] for line in out.splitlines() if line.startswith("  tfjs/cpu ")]
     assert ratios == ["30", "30", "60", "60"]  # infer and train of each run, never one pooled median
     assert gap_command.run(gap_args(store, no_peak=True, pool_runs=True)) == 0
     pooled = capsys.readouterr().out
     assert pooled.startswith("every run pooled (--pool-runs): ") and "\nrun " not in pooled
-    assert [line.split()[5] for line in pooled.splitlines() if line.startswith("  tfjs/cpu ")] == ["42.4", "42.4"]
+    assert [line.split()[4] for line in pooled.splitlines() if line.startswith("  tfjs/cpu ")] == ["42.4", "42.4"]
 
 
 def test_gap_json_parses_and_carries_each_runs_ratios(tmp_path, capsys):
@@ -431,6 +431,6 @@ def test_gap_on_a_store_filled_by_a_real_browser_and_native_run(tmp_path, capsys
     assert all(info["gemm_peak"]["gflops"] > 0 for info in results[results.runtime == "native"]["info"])
     assert gap_command.run(gap_args(store)) == 0
     out = capsys.readouterr().out
-    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "pytorch/cpu t1" in out
+    assert "tfjs/cpu" in out and "tensorflow/cpu" in out and "pytorch/cpu" in out
     assert "Decision tree of the ratio, DNN" in out and "feature importances" in out
     assert "GEMM peak, GFLOP/s: 1 thread" in out and "  native pytorch/cpu t1 " in out

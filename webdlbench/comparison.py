@@ -156,10 +156,9 @@ def compare_runs(base: Run, new: Run, metric: str | None = None, threshold_pct: 
     rows = []
     for key in keys:
         b, n = sides["base"].get(key), sides["new"].get(key)
-        spec, side_b = b if b else (None, None)
-        spec_n, side_n = n if n else (None, None)
-        spec = spec or spec_n
-        rows.append(Row(group_title(spec), option_label(spec), spec["spec_hash"], key[1], spec, side_b, side_n))
+        spec = (b or n)[0]
+        rows.append(Row(group_title(spec), option_label(spec), spec["spec_hash"], key[1], spec,
+                        b[1] if b else None, n[1] if n else None))
     _test(rows, threshold_pct)
     rows.sort(key=lambda r: (r.spec["task"], str(r.spec["model"]), r.spec["depth"], r.spec["width"],
                              r.spec["batch"], r.spec["runtime"] != "native", r.label))
@@ -279,6 +278,9 @@ def _fact(value) -> str:
 COLUMNS = [Column("", wrap=True, min_width=12), Column("base ms", ">"), Column("new ms", ">"),
            Column("new/base", ">"), Column("95% CI", ">"), Column("verdict", wrap=True, min_width=10)]
 SHORT = {SAME: "no sig. diff."}
+HOLM_ONLY = "no sig. (Holm)"
+HOLM_NOTE = (f"{HOLM_ONLY}: the 95% CI excludes 1, but the difference does not survive Holm's correction across "
+             "the table (which keeps the chance of any false call in it below 5%).")
 SHOWN_CHANGES = 8  # environment differences listed in text; JSON has every one
 
 
@@ -299,8 +301,11 @@ def render(comparison: Comparison, width: int) -> list[str]:
             group = row.group
         mark = "!" if row.over_threshold else ""
         rows.append([f"  {row.label}", _median(row.base), _median(row.new), number(row.ratio),
-                     interval(row.ratio_ci_low, row.ratio_ci_high), SHORT.get(row.verdict, row.verdict) + mark])
+                     interval(row.ratio_ci_low, row.ratio_ci_high),
+                     short_verdict(row.verdict, row.p_value, row.p_holm) + mark])
     lines += table_lines(columns, rows, width)
+    if any(short_verdict(r.verdict, r.p_value, r.p_holm) == HOLM_ONLY for r in comparison.rows):
+        lines += wrap(HOLM_NOTE, width, "   ")
     called = [r for r in comparison.rows if r.verdict in (SLOWER, FASTER)]
     if called:
         lines += ["", "Significant differences:"]
@@ -330,6 +335,14 @@ def _median(side: Side | None) -> str:
     if side is None:
         return "-"
     return number(side.median) if side.measured else side.outcome
+
+
+def short_verdict(verdict: str, p_value: float, p_holm: float) -> str:
+    """A verdict in a table's column: slower, faster, not tested, 'no sig. diff.', or HOLM_ONLY
+    where the unadjusted interval excludes 1 and only the correction takes the call back."""
+    if verdict == SAME and p_value < compare.ALPHA <= p_holm:
+        return HOLM_ONLY
+    return SHORT.get(verdict, verdict)
 
 
 def threshold_text(comparison: Comparison) -> str:

@@ -119,6 +119,7 @@ def render(section: Section, width: int) -> list[str]:
 
 
 def _ratio_lines(ratios, width: int) -> list[str]:
+    from webdlbench import comparison
     from webdlbench.analysis import gap
     from webdlbench.comparison import group_title
     from webdlbench.textout import Column, Title, interval, number, table_lines, wrap
@@ -126,40 +127,44 @@ def _ratio_lines(ratios, width: int) -> list[str]:
     columns = [Column("browser", wrap=True, min_width=8), Column("ms", ">"),
                Column("native", wrap=True, min_width=10), Column("ms", ">"), Column("ratio", ">"),
                Column("95% CI", ">"), Column("verdict", wrap=True, min_width=7)]
-    rows, group, fallback, imprecise = [], None, False, False
+    rows, group, fallback, imprecise, holm_only = [], None, False, False, False
     ordered = ratios.sort_values(["task", "model", "depth", "width", "batch"], kind="stable")
     for r in ordered.to_dict("records"):
         title = group_title(r)
         if title != group:
             rows.append(Title(title))
             group = title
-        native = f"{r['native_framework']}/{r['native_backend']} t{r['native_threads']}"
+        threads = int(r["native_threads"])
+        native = f"{r['native_framework']}/{r['native_backend']}" + (f" t{threads}" if threads != 1 else "")
         if r["pairing"] == gap.PAIRING_FALLBACK:
             native, fallback = native + "†", True
-        verdict = _verdict(r["comparison"]) + ("~" if r["precision"] else "")
+        verdict = _verdict(r) + ("~" if r["precision"] else "")
+        holm_only |= verdict.startswith(comparison.HOLM_ONLY)
         imprecise |= bool(r["precision"])
         rows.append([f"  {r['browser_framework']}/{r['browser_backend']}", number(r["browser_median"]), native,
                      number(r["native_median"]), number(r["ratio"]), interval(r["ratio_ci_low"], r["ratio_ci_high"]),
                      verdict])
     lines = table_lines(columns, rows, width)
-    notes = ["tN: native threads."]
+    notes = ["native: one thread unless tN says N."]
     if fallback:
         notes.append("†: a browser GPU backend against native CPU (no ok native GPU result for that configuration).")
+    if holm_only:
+        notes.append(comparison.HOLM_NOTE)
     if imprecise:
         notes.append("~: a side's CI missed its precision target, or rests on few replicates (`--format json` says "
                      "which; raise max_replicates or precision).")
     return lines + [line for note in notes for line in wrap(note, width, "   ")]
 
 
-def _verdict(comparison: str) -> str:
+def _verdict(row: dict) -> str:
     """The table's word for analysis/compare.py's sentence about browser against native."""
-    if comparison.startswith("browser is slower"):
-        return "slower"
-    if comparison.startswith("browser is faster"):
-        return "faster"
-    if "not tested" in comparison:
-        return "untested"
-    return "no sig. diff."
+    from webdlbench import comparison
+
+    said = row["comparison"]
+    word = (comparison.SLOWER if said.startswith("browser is slower") else comparison.FASTER
+            if said.startswith("browser is faster") else comparison.UNTESTED if "not tested" in said
+            else comparison.SAME)
+    return comparison.short_verdict(word, row["p_value"], row["p_holm"])
 
 
 def _tree_lines(tree, width: int) -> list[str]:
