@@ -26,7 +26,7 @@
       const backend = mode.startsWith('webgpu') ? 'webgpu' : mode.startsWith('webgl') ? 'webgl' : 'cpu';
       if (!(await tf.setBackend(backend))) throw new window.webdlbench.Unsupported(`no ${backend} here`);
       await tf.ready();
-      return { backend: tf.getBackend(), fault: mode };
+      return { backend: mode, tfjs_backend: tf.getBackend(), fault: mode };  // the backend the spec names
     },
 
     build(layers, options) {  // the real TF.js adapter's model, with our weights
