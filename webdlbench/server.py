@@ -202,8 +202,9 @@ def validate_result(message, job: dict | None = None) -> str:
 
 
 def parse_json(body: bytes):
-    """A posted body as JSON, refusing what standard JSON does not have (NaN, Infinity, numbers
-    past float64) and nesting deeper than MAX_JSON_DEPTH: ValueError saying which."""
+    """A posted body as JSON, refusing what standard JSON does not have (NaN, Infinity), numbers
+    past float64 or whole numbers past 64 bits, and nesting deeper than MAX_JSON_DEPTH: ValueError
+    saying which."""
     def no_constant(name):
         raise ValueError(f"{name} is not a JSON number")
 
@@ -213,8 +214,14 @@ def parse_json(body: bytes):
             raise ValueError(f"{text[:40]} is too large for a number")
         return value
 
+    def bounded(text):  # a whole number past 64 bits fits no float check, no SQLite column
+        value = int(text)
+        if abs(value) >= 2 ** 63:
+            raise ValueError(f"{text[:40]} is too large for a number")
+        return value
+
     try:
-        message = json.loads(body, parse_constant=no_constant, parse_float=finite)
+        message = json.loads(body, parse_constant=no_constant, parse_float=finite, parse_int=bounded)
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
     except RecursionError:

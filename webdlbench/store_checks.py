@@ -90,9 +90,8 @@ def inspect(path: Path, expected: dict[str, set[str]], versions: dict[int, set[t
             missing = sorted(c for c in columns - have if (table, c) not in versions[version])
             if missing:
                 raise damaged(path, f"table {table!r} lacks the column {missing[0]!r}")
-        verdict = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-        if verdict != ["ok"]:
-            raise damaged(path, "PRAGMA quick_check found damaged pages", verdict)
+        if [row[0] for row in conn.execute("PRAGMA quick_check(1)")] != ["ok"]:
+            raise damaged(path, "PRAGMA quick_check failed")
         return version
     except sqlite3.DatabaseError as exc:
         raise damaged(path, exc) from None
@@ -118,24 +117,30 @@ def _version(conn: sqlite3.Connection, path: Path, versions: dict) -> int:
     return version
 
 
-def damaged(path: Path, what, verdict: list[str] | None = None) -> UserError:
-    """The one-line error for a damaged store: what failed, and PRAGMA integrity_check's words."""
-    if verdict is None:
-        verdict = integrity_words(path)
-    said = f"; PRAGMA integrity_check: {shown(' | '.join(verdict))}" if verdict and verdict != ["ok"] else ""
-    return UserError(f"{path} is damaged ({_first_line(what)}{said}): {FIX_DAMAGED}")
+def damaged(path: Path, what) -> UserError:
+    """The one-line error for a damaged store: what failed, and what SQLite's own check says."""
+    check, verdict = sqlite_verdict(path)
+    said = "; ".join(line for entry in verdict for line in entry.splitlines()
+                     if line != "ok" and not line.startswith("*** in database"))
+    if len(said) > 200:
+        said = said[:200] + "…"
+    return UserError(f"{path} is damaged ({_first_line(what)}{f'; {check}: {said}' if said else ''}): {FIX_DAMAGED}")
 
 
-def integrity_words(path: Path) -> list[str]:
-    """The first problems PRAGMA integrity_check finds (['ok'] for none; [] when it cannot run)."""
-    try:
-        conn = readonly_connection(path)
+def sqlite_verdict(path: Path) -> tuple[str, list[str]]:
+    """(the check, its lines): PRAGMA integrity_check's first problems, or quick_check's when the
+    damage stops the full check (SQLite stops a check at some damage; fewer problems asked for get
+    further); ('', []) when none can run."""
+    for check, most in (("integrity_check", 3), ("quick_check", 3), ("quick_check", 1)):
         try:
-            return [row[0] for row in conn.execute("PRAGMA integrity_check(3)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:  # too damaged to check: the error itself says what is wrong
-        return []
+            conn = readonly_connection(path)
+            try:
+                return f"PRAGMA {check}", [row[0] for row in conn.execute(f"PRAGMA {check}({most})")]
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:  # too damaged for this check
+            continue
+    return "", []
 
 
 def write_error(path: Path, exc: BaseException) -> StoreWriteError:

@@ -16,6 +16,7 @@
       await big.data();
     },
     none() {},
+    'nan-loss'() {},
   };
 
   window.webdlbench.adapters.faulty = {
@@ -41,7 +42,8 @@
 
     async trainBatch(model, batch) {
       if (++batches > FAULT_AT_BATCH) await faults[mode]();
-      return model.trainOnBatch(batch.x, batch.y);
+      const loss = await model.trainOnBatch(batch.x, batch.y);
+      return mode === 'nan-loss' && batches > FAULT_AT_BATCH ? NaN : loss;  // a diverged model's loss
     },
   };
 
