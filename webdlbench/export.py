@@ -9,6 +9,7 @@ import pandas as pd
 from webdlbench.analysis.stats import summary_frame
 from webdlbench.errors import UserError
 from webdlbench.store import Store
+from webdlbench.store_checks import is_store_file
 
 FORMATS = ("csv", "json", "parquet")
 RAW_COLUMNS = ["result_id", "run_id", "spec_hash", "env_id", "runtime", "framework", "backend", "task",
@@ -27,6 +28,9 @@ def export(store_path: Path | str, fmt: str, raw: bool = False, out: Path | str 
     to_stdout = out is None or str(out) == "-"
     if fmt == "parquet" and to_stdout:
         raise UserError("parquet is binary: give -o FILE")
+    if not to_stdout and is_store_file(Path(store_path), Path(out)):
+        raise UserError(f"-o {out} is the results store {store_path} (or a file of it): the export would "
+                        "overwrite the results; give another -o FILE")
     with Store.open(store_path, create=False) as store:
         results, samples, _ = store.frames()
     table = raw_frame(samples, results) if raw else summary_with_runs(samples, results, pool_runs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -12,8 +13,11 @@ from webdlbench.browser import find_browser
 from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
 from webdlbench.grid import builtin_suites, load_suite
+from webdlbench.limits import DEFAULT_MAX_SPECS
 from webdlbench.paths import DEFAULT_STORE
+from webdlbench.pipe_safe import PipeSafeStream
 from webdlbench.store import Store, exclusive_writer
+from webdlbench.store_checks import StoreWriteError
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
 
@@ -52,6 +56,8 @@ def add_arguments(parser) -> None:
                              "[capabilities]; VALUE is a string, or JSON when it is {...}, [...], true or false; may repeat")
     parser.add_argument("--cdp-url", action="append", metavar="URL",
                         help="CDP endpoint of a browser, e.g. http://HOST:9222; may repeat (one worker each)")
+    parser.add_argument("--max-specs", type=int, default=DEFAULT_MAX_SPECS, metavar="N",
+                        help=f"refuse a suite of more specs than this before it starts (default {DEFAULT_MAX_SPECS:,})")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="browsers measuring at once, sharing one results server (default: 1 locally, "
                              "the grid's free slots for the browser asked for, one per --cdp-url)")
@@ -59,7 +65,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     # Everything the user can get wrong is checked before the store is touched.
-    suite = load_suite(args.suite, args.samples, quick=args.quick)
+    if args.max_specs < 1:
+        raise UserError("--max-specs must be 1 or more")
+    suite = load_suite(args.suite, args.samples, quick=args.quick, max_specs=args.max_specs)
     frameworks.set_user_bundles(args.lib)
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
@@ -67,7 +75,8 @@ def run(args) -> int:
     drivers = _driver_plan(args, suite.capabilities) if needs_browser else []
     store_path = Path(args.store)
     cache_dir = Path(args.cache) if args.cache else store_path.parent / "cache"
-    console = Console(stderr=args.format == "json")  # with json, stdout carries the summary alone
+    # `run … | head` must not end the sweep; with --format json, stdout carries the summary alone.
+    console = Console(file=PipeSafeStream(sys.stderr if args.format == "json" else sys.stdout))
     if args.host != "127.0.0.1":
         console.print(f"[yellow]warning: the results server binds {args.host}: other hosts can reach it "
                       "(posts still need the run's token)")
@@ -93,9 +102,22 @@ def run(args) -> int:
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
                           "measures the rest")
             return 130
+        except StoreWriteError as exc:  # a full disk, a store made read-only: stop, keep what is stored
+            raise UserError(_stopped_writing(store, run_id, exc, f"{args.suite} --store {store_path}")) from None
         store.finish_run(run_id)
         _print_summary(store, run_id, console, args.format)
     return 0
+
+
+def _stopped_writing(store: Store, run_id: str, exc: StoreWriteError, rerun: str) -> str:
+    """The one line for a sweep the store stopped: what failed, what is kept, how to go on."""
+    try:
+        store.finish_run(run_id, "interrupted")
+    except StoreWriteError:
+        pass  # still unwritable: the run stays 'running', which --resume continues just the same
+    stored = len(store.completed_specs(run_id))
+    return (f"{exc}; the sweep stopped with {stored} spec(s) of run {run_id} stored (the spec being written "
+            f"is measured again): then `webdlbench run {rerun} --resume` measures the rest")
 
 
 def _driver_plan(args, suite_capabilities: dict) -> list:
@@ -222,7 +244,8 @@ def _print_summary(store: Store, run_id: str, console: Console, fmt: str = "text
     ok = int((results.outcome == "ok").sum())
     if fmt == "json":
         from webdlbench.textout import print_json
-        print_json(summary_json(run_id, results, verdict(results, samples, environments)))
+        print_json(summary_json(run_id, results, verdict(results, samples, environments)),
+                   PipeSafeStream(sys.stdout))
         return
     console.print(f"run {run_id}: {len(results)} specs, {ok} ok")
     for line in render(verdict(results, samples, environments), width=max(80, console.width)):

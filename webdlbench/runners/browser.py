@@ -18,6 +18,7 @@ from webdlbench.hostinfo import machine_facts
 from webdlbench.models import kinds, mlp, mnist, training
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
+from webdlbench.runners import saved_model
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -198,7 +199,10 @@ class BrowserRunner:
         if reply["outcome"] != "ok" or not page.uploaded:
             raise Failed("error" if reply["outcome"] == "ok" else reply["outcome"],
                          "saving the model failed: " + (reply["error"] or "the page uploaded no file"))
-        return page.uploaded
+        try:  # only the model's own files: nothing else a page uploads is kept or counted
+            return saved_model.model_files(page.uploaded, fw.model_entry)
+        except saved_model.NoEntryFile as exc:
+            raise Failed("error", f"saving the model failed: {exc}") from None
 
     # -- pages ----------------------------------------------------------------------------------
     async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None) -> dict:

@@ -125,8 +125,9 @@ async def _replicates(spec: Spec, runner: Runner, prepared: Prepared, limit_s: f
         index = len(replies)
         for metric, values in reply["metrics"].items():
             result.add(metric, values, replicate=index)
-        result.info.update(reply.get("info") or {})
         result.info.setdefault("replicates", []).append({**(reply.get("sampling") or {}), "wall_ms": last_s * 1e3})
+        for key, value in (reply.get("info") or {}).items():  # the page's facts, never over the harness's own
+            result.info.setdefault(key, value)
         replies.append(reply)
     half = plan.half_width(*result.replicate_values(HEADLINE[spec.task]))
     result.info["sampling"] = {"replicates": len(replies), "stopped": why, "precision": spec.precision,
