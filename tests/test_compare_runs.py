@@ -107,7 +107,7 @@ def test_a_difference_within_the_noise_is_no_significant_difference(tmp_path):
     write_runs(path, [result("tfjs", "cpu", [10, 14, 8, 12, 9])], [result("tfjs", "cpu", [10.5, 13, 9, 11, 9.5])])
     row = _compared(path).rows[0]
     assert row.verdict == comparison.SAME and row.ratio_ci_low < 1 < row.ratio_ci_high
-    assert row.wording.startswith("no significant difference between new and base (new/base ")
+    assert row.wording.startswith("no significant difference between new and base (time ratio ")
 
 
 def test_json_carries_every_figure_and_parses(store, capsys, monkeypatch):
