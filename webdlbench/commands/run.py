@@ -196,7 +196,8 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
                 finished[0] += 1
                 node = result.environment.get("node")
                 if not console.is_terminal:  # CI logs, `| tee`: a line per spec instead of a bar
-                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False)
+                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False,
+                                  soft_wrap=True)  # one line per spec, whatever the width
                 elif result.outcome != "ok":
                     progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
                 if len(workers) > 1:
