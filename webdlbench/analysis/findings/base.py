@@ -9,6 +9,7 @@ import pandas as pd
 
 from webdlbench.analysis import compare, gap, paper
 from webdlbench.analysis.findings.rules import FILL, LINKS, RULES
+from webdlbench.software_gpu import webgl_is_software, webgpu_is_software
 from webdlbench.spec import HEADLINE
 
 HOLDS, DIFFERS, NOT_TESTED = "holds", "differs", "not tested here"
@@ -163,7 +164,6 @@ def model_class(model: str) -> str:
 
 
 # -- GPUs -----------------------------------------------------------------------------------------------
-SOFTWARE_WORDS = ("swiftshader", "llvmpipe", "software", "microsoft basic render")
 # Renderer words of integrated graphics (sharing the CPU's memory) and of standalone cards.
 INTEGRATED_WORDS = ("intel(r) uhd", "intel(r) hd", "intel uhd", "intel hd", "iris", "apple", "mali", "adreno",
                     "powervr", "radeon(tm) graphics", "radeon graphics", "tegra", "videocore")
@@ -179,12 +179,12 @@ def hardware_gpu(fingerprint: dict, backend: str) -> tuple[bool, str]:
         if not adapter:
             return False, "no WebGPU adapter"
         text = f"WebGPU adapter {adapter.get('vendor') or '?'} / {adapter.get('architecture') or '?'}"
-        software = adapter.get("is_fallback") or "swiftshader" in str(adapter).lower()
+        software = webgpu_is_software(fingerprint)
         return (not software), text + (" (software fallback)" if software else "")
     renderer = str(fingerprint.get("webgl_renderer") or "")
     if not renderer:
         return False, "no WebGL renderer recorded"
-    software = any(word in renderer.lower() for word in SOFTWARE_WORDS)
+    software = webgl_is_software(fingerprint)
     return (not software), f"WebGL renderer {renderer}" + (" (software)" if software else "")
 
 
