@@ -37,6 +37,21 @@ SUMMARY_COLUMNS = [*SPEC_KEYS, "spec_hash", "metric", "unit", "n", "median", "ci
                    "precision_met"]
 
 
+def fmt(value: float) -> str:
+    """A number in about three significant digits ('–' when missing), as the findings and the
+    report write it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1 or magnitude == 0:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
 @dataclass(frozen=True)
 class Summary:
     """What a list of samples says: centre, a 95% CI of the median, spread, and a stability flag."""

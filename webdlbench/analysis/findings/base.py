@@ -2,13 +2,13 @@
 formatting, which rows are ok, model classes, and what kind of GPU a backend ran on."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from webdlbench.analysis import compare, gap, paper
 from webdlbench.analysis.findings.rules import FILL, LINKS, RULES
+from webdlbench.analysis.stats import fmt
 from webdlbench.software_gpu import webgl_is_software, webgpu_is_software
 from webdlbench.spec import HEADLINE
 
@@ -113,20 +113,6 @@ def finding(number: int, parts: list[Part], evidence: list[Evidence]) -> Finding
 
 
 # -- formatting -----------------------------------------------------------------------------------------
-def fmt(value: float) -> str:
-    """About three significant digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    if magnitude >= 1 or magnitude == 0:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
 def ci_text(row, unit: str = "ms") -> str:
     """'4.20 ms (95% CI 4.10–4.30, 5 replicates)' from a summary row (n samples where the row has
     no replicate count)."""
