@@ -111,8 +111,8 @@ def run_python_sync(arguments: list[str], env: dict[str, str], timeout_s: float,
 async def _reap(process) -> None:
     """Wait for a killed child while the loop still runs, so that its pipes close here. asyncio's
     wait also waits for the pipes: a descendant that left the group could hold them open, so the
-    wait is bounded (and never raises: the caller's own exception or result goes on)."""
-    with contextlib.suppress(BaseException):
+    wait is bounded, and its running out is no error."""
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(process.wait(), REAP_TIMEOUT_S)
 
 
