@@ -74,11 +74,12 @@ METRIC_RANGES = {
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
 }
 
-# Fields that make a spec's identity; budgets (samples, time) are not part of it.
-IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width",
-                   "batch", "seed", "threads")
-BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
-                 "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+# Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
+# store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
+IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
+                   "threads", "seed")
+BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from webdlbench import limits, store_checks
 from webdlbench.errors import UserError
-from webdlbench.spec import METRIC_UNITS, SCHEMA_VERSION, Spec, SpecResult
+from webdlbench.spec import IDENTITY_FIELDS, METRIC_UNITS, SCHEMA_VERSION, Spec, SpecResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,8 +51,9 @@ CREATE TABLE IF NOT EXISTS surveys (
     environment TEXT NOT NULL)
 """
 
-SPEC_COLUMNS = ["runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
-                "threads", "seed"]
+# The specs table's columns between spec_hash and spec: a spec's identity (tests/test_store.py holds
+# the table above to it).
+SPEC_COLUMNS = list(IDENTITY_FIELDS)
 
 
 def environment_id(fingerprint: dict) -> str:
@@ -143,7 +144,8 @@ class Store:
                 self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",
                                   (env_id, json.dumps(result.environment, sort_keys=True)))
             self.conn.execute(
-                f"INSERT OR IGNORE INTO specs VALUES (?, {', '.join('?' * len(SPEC_COLUMNS))}, ?)",
+                f"INSERT OR IGNORE INTO specs (spec_hash, {', '.join(SPEC_COLUMNS)}, spec) "
+                f"VALUES (?, {', '.join('?' * len(SPEC_COLUMNS))}, ?)",
                 (spec.spec_hash, *[getattr(spec, c) for c in SPEC_COLUMNS], json.dumps(spec.to_dict())))
             cursor = self.conn.execute(
                 "INSERT INTO results (run_id, spec_hash, env_id, outcome, error, checks, info, budget, "

@@ -9,7 +9,7 @@ Adapter (the class named by the job's "adapter", "module:Class"), constructed as
   init() -> dict            import the library, pin threads, pick the device; raise Unsupported
   environment() -> dict     library versions, threads in effect, device name
   build(layers, lr)         a trainable model from [(kernel [in,out], bias)], SGD at lr
-  build_from_file(folder, lr)  (converted kinds, models/kinds.py) the same from the saved model file;
+  build_from_file(folder, lr)  (converted kinds, models/artifacts.py) the same from the saved model file;
                             an adapter without it cannot run those kinds
   prepare_batch(x, labels)  the batch in the library's own form (not timed, as in the page)
   train_batch(model, b)     one SGD step; returns the batch's loss as a float (read back)
@@ -101,14 +101,14 @@ def batch_indices(batch: int, number: int, train_count: int) -> np.ndarray:
 # -- the runs -------------------------------------------------------------------------------------------
 def training_batches(job: dict, adapter):
     """(model, batch(i) -> (inputs, labels)): the MLP from its weights and MNIST rows; a converted
-    kind from its model file and models/kinds.py's batches (the twin of the page's cursor)."""
+    kind from its model file and models/datasets.py's batches (the twin of the page's cursor)."""
     spec = job["spec"]
     if job.get("model_kind"):
-        from webdlbench.models import kinds
+        from webdlbench.models import datasets, kinds
 
         kind = kinds.get(job["model_kind"]["name"])
         model = adapter.build_from_file(Path(job["model_dir"]), job["learning_rate"])
-        return model, lambda i: kinds.training_batch(kind, spec["batch"], i)
+        return model, lambda i: datasets.training_batch(kind, spec["batch"], i)
     images, labels = load_data(job)
     model = adapter.build(load_layers(job), job["learning_rate"])
 

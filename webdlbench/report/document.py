@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from webdlbench.analysis.findings import fmt as num  # about three significant digits; '–' when missing
+from webdlbench.analysis.stats import fmt as num  # about three significant digits; '–' when missing
 
 
 @dataclass
