@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup browser grid demo test report clean
+.PHONY: setup browser grid bundles demo test test-fast report clean
 
-setup: browser $(VENV)/.installed node_modules/.package-lock.json
+setup: browser $(VENV)/.installed node_modules/.package-lock.json bundles
 
 browser:
 	@scripts/ensure-browser.sh
@@ -31,13 +31,23 @@ $(VENV)/.installed: pyproject.toml Makefile
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
+# Bundles of frameworks that are not on npm (Mind), built from their source into build/; each is rebuilt
+# only when its inputs changed. Mind's source is looked for in $$MIND_SOURCE, ../shared/vendor/mind,
+# /work/shared/vendor/mind; without one, Mind is listed as unavailable with that reason.
+bundles: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/python -m webdlbench.frameworks
+
 demo: setup
 	$(BIN)/webdlbench run quick
 	$(BIN)/webdlbench report
 	@echo "Open results/report/index.html"
 
+# Unit and contract tests only: no browser, no native runtime, no grid (under 2 minutes here).
+test-fast: $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/pytest -m "not browser and not native and not grid and not slow"
+
 test: setup grid
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) node_modules results test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules build results test-artifacts .pytest_cache

@@ -77,6 +77,7 @@ width = [8, 16]
 """
 
 
+@pytest.mark.native
 def test_a_native_suite_records_its_timeout_and_skips_what_it_rules_out(tmp_path):
     # Starting the worker and importing TensorFlow takes seconds here: a 1 s limit always runs out.
     suite, store_path = tmp_path / "limited.toml", tmp_path / "r.sqlite"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (
 
 
 def job(kind: str) -> dict:
-    spec = Spec("stub", "cpu", kind, depth=1, width=4, batch=4, samples=3, warmup=2, max_warmup=3,
+    spec = Spec("stub", "cpu", kind, depth=1, width=4, batch=4, samples=3, sample_time_s=0, warmup=2, max_warmup=3,
                 time_budget_s=1)
     the_job = {"kind": kind, "framework": "stub", "spec": spec.to_dict(), "scripts": [],
                "adapters": ["/stub-adapter.js"], "options": {"learning_rate": 0.1, "batch_size": 4, "threads": 1},
@@ -77,7 +77,7 @@ def test_an_adapter_lacking_a_method_its_job_needs_is_refused_by_name(tmp_path):
 @pytest.mark.parametrize("name", sorted(frameworks.FRAMEWORKS))
 def test_every_adapter_provides_what_its_backends_and_tasks_need(name):
     fw = frameworks.FRAMEWORKS[name]
-    found = adapter_methods(frameworks.adapter_path(fw), fw.name)
+    found = adapter_methods(fw.adapter_file(), fw.name)
     assert found["registered"], f"{fw.adapter} does not register window.webdlbench.adapters.{fw.name}"
     converted = name == "tfjs"  # the converted model kinds run on TF.js only (models/kinds.py)
     missing = set(contract.framework_methods(fw, converted_kinds=converted)) - set(found["methods"])
@@ -85,7 +85,7 @@ def test_every_adapter_provides_what_its_backends_and_tasks_need(name):
 
 
 def test_an_adapter_missing_a_method_fails_the_check(tmp_path):
-    source = (WEB_DIR / "adapters" / "convnetjs.js").read_text()
+    source = frameworks.FRAMEWORKS["convnetjs"].adapter_file().read_text()
     assert "trainBatch(" in source
     broken = tmp_path / "convnetjs.js"
     broken.write_text(source.replace("trainBatch(", "trainBatchRenamed("))

@@ -2,6 +2,7 @@
 GEMM peak (pure functions on small synthetic frames), and the `gap` command on stores — one written
 from synthetic results, one filled by a real run of browser and native specs."""
 import argparse
+import json
 import math
 
 import numpy as np
@@ -31,7 +32,7 @@ def row(runtime, framework, backend, task, depth, width, median, low=None, high=
         "unstable_reason": "", "replicates": 5, "half_width_pct": 10.0, "precision_target_pct": 2.0,
         "precision_met": False,
     }
-    return {c: values[c] for c in SUMMARY_COLUMNS}
+    return {c: values.get(c) for c in SUMMARY_COLUMNS}  # columns a newer summary adds stay empty
 
 
 def frame(*rows):
@@ -48,6 +49,30 @@ def test_ratio_is_browser_median_over_native_median_with_the_interval_of_the_two
     assert r.ratio == pytest.approx(20.0)
     assert r.ratio_ci_low == pytest.approx(27.0 / 2.0) and r.ratio_ci_high == pytest.approx(36.0 / 1.2)
     assert r.network == "DNN" and r.metric == "train_batch_ms" and r.pairing == gap.PAIRING_SAME
+
+
+def test_pairs_with_replicates_are_tested_and_worded_with_holm_across_the_table():
+    summary = frame(row("browser", "tfjs", "cpu", "train", 2, 64, 30.0),
+                    row("native", "tensorflow", "cpu", "train", 2, 64, 1.5),
+                    row("browser", "tfjs", "cpu", "infer", 2, 64, 1.02),
+                    row("native", "tensorflow", "cpu", "infer", 2, 64, 1.0))
+    replicates = pd.DataFrame(
+        [{"spec_hash": h, "metric": m, "replicate": str(i), "value": v * f}
+         for h, m, v in (("browser-tfjs-cpu-train-2-64-1", "train_batch_ms", 30.0),
+                         ("native-tensorflow-cpu-train-2-64-1", "train_batch_ms", 1.5),
+                         ("browser-tfjs-cpu-infer-2-64-1", "infer_ms", 1.02),
+                         ("native-tensorflow-cpu-infer-2-64-1", "infer_ms", 1.0))
+         for i, f in enumerate((0.9, 1.0, 1.1, 0.95, 1.05))])
+    ratios = gap.ratio_frame(summary, replicates).set_index("task")
+    train, infer = ratios.loc["train"], ratios.loc["infer"]
+    assert train.comparison.startswith("browser is slower than native by ") and train.p_holm < 0.05
+    assert train.ratio_ci_method == gap.RATIO_TEST_METHOD and train.ratio_ci_low < 20.0 < train.ratio_ci_high
+    assert train.browser_replicates == 5 and train.native_replicates == 5
+    assert infer.comparison.startswith("no significant difference between browser and native")
+    assert infer.p_holm >= infer.p_value  # Holm never makes a p-value smaller
+    untested = gap.ratio_frame(summary).set_index("task").loc["train"]
+    assert "no test" in untested.ratio_ci_method and untested.comparison.endswith("not tested (fewer than 2 "
+                                                                                    "replicates on a side)")
 
 
 def test_only_the_same_work_pairs_and_only_ok_headline_rows_count():
@@ -118,10 +143,28 @@ def test_tree_splits_on_backend_first_and_ranks_it_most_important():
     assert tree.max_depth == len(gap.FACTORS) == 4 and tree.model.get_depth() <= 4
     assert tree.rows == 36 and tree.fallback_rows == 18  # webgl against native CPU: no native GPU rows
     assert tree.text.splitlines()[0].startswith("|--- backend_gpu <=")
+    assert tree.root == ("backend_gpu", 0.5) and tree.root_text == "backend_gpu <= 0.5" and tree.root_share > 0.9
     ranked = sorted(tree.importances, key=tree.importances.get, reverse=True)
     assert ranked[:2] == ["backend_gpu", "task_train"]
     assert sum(tree.importances.values()) == pytest.approx(1.0)
+    for factor, (low, high) in tree.importance_intervals.items():
+        assert 0 <= low <= high <= 1, factor
+    assert tree.importance_intervals["backend_gpu"][0] > tree.importance_intervals["depth"][1]
     assert "DNN" in tree.title and "tensorflow" in tree.title
+
+
+def test_no_leaf_stands_on_fewer_than_five_configurations():
+    ratios = synthetic_ratios()
+    outlier = ratios.index[(ratios.task == "train") & (ratios.depth == 4) & (ratios.width == 256)
+                           & (ratios.browser_backend == "webgl")][0]
+    ratios.loc[outlier, "ratio"] = 10_000.0  # one training row far off: a one-sample leaf would isolate it
+    tree = gap.fit_trees(ratios)[0]
+    leaves = tree.model.tree_.children_left == -1
+    assert tree.model.tree_.n_node_samples[leaves].min() >= gap.MIN_LEAF
+    loose = gap.fit_tree(gap.tree_rows(ratios, "DNN", "tensorflow"), min_leaf=1, resamples=0)
+    assert loose.model.tree_.n_node_samples[loose.model.tree_.children_left == -1].min() == 1
+    small = gap.fit_tree(gap.tree_rows(ratios, "DNN", "tensorflow").iloc[:8])
+    assert small.root is None and small.root_text == "no split (leaves need 5 configurations each; 8 fitted)"
 
 
 def test_tree_rows_use_the_paper_backends_and_one_native_thread_count():
@@ -146,7 +189,9 @@ def test_factor_frame_encodes_table_5():
 
 
 def test_tree_figure_is_a_png():
-    png = gap.tree_png(gap.fit_trees(synthetic_ratios(noise=0.05))[0])
+    from webdlbench.report.trees import tree_png
+
+    png = tree_png(gap.fit_trees(synthetic_ratios(noise=0.05))[0])
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
@@ -184,15 +229,36 @@ def test_efficiency_is_flops_over_the_median_against_the_peak():
     assert math.isnan(peak.efficiency_frame(summary, None).iloc[0].fraction_of_peak)
 
 
-def test_gemm_peak_is_measured_once_per_environment_then_cached(tmp_path, monkeypatch):
-    figure = peak.measure_peak(tmp_path)
-    assert figure["gflops"] > 0 and figure["gflops_median"] <= figure["gflops"] and figure["threads"] == 1
-    assert figure["cpu_model"] and "1 thread" in figure["method"]
+def test_efficiency_takes_the_peak_of_the_rows_thread_count_and_flags_more_than_100_percent():
+    summary = frame(row("native", "pytorch", "cpu", "train", 1, 64, 0.5, threads=1),
+                    row("native", "pytorch", "cpu", "train", 1, 128, 0.5, threads=4),
+                    row("native", "pytorch", "cpu", "train", 1, 256, 0.5, threads=2))
+    figure = {"gflops": 10.0, "by_threads": {"1": {"gflops": 10.0}, "2": {"gflops": 19.0}}}
+    eff = peak.efficiency_frame(summary, figure).set_index("width")
+    assert eff.loc[64].peak_gflops == 10.0 and eff.loc[256].peak_gflops == 19.0
+    assert eff.loc[128].peak_gflops == 19.0 and eff.loc[128].peak_threads == 2  # largest measured below 4
+    assert eff.loc[64].fraction_of_peak > 1 and eff.loc[64].flag == peak.OVER_PEAK
+    assert peak.peak_by_threads({"gflops": 50.0}) == {1: 50.0} and peak.peak_by_threads(None) == {}
 
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError("the cached figure should have been used")
-    monkeypatch.setattr(peak.subprocess, "run", no_subprocess)
-    assert peak.measure_peak(tmp_path) == figure
+
+def test_gemm_peak_is_the_best_library_measured_once_per_thread_count_then_cached(tmp_path, monkeypatch):
+    from webdlbench.native import gemm_peak
+
+    figure = gemm_peak.measure_peak(tmp_path)  # for real: numpy and PyTorch, one thread
+    one = figure["by_threads"]["1"]
+    assert figure["gflops"] == one["gflops"] > 0 and one["threads"] == 1
+    measured = [r["gflops"] for r in one["libraries"].values() if "gflops" in r]
+    assert one["gflops"] == max(measured) and one["library"] in one["libraries"]
+    assert figure["cpu_model"] and "numpy" in figure["method"] and "PyTorch" in figure["method"]
+    asked = []
+
+    def only_the_missing_count(count):
+        asked.append(count)
+        return {"gflops": 1.0, "threads": count}
+    monkeypatch.setattr(gemm_peak, "_measure_in_subprocess", only_the_missing_count)
+    assert gemm_peak.measure_peak(tmp_path) == figure
+    both = gemm_peak.measure_peak(tmp_path, threads=(1, 2))
+    assert asked == [2] and both["by_threads"]["1"] == one and both["by_threads"]["2"]["threads"] == 2
 
 
 # -- the gap command ----------------------------------------------------------------------------------------------
@@ -223,26 +289,72 @@ def synthetic_result(runtime, framework, backend, task, width, values, gemm=None
     return result
 
 
-def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys):
+def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     store = tmp_path / "s.sqlite"
     results = []
     for backend, factor in (("cpu", 30.0), ("webgl", 10.0)):
         for task in ("train", "infer"):
-            for width in (64, 128):
+            for width in (64, 128, 256):
                 results.append(synthetic_result("browser", "tfjs", backend, task, width,
                                                 [factor * (1 + i / 100) for i in range(8)]))
     for task in ("train", "infer"):
-        for width in (64, 128):
+        for width in (64, 128, 256):
             results.append(synthetic_result("native", "tensorflow", "cpu", task, width,
                                             [1 + i / 100 for i in range(8)], gemm=50.0))
     write_store(store, results)
     figures = tmp_path / "figures"
     assert gap_command.run(gap_args(store, figures=figures)) == 0
     out = capsys.readouterr().out
-    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "gpu-vs-cpu" in out
-    assert "30" in out and "|--- backend_gpu <=" in out and "feature importances: backend_gpu" in out
-    assert "GEMM peak, 1 thread: 50.0 GFLOP/s" in out and "recorded with the native results" in out
+    lines = out.splitlines()
+    # Legible in an 80-column terminal (a file path written is the user's own, never broken).
+    assert max(len(line) for line in lines if not line.startswith("wrote ")) <= 80
+    # One line per pair, under its configuration: browser, its ms, native, its ms, ratio, CI, verdict.
+    assert "train, mlp 1x64, batch 64" in lines
+    cpu = next(line for line in lines if line.startswith("  tfjs/cpu ") and "tensorflow/cpu " in line)
+    assert cpu.split()[4] == "30" and "not tested" in cpu  # one result per spec: no test
+    webgl = next(line for line in lines if line.startswith("  tfjs/webgl ") and "tensorflow/cpu†" in line)
+    assert webgl.split()[4] == "10" and any(line.startswith("†: a browser GPU backend against native CPU")
+                                            for line in lines)
+    flat = " ".join(out.split())  # sentences as read, wherever the width wrapped them
+    assert "|--- backend_gpu <=" in out and "root split: backend_gpu <= 0.5" in flat
+    assert "feature importances (95% bootstrap interval): backend_gpu 1.00 (" in flat
+    assert "GEMM peak, GFLOP/s: 1 thread 50.0" in flat and "recorded with the native results" in flat
+    assert "e-05" not in out and "e+0" not in out
     assert (figures / "gap-tree-dnn-tensorflow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _two_runs_of_pairs(store):
+    for factor in (30.0, 60.0):  # the second run's browser is twice as slow
+        write_store(store, [synthetic_result("browser", "tfjs", "cpu", task, 64, [factor] * 4)
+                            for task in ("train", "infer")]
+                    + [synthetic_result("native", "tensorflow", "cpu", task, 64, [1.0] * 4, gemm=50.0)
+                       for task in ("train", "infer")])
+
+
+def test_gap_keeps_runs_apart_unless_asked_to_pool_them(tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    _two_runs_of_pairs(store)
+    assert gap_command.run(gap_args(store, no_peak=True)) == 0
+    out = capsys.readouterr().out
+    sections = [line for line in out.splitlines() if line.startswith("run ")]
+    assert len(sections) == 2 and all("(suite synthetic)" in line for line in sections)
+    ratios = [line.split()[4] for line in out.splitlines() if line.startswith("  tfjs/cpu ")]
+    assert ratios == ["30", "30", "60", "60"]  # infer and train of each run, never one pooled median
+    assert gap_command.run(gap_args(store, no_peak=True, pool_runs=True)) == 0
+    pooled = capsys.readouterr().out
+    assert pooled.startswith("every run pooled (--pool-runs): ") and "\nrun " not in pooled
+    assert [line.split()[4] for line in pooled.splitlines() if line.startswith("  tfjs/cpu ")] == ["42.4", "42.4"]
+
+
+def test_gap_json_parses_and_carries_each_runs_ratios(tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    _two_runs_of_pairs(store)
+    assert gap_command.run(gap_args(store, no_peak=True, format="json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [len(s["run_ids"]) for s in data["sections"]] == [1, 1] and not data["pooled"]
+    assert [sorted(r["ratio"] for r in s["ratios"]) for s in data["sections"]] == [[30.0, 30.0], [60.0, 60.0]]
+    assert data["sections"][0]["efficiency"] is None  # --no-peak
 
 
 def test_gap_command_without_pairs_names_the_suite_that_fills_the_store(tmp_path):
@@ -319,6 +431,6 @@ def test_gap_on_a_store_filled_by_a_real_browser_and_native_run(tmp_path, capsys
     assert all(info["gemm_peak"]["gflops"] > 0 for info in results[results.runtime == "native"]["info"])
     assert gap_command.run(gap_args(store)) == 0
     out = capsys.readouterr().out
-    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "pytorch/cpu t1" in out
+    assert "tfjs/cpu" in out and "tensorflow/cpu" in out and "pytorch/cpu" in out
     assert "Decision tree of the ratio, DNN" in out and "feature importances" in out
-    assert "GEMM peak, 1 thread" in out and "browser:tfjs/cpu" in out
+    assert "GEMM peak, GFLOP/s: 1 thread" in out and "  native pytorch/cpu t1 " in out

@@ -93,6 +93,9 @@ def test_builtin_suites_are_valid_and_cover_the_paper_grids():
     inference = load_suite("paper-inference").specs
     assert {(s.depth, s.width) for s in inference} == {(d, w) for d in (1, 2, 4) for w in (64, 128, 256)}
     assert all(s.task == "infer" and s.batch == 1 for s in inference)
+    # Mind, the paper's seventh framework, over each suite's whole grid.
+    assert {(s.depth, s.width) for s in training if s.framework == "mind"} == {(s.depth, s.width) for s in training}
+    assert {(s.depth, s.width) for s in inference if s.framework == "mind"} == {(s.depth, s.width) for s in inference}
 
 
 def test_samples_override():

@@ -87,6 +87,50 @@ def test_probe_specs_cover_training_inference_and_every_gpu_backend():
     assert ort == {("wasm", "infer"), ("webgpu", "infer")}
 
 
+class _Done:
+    def __init__(self, returncode=0, stdout="", stderr=""):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def test_registry_facts_keep_the_registrys_answer_or_its_words():
+    """The I/O boundary (`npm view`) faked: what is kept from each kind of answer."""
+    tfjs = frameworks.FRAMEWORKS["tfjs"]
+    times = {"created": "2018-03-30T00:00:00.000Z", "modified": "2026-10-01T00:00:00.000Z",
+             "4.22.0": "2026-10-01T00:00:00.000Z"}
+    asked = []
+
+    def answers(argv, **kwargs):
+        asked.append(argv)
+        return _Done(stdout=json.dumps(times))
+    facts = survey.registry_facts(tfjs, run=answers)
+    assert facts["answered"] and facts["time"] == times and facts["package"] == "@tensorflow/tfjs"
+    assert asked[0][:4] == ["npm", "view", "@tensorflow/tfjs", "time"] and "--fetch-retries=0" in asked[0]
+    refused = json.dumps({"error": {"code": "ENOTFOUND", "summary": "request to https://registry.npmjs.org failed"}})
+    offline = survey.registry_facts(tfjs, run=lambda argv, **kw: _Done(1, refused, "npm error code ENOTFOUND"))
+    assert not offline["answered"] and offline["error"] == "ENOTFOUND request to https://registry.npmjs.org failed"
+
+    def missing(argv, **kwargs):
+        raise FileNotFoundError("npm")
+    assert survey.registry_facts(tfjs, run=missing)["error"] == "npm is not installed"
+    garbled = survey.registry_facts(tfjs, run=lambda argv, **kw: _Done(stdout="<html>"))
+    assert not garbled["answered"] and garbled["error"].startswith("the answer is not JSON")
+
+
+def test_last_npm_publish_row_counts_only_npms_own_dates():
+    facts = {"tfjs": _facts("tfjs"), "convnetjs": _facts("convnetjs"), "brainjs": _facts("brainjs")}
+    facts["tfjs"]["registry"] = {"package": "@tensorflow/tfjs", "answered": True, "asked_at": 1796083200.0,
+                                 "time": {"created": "2018-03-30T00:00:00.000Z", "modified": "2026-10-01T00:00:00Z",
+                                          "4.22.0": "2026-10-01T00:00:00.000Z", "0.6.0": "2018-03-30T01:00:00Z"}}
+    facts["convnetjs"]["registry"] = {"package": "convnetjs", "answered": True, "asked_at": 1796083200.0,
+                                      "time": {"0.3.0": "2024-12-07T08:10:01.017000+00:00"}}  # a mirror's copy time
+    frame = table.build_table(facts)
+    assert frame.loc["Last npm publish", "TensorFlow.js"].startswith("2026-10-01 (npm @tensorflow/tfjs: version "
+                                                                    "4.22.0 published 2026-10-01)")
+    assert "· 2018: Oct 30, 2018" in frame.loc["Last npm publish", "TensorFlow.js"]
+    assert frame.loc["Last npm publish", "ConvNetJS"].startswith("not known (the registry's answer has no")
+    assert frame.loc["Last npm publish", "brain.js"].startswith("not known (not asked")
+
+
 def test_unknown_framework_is_a_user_error():
     from webdlbench.errors import UserError
 
@@ -122,6 +166,8 @@ def test_survey_probes_every_available_framework_for_every_row(tmp_path, capsys)
         assert entry["probe"]["describe"], (name, entry["probe"])
         assert entry["bundle"]["bytes"] > entry["bundle"]["gzip_bytes"] > 0
         assert entry["node"]["ran"]
+        assert entry["registry"]["package"] == frameworks.FRAMEWORKS[name].npm_package
+        assert entry["registry"]["answered"] == ("time" in entry["registry"]), entry["registry"]
         assert entry["specs"], name  # every available framework ran at least one tiny spec
         for label in MEASURED_ROWS:
             cell = frame.loc[label, title]

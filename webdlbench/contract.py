@@ -53,7 +53,7 @@ REPLY_FIELDS = {
 OUTCOMES_POSTED = ("ok", "unsupported", "error")
 JSON_TYPES = {"string": (str,), "object": (dict,), "array": (list,), "null": (type(None),)}
 
-# Adapter methods (web/adapters/<framework>.js) by what a job does; anything else is optional.
+# Adapter methods (frameworks/<name>/adapter.js) by what a job does; anything else is optional.
 ADAPTER_METHODS = {
     "always": ("version", "init"),
     "train": ("build", "prepareBatch", "trainBatch"),      # the MLP from its seeded weights

@@ -75,6 +75,7 @@ class ResultsServer:
         app.router.add_get("/lib/{path:.+}", self._get_lib)
         app.router.add_get("/data/{path:.+}", self._get_data)
         app.router.add_get("/userlib/{name}.js", self._get_user_bundle)
+        app.router.add_get("/adapters/{name}.js", self._get_adapter)
         app.router.add_get("/{path:.*}", self._get_web)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -181,17 +182,31 @@ class ResultsServer:
             return _file_response(_inside(self.node_modules / entry, path[len(entry):]))
         return _file_response(_inside(self.node_modules, path))
 
+    async def _get_adapter(self, request: web.Request) -> web.StreamResponse:
+        """A registered framework's adapter, from its folder (frameworks/<name>/adapter.js): the
+        registry is the allow-list, and the name in the URL is only a key into it."""
+        from webdlbench.frameworks import FRAMEWORKS
+
+        fw = FRAMEWORKS.get(request.match_info["name"])
+        path = fw.adapter_file() if fw is not None else None
+        if path is None or not path.is_file():
+            raise web.HTTPNotFound()
+        return _file_response(path)
+
     async def _get_user_bundle(self, request: web.Request) -> web.StreamResponse:
-        from webdlbench.frameworks import USER_BUNDLES  # registered from --lib before the sweep
-        path = USER_BUNDLES.get(request.match_info["name"])
+        from webdlbench.frameworks import FRAMEWORKS  # --lib bundles are registered before the sweep
+        fw = FRAMEWORKS.get(request.match_info["name"])
+        path = fw.bundle_path() if fw is not None and fw.user_bundle else None
         if path is None:
             raise web.HTTPNotFound()
         return _file_response(path)
 
     async def _get_data(self, request: web.Request) -> web.StreamResponse:
-        response = _file_response(_inside(self.data_dir, request.match_info["path"]))
-        # Model files are fetched fresh on every load: the load time must include the transfer.
-        response.headers["Cache-Control"] = "no-store"
+        path = request.match_info["path"]
+        response = _file_response(_inside(self.data_dir, path))
+        # Model files are fetched fresh on every load: the load time must include the transfer. The
+        # inputs (digits, seeded weights) never change under one name: a page may reuse them.
+        response.headers["Cache-Control"] = "no-store" if path.startswith("models/") else "max-age=86400"
         return response
 
 

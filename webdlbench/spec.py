@@ -77,7 +77,7 @@ METRIC_RANGES = {
 # Fields that make a spec's identity; budgets (samples, time) are not part of it.
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width",
                    "batch", "seed", "threads")
-BUDGET_FIELDS = ("samples", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
+BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
                  "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
@@ -97,7 +97,8 @@ class Spec:
     runtime: str = "browser"
     seed: int = 0
     threads: int = 1
-    samples: int = 20          # steady-state samples per replicate (a fresh page or native process)
+    samples: int = 20          # steady-state samples per replicate (a fresh page or native process), at least
+    sample_time_s: float = 1.0  # ... and at least this long inside timed regions (fast calls: more samples)
     warmup: int = 3            # warm-up calls at least; more until the timings settle (up to max_warmup)
     replicates: int = 5        # fresh pages / processes at least: the unit of every CI
     max_replicates: int = 0    # auto-sampling's cap (0: three times `replicates`)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from webdlbench.analysis import compare
 from webdlbench.analysis.stats import summary_frame
 from webdlbench.software_gpu import GPU_BACKENDS, backend_is_software
 from webdlbench.spec import HEADLINE
@@ -31,6 +32,9 @@ class Option:
     error: str = ""
     vs_fastest: float = math.nan
     vs_native: float = math.nan
+    replicate_medians: list = field(default_factory=list)  # what the comparisons are tested on
+    framework: str = ""
+    backend: str = ""
 
 
 @dataclass
@@ -46,6 +50,7 @@ def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) ->
         return []
     table = summary_frame(samples, results)
     headline = table[(table["metric"] == table["task"].map(HEADLINE)) | (table["metric"] == "")]
+    replicates = compare.Replicates(compare.replicate_medians(samples))
     fingerprints = {r.spec_hash: environments.get(r.env_id) or {} for r in results.itertuples()}
     groups: dict[tuple, Group] = {}
     for row in headline.itertuples():
@@ -55,10 +60,13 @@ def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) ->
         label = f"{row.framework}/{row.backend}" if row.runtime == "browser" else f"native {row.framework}/{row.backend}"
         software = row.backend in GPU_BACKENDS and bool(backend_is_software(row.backend, fingerprints.get(row.spec_hash, {})))
         ok = row.outcome == "ok" and row.n > 0
-        group.options.append(Option(label, row.runtime, row.outcome, row.median if ok else math.nan,
-                                    row.ci_low if ok else math.nan, row.ci_high if ok else math.nan,
-                                    int(row.replicates) if ok else 0, bool(row.precision_met) if ok else False,
-                                    software, "" if ok else str(row.error)))
+        option = Option(label, row.runtime, row.outcome, row.median if ok else math.nan,
+                        row.ci_low if ok else math.nan, row.ci_high if ok else math.nan,
+                        int(row.replicates) if ok else 0, bool(row.precision_met) if ok else False,
+                        software, "" if ok else str(row.error), framework=row.framework, backend=row.backend)
+        if ok:
+            option.replicate_medians = list(replicates.values(row.spec_hash, HEADLINE[row.task]))
+        group.options.append(option)
     for group in groups.values():
         _rank(group)
     return list(groups.values())
@@ -87,20 +95,15 @@ def _rank(group: Group) -> None:
     if not browsers:
         group.recommendation = f"native only: {measured[0].label}"
         return
-    # The recommendation is the fastest browser option that ran on real hardware; one on a software
-    # GPU is named only with that said.
+    # The recommendation is the fastest browser option; one on a software GPU is named with that
+    # said. Its distance to the next option and to native rests on tests over replicates (Welch on
+    # log replicate medians, Holm across this group's comparisons: analysis/compare.py).
     best = browsers[0]
-    text = f"in this browser: {best.label}"
-    if best.software_gpu:
-        text += " (on a software GPU here)"
-    if len(browsers) > 1:
-        runner_up = browsers[1]
-        if best.ci_high < runner_up.ci_low:
-            text += f", {runner_up.median / best.median:.2g}x faster than {runner_up.label}"
-        else:
-            text += f", within the CIs of {runner_up.label}"
-    if native:
-        text += f"; {best.vs_native:.2g}x the time of {native.label}"
+    others = browsers[1:2] + ([native] if native else [])
+    decisions = compare.decide([compare.ratio_test(best.replicate_medians, o.replicate_medians) for o in others])
+    text = f"in this browser: {best.label}" + (" (on a software GPU here)" if best.software_gpu else "")
+    for other, decision in zip(others, decisions):
+        text += "; " + compare.faster_wording(decision, best.label, other.label)
     group.recommendation = text
 
 

@@ -3,7 +3,9 @@ files written by our Python writers from the shared weights, outputs checked aga
 import pytest
 
 from tests.conftest import run_cli
-from webdlbench.models import kerasjs_writer, mlp, mnist, webdnn_writer
+from webdlbench.frameworks.kerasjs import writer as kerasjs_writer
+from webdlbench.frameworks.webdnn import writer as webdnn_writer
+from webdlbench.models import mlp, mnist
 from webdlbench.store import Store
 
 pytestmark = pytest.mark.browser
@@ -13,6 +15,7 @@ SUITE = f"""
 name = "e2e-kerasjs-webdnn"
 [defaults]
 samples = {SAMPLES}
+sample_time_s = 0  # exactly `samples` per replicate: the tests count them
 page_loads = 1
 time_budget_s = 20
 

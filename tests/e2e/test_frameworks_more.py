@@ -1,9 +1,15 @@
 """brain.js, synaptic, ONNX Runtime Web and Mind in real headless Chromium, through `webdlbench run`:
 tiny train/infer specs with their checks (loss falls, outputs equal numpy), GPU modes recorded as
-outcomes, synaptic's time budget honoured, and Mind (not on npm) reported unavailable with its reason."""
+outcomes, synaptic's time budget honoured, and Mind (not on npm) from the bundle built at setup or a
+--lib build."""
+import subprocess
+
 import pytest
 
 from tests.conftest import run_cli
+from webdlbench import frameworks
+from webdlbench.frameworks.mind import bundle as mind_bundle
+from webdlbench.paths import NODE_MODULES
 from webdlbench.store import Store
 
 pytestmark = pytest.mark.browser
@@ -13,6 +19,7 @@ SUITE = f"""
 name = "e2e-frameworks-more"
 [defaults]
 samples = {SAMPLES}
+sample_time_s = 0  # exactly `samples` per replicate: the tests count them
 warmup = {WARMUP}
 page_loads = 1
 time_budget_s = 60
@@ -43,7 +50,22 @@ width = 16
 [[grid]]
 framework = "mind"
 backend = "cpu"
-task = "train"
+task = ["train", "infer"]
+depth = 2
+width = 16
+batch = 64
+"""
+MIND_SUITE = """
+name = "e2e-mind-lib"
+[defaults]
+samples = 3
+warmup = 1
+page_loads = 1
+time_budget_s = 60
+[[grid]]
+framework = "mind"
+backend = "cpu"
+task = ["train", "infer"]
 depth = 1
 width = 16
 batch = 64
@@ -66,11 +88,11 @@ time_budget_s = 1
 """
 
 
-def _sweep(folder, text):
+def _sweep(folder, text, *options):
     suite = folder / "suite.toml"
     suite.write_text(text)
     store = folder / "store.sqlite"
-    done = run_cli("run", suite, "--store", store)
+    done = run_cli("run", suite, "--store", store, *options)
     assert done.returncode == 0, done.stdout + done.stderr
     with Store.open(store, create=False) as opened:
         frame, samples, envs = opened.frames()
@@ -146,18 +168,54 @@ def test_gpu_modes_run_where_the_browser_has_the_api(results):
         assert ort.outcome == "unsupported" and "WebGPU" in ort.error
 
 
-def test_mind_without_a_bundle_is_unsupported_with_its_reason(results):
-    row, samples, _ = results[("mind", "cpu", "train")]
-    assert row.outcome == "unsupported"
-    assert "not on npm (node-mind is gone)" in row.error and "--lib mind=PATH" in row.error
-    assert samples.empty
+def _mind_is_built():
+    """Mind runs wherever its source is: a missing or failed build there is a failure, not a skip."""
+    built = frameworks.FRAMEWORKS["mind"].local_build.built()
+    if built.path is None and mind_bundle.MindBundle.find_source() is None:
+        pytest.skip(built.reason)
+    assert built.path is not None, built.reason
 
 
-def test_frameworks_command_lists_mind_as_unavailable():
+def test_mind_trains_and_infers_from_the_bundle_built_at_setup(results):
+    _mind_is_built()
+    row, samples, env = results[("mind", "cpu", "train")]
+    assert row.outcome == "ok", row.error
+    assert row.checks["passed"] and row.checks["loss_last"] < row.checks["loss_first"]
+    warmup = row.info["replicates"][0]["warmup_calls"]  # until the timings settled: WARMUP at least
+    assert warmup >= WARMUP and row.checks["batches"] == SAMPLES + warmup
+    assert len(_values(samples, "train_batch_ms")) == SAMPLES
+    assert row.info["activator"] == "sigmoid" and row.info["biases"] is False
+    assert row.info["learning_rate_per_example"] == pytest.approx(0.1 / 2 ** 0.5 / 64)
+    assert env["library_versions"]["mind"] == "1.0.1"
+    row, samples, _ = results[("mind", "cpu", "infer")]
+    assert row.outcome == "ok", row.error
+    # Checked against mind.reference_forward (sigmoid layers, no biases): Mind computes in float64.
+    assert row.checks["passed"] and row.checks["max_abs_error"] < 1e-12 and row.checks["warmup_max_abs_error"] < 1e-12
+    assert set(row.info["model_files"]) == {"model.json"} and len(_values(samples, "infer_ms")) == SAMPLES
+
+
+def test_mind_runs_another_build_given_with_lib(tmp_path):
+    _mind_is_built()
+    # Another build of the same source: minified, by esbuild's own command line.
+    source = mind_bundle.MindBundle.find_source()
+    other = tmp_path / "mind-minified.js"
+    subprocess.run([str(NODE_MODULES / ".bin" / "esbuild"), str(source / "mind" / "index.js"), "--bundle", "--minify",
+                    "--format=iife", "--global-name=Mind", f"--alias:htan={source / 'htan'}",
+                    f"--alias:htan-prime={source / 'htan-prime'}", f"--outfile={other}"],
+                   env={"NODE_PATH": str(NODE_MODULES), "PATH": "/usr/bin:/bin"}, check=True, capture_output=True)
+    found = _sweep(tmp_path, MIND_SUITE, "--lib", f"mind={other}")
+    for task in ("train", "infer"):
+        row, _, env = found[("mind", "cpu", task)]
+        assert row.outcome == "ok" and row.checks["passed"], row.error
+        assert env["library_versions"]["mind"] is None  # a --lib build is known by its path only
+
+
+def test_frameworks_command_lists_mind_as_available_or_says_why_not():
     done = run_cli("frameworks")
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stdout.split())
-    assert "no: not on npm (node-mind is gone)" in text
+    available, reason = frameworks.FRAMEWORKS["mind"].availability()
+    assert "Mind │ 1.0.1 │ cpu: train, infer │ yes" in text if available else f"no: {' '.join(reason.split()[:4])}" in text
     for title in ("brain.js", "synaptic", "ONNX Runtime Web"):
         assert title in text
 

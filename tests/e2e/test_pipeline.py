@@ -16,6 +16,7 @@ USER_SUITE = """
 name = "e2e"
 [defaults]
 samples = 4
+sample_time_s = 0  # exactly `samples` per replicate: the tests count them
 warmup = 2
 time_budget_s = 20
 

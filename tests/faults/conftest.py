@@ -7,14 +7,15 @@ import pytest
 
 from webdlbench import frameworks
 from webdlbench.browser import find_browser
-from webdlbench.frameworks import Framework
+from webdlbench.frameworks import FRAMEWORKS_DIR, Framework
 from webdlbench.runners.browser import BrowserRunner
 
 TF = "@tensorflow/tfjs/dist/tf.min.js"
 WEBGPU = "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js"
 MODES = ("none", "hang", "webgl-lost", "webgl-oom", "webgpu-lost", "webgpu-oom", "nan-loss")
 FAULTY = Framework(
-    name="faulty", title="Fault injection (tests only)", npm_package="@tensorflow/tfjs", adapter="tfjs.js",
+    name="faulty", title="Fault injection (tests only)", npm_package="@tensorflow/tfjs",
+    adapter=str(FRAMEWORKS_DIR / "tfjs" / "adapter.js"),  # the TF.js adapter runs the faulty bundle
     backends={mode: ("train",) for mode in MODES},
     scripts={mode: (TF, WEBGPU) if mode.startswith("webgpu") else (TF,) for mode in MODES},
     user_bundle=True)

@@ -53,6 +53,8 @@ def commands(store, tmp_path):
         "run": ["run", suite, "--store", store],
         "export": ["export", "--store", store, "--format", "csv"],
         "gap": ["gap", "--store", store, "--no-peak"],
+        "compare": ["compare", "--store", store],
+        "compare against": ["compare", "--store", other, "--base-store", store],
         "merge into": ["merge", other, "--store", store],
         "merge from": ["merge", store, "--store", other],
     }

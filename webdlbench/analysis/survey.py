@@ -1,13 +1,14 @@
 """Paper Table 1, regenerated: what each framework offers, measured here, beside the paper's values.
 
 Pure functions: `build_table(facts)` turns the facts that `webdlbench survey` collected (probe
-pages, tiny pipeline runs, `node -e`, file sizes; see commands/survey.py) into a DataFrame with
+pages, tiny pipeline runs, Node.js probes, file sizes; see commands/survey.py) into a DataFrame with
 one row per characteristic and one column per framework. Rows that cannot be measured offline
 (GitHub stars, last commit, contributors, ...) carry the paper's values (Nov. 2018), labelled.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 import pandas as pd
@@ -18,6 +19,8 @@ MEASURED_LABEL = "measured here"
 PAPER_ORDER = ("tfjs", "convnetjs", "kerasjs", "webdnn", "brainjs", "synaptic", "mind")
 NETWORK_TYPES = ("DNN", "CNN", "RNN")
 GPU_BACKENDS = ("webgl", "webgpu", "gpu")  # backend names that mean "runs on the GPU"
+DAY_S = 86_400.0
+CLOCK_SLACK_S = DAY_S  # a publish date a day after the question is clock skew, not a mirror
 
 # Table 1 of Ma et al. (WWW'19), as printed ("as of Nov. 2018"). NA is the paper's own "NA".
 PAPER_2018: dict[str, dict[str, str]] = {
@@ -212,6 +215,49 @@ def _load(facts: dict) -> str:
     return "N: " + "; ".join(_spec_text(s) for s in infer)
 
 
+def last_publish(registry: dict | None) -> tuple[float | None, str]:
+    """(the newest version's publish time as a Unix time, or None; why / what it is), from the
+    registry's answer to `npm view PACKAGE time --json` stored by the survey. The answer counts as
+    npm's publish dates only when it has npm's `created` and `modified` entries and no version is
+    dated before `created` or after the question was asked (a mirror that stamps its own copy
+    times fails this)."""
+    if not registry:
+        return None, "not asked (survey without registry facts)"
+    if not registry.get("answered"):
+        return None, f"the registry did not answer ({registry.get('error') or 'no reason recorded'})"
+    times = registry.get("time") or {}
+    if "created" not in times or "modified" not in times:
+        return None, ("the registry's answer has no `created`/`modified` times: these are not npm's publish "
+                      "dates (a mirror's copy times?)")
+    try:
+        created = _unix(times["created"])
+        versions = {v: _unix(t) for v, t in times.items() if v not in ("created", "modified")}
+    except ValueError as exc:
+        return None, f"unreadable publish date in the registry's answer ({exc})"
+    asked = float(registry.get("asked_at") or 0)
+    if not versions:
+        return None, "the registry lists no published version"
+    if any(t < created - CLOCK_SLACK_S or (asked and t > asked + CLOCK_SLACK_S) for t in versions.values()):
+        return None, "publish dates before the package's creation or after the survey: not npm's publish dates"
+    newest = max(versions, key=versions.get)
+    return versions[newest], f"version {newest} published {_date(versions[newest])}"
+
+
+def _unix(text: str) -> float:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+
+
+def _date(unix: float) -> str:
+    return datetime.fromtimestamp(unix, timezone.utc).strftime("%Y-%m-%d")
+
+
+def _last_publish(facts: dict) -> str:
+    published, why = last_publish(facts.get("registry"))
+    if published is None:
+        return f"not known ({why})"
+    return f"{_date(published)} (npm {facts['registry'].get('package')}: {why})"
+
+
 def _node(facts: dict) -> str:
     node = facts.get("node")
     if not node or not node.get("ran"):
@@ -241,8 +287,11 @@ ROWS: tuple[Row, ...] = (
         "framework's serializer", _save, "save"),
     Row("load", "API to load a model", MEASURED_LABEL, "the infer spec loaded the saved/written model and its "
         "outputs were checked", _load, "load"),
-    Row("node", "Runs in Node.js", MEASURED_LABEL, "`node -e` requires the npm package (or --lib bundle) and runs a "
-        "tiny network", _node, "node"),
+    Row("node", "Runs in Node.js", MEASURED_LABEL, "Node.js requires the npm package (or the bundle the page loads) "
+        "and runs a tiny network", _node, "node"),
+    Row("last_publish", "Last npm publish", MEASURED_LABEL, "`npm view PACKAGE time --json` at survey time: the newest "
+        "version's date; only npm's own publish dates count (the answer must carry npm's created/modified entries, "
+        "no version dated before creation or after the survey)", _last_publish, "last_commit"),
     Row("stars", "GitHub stars", PAPER_LABEL, "not measurable offline", paper_key="stars"),
     Row("contributor", "Main contributor", PAPER_LABEL, "not measurable offline", paper_key="contributor"),
     Row("last_commit", "Last commit date", PAPER_LABEL, "not measurable offline", paper_key="last_commit"),

@@ -1,21 +1,24 @@
 """`webdlbench survey`: the paper's Table 1 regenerated from probes on this machine.
 
 Collects facts per framework (I/O lives here; the table is built by analysis/survey.py):
-* a probe page: the framework's bundle + adapter + web/survey-probe.js, introspecting the library;
+* a probe page: the framework's bundle + adapter + web/survey-probe.js, which asks the adapter's
+  describe() to introspect the library;
 * tiny specs through the real pipeline: one train, one infer (save + load), every GPU backend;
-* `node -e`: does the npm package (or --lib bundle) load and run a tiny network in Node.js;
-* the bytes (and gzipped bytes) of the files the page loads.
+* Node.js: the framework's node-probe.js loads the npm package (or its bundle) and runs a tiny network;
+* the bytes (and gzipped bytes) of the files the page loads;
+* `npm view PACKAGE time --json`: the registry's publish dates, where it answers (Finding 1's
+  "actively maintained"; analysis/survey.py decides whether they are npm's own dates).
 """
 from __future__ import annotations
 
 import asyncio
-import base64
 import gzip
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -32,33 +35,10 @@ PROBE_SPEC = {"depth": 1, "width": 8, "batch": 32, "samples": 4, "warmup": 1, "t
               "max_warmup": 5}
 PROBE_PAGE_TIMEOUT_S = 120   # loading a bundle and introspecting it; WebGPU start-up included
 NODE_TIMEOUT_S = 120
+NPM_TIMEOUT_S = 60
+# One try, a bounded wait: an offline machine answers "not tested here" in seconds, not minutes.
+NPM_VIEW_FLAGS = ("--json", "--fetch-retries=0", "--fetch-timeout=20000")
 GPU_BACKENDS = table.GPU_BACKENDS
-
-# `node -e` per framework: load the package as Node would, run a tiny network, print "ok ...".
-NODE_PROBES = {
-    "tfjs": "const tf=require('@tensorflow/tfjs');const m=tf.sequential({layers:[tf.layers.dense({units:2,inputShape:[3]})]});"
-            "const y=m.predict(tf.ones([1,3])).dataSync();console.log('ok','tfjs',tf.version.tfjs,'output',y.length)",
-    "convnetjs": "const c=require('convnetjs');const n=new c.Net();n.makeLayers([{type:'input',out_sx:1,out_sy:1,out_depth:3},"
-                 "{type:'fc',num_neurons:4,activation:'relu'},{type:'softmax',num_classes:2}]);"
-                 "const y=n.forward(new c.Vol([1,0,1])).w;console.log('ok','output',y.length)",
-    "brainjs": "const b=require('brain.js');const n=new b.NeuralNetwork();"
-               "n.train([{input:[0,1],output:[1]},{input:[1,0],output:[0]}],{iterations:10});console.log('ok','output',n.run([0,1]).length)",
-    "synaptic": "const s=require('synaptic');const p=new s.Architect.Perceptron(3,4,2);"
-                "p.activate([1,0,1]);p.propagate(0.1,[1,0]);console.log('ok','output',p.activate([1,0,1]).length)",
-    "kerasjs": "const K=require('keras-js');const t=new K.Tensor(new Float32Array([1,-2,3]),[3]);"
-               "new K.layers.Activation({activation:'relu'}).call(t);console.log('ok','KerasJS.Model',typeof K.Model)",
-    "webdnn": "const W=require('webdnn');console.log('ok','WebDNN.load',typeof W.load)",
-    "onnxruntime_web": "const ort=require('onnxruntime-web');ort.env.logLevel='error';"
-                       "ort.InferenceSession.create(Buffer.from(process.env.WEBDLBENCH_ONNX_B64,'base64'))"
-                       ".then(s=>s.run({x:new ort.Tensor('float32',new Float32Array([2]),[1])}))"
-                       ".then(r=>console.log('ok','output',r.y.data[0])).catch(e=>{console.error(e);process.exit(1)})",
-    # A browser bundle may be CommonJS/UMD (module.exports) or a plain script defining `Mind`.
-    "mind": "const p=process.env.WEBDLBENCH_BUNDLE;let M=require(p);M=M&&(M.default||M);"
-            "if(typeof M!=='function'){require('vm').runInThisContext(require('fs').readFileSync(p,'utf8'));"
-            "M=globalThis.Mind&&(globalThis.Mind.default||globalThis.Mind)}"
-            "const m=new M({iterations:2,hiddenUnits:2});"
-            "m.learn([{input:[0,1],output:[1]},{input:[1,0],output:[0]}]);console.log('ok','output',String(m.predict([0,1])))",
-}
 
 
 def add_arguments(parser) -> None:
@@ -68,6 +48,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
     parser.add_argument("--skip-pipeline", action="store_true",
                         help="do not run the tiny train/infer/GPU specs (those rows say 'not run')")
+    parser.add_argument("--skip-registry", action="store_true",
+                        help="do not ask the npm registry for publish dates (Finding 1's maintenance is then not "
+                             "tested)")
     parser.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
                         help="what to print on stdout (default markdown)")
     parser.add_argument("--facts", metavar="PATH", help="also write the collected facts as JSON to PATH")
@@ -85,7 +68,8 @@ def run(args) -> int:
 
     browser = find_browser(args.browser)
     console = Console(stderr=True)
-    facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline))
+    facts = asyncio.run(collect(names, browser, console, run_pipeline=not args.skip_pipeline,
+                                ask_registry=not args.skip_registry))
     if args.facts:
         Path(args.facts).write_text(json.dumps(facts, indent=2, sort_keys=True, default=str))
     if args.store:
@@ -125,7 +109,8 @@ def _selected(wanted: str | None) -> list[str]:
 
 
 # -- collecting ----------------------------------------------------------------------------------
-async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True) -> dict[str, dict]:
+async def collect(names: list[str], browser: str, console: Console, run_pipeline: bool = True,
+                  ask_registry: bool = True) -> dict[str, dict]:
     """Facts per framework name (see analysis/survey.py for how they become cells)."""
     from webdlbench.runners.browser import BrowserRunner
     from webdlbench.runners.skeleton import measure_spec
@@ -151,6 +136,9 @@ async def collect(names: list[str], browser: str, console: Console, run_pipeline
     for name in names:
         console.print(f"survey: {frameworks.FRAMEWORKS[name].title}: node")
         facts[name]["node"] = node_probe(frameworks.FRAMEWORKS[name], facts[name]["available"])
+        if ask_registry:
+            console.print(f"survey: {frameworks.FRAMEWORKS[name].title}: npm registry")
+            facts[name]["registry"] = registry_facts(frameworks.FRAMEWORKS[name])
     return facts
 
 
@@ -171,7 +159,7 @@ def bundle_size(fw: frameworks.Framework) -> dict:
     """Bytes and gzip -9 bytes of the files the page loads for the framework's first backend."""
     backend = next(iter(fw.backends))
     if fw.user_bundle:
-        paths = [frameworks.USER_BUNDLES[fw.name]]
+        paths = [fw.bundle_path()]
     else:
         paths = [NODE_MODULES / p for p in fw.scripts[backend]]
     data = [p.read_bytes() for p in paths]
@@ -185,20 +173,10 @@ def probe_job(fw: frameworks.Framework) -> dict:
     backend = next(iter(fw.backends))
     options = {"learning_rate": 0.1, "batch_size": 1, "threads": 1}
     options.update({k: f"/lib/{v}" if k.endswith("_dir") else v for k, v in fw.options.items()})
-    survey = {"framework": fw.name}
-    if fw.name == "onnxruntime_web":
-        survey["onnx_probe_models"] = onnx_probe_models()
+    survey = {"framework": fw.name, **(fw.survey_page_data() if fw.survey_page_data else {})}
     return {"kind": "env", "framework": "__survey", "spec": {"backend": backend, "task": "survey"},
-            "scripts": fw.script_urls(backend), "adapters": [f"/adapters/{fw.adapter}", "/survey-probe.js"],
+            "scripts": fw.script_urls(backend), "adapters": [fw.adapter_url(), "/survey-probe.js"],
             "options": options, "survey": survey}
-
-
-def onnx_probe_models() -> dict:
-    from webdlbench.models import onnx_writer
-
-    ops = {"DNN": "Gemm + Relu", "CNN": "Conv + MaxPool", "RNN": "LSTM"}
-    return {kind: {"b64": base64.b64encode(model.SerializeToString()).decode(), "shape": shape, "ops": ops[kind]}
-            for kind, (model, shape) in onnx_writer.probe_models().items()}
 
 
 async def probe_page(session, fw: frameworks.Framework) -> dict:
@@ -246,20 +224,17 @@ def spec_facts(fw: frameworks.Framework, spec: Spec, result) -> dict:
 
 
 def node_probe(fw: frameworks.Framework, available: bool) -> dict:
-    """Run the framework's NODE_PROBES snippet with `node -e`; ok when it prints a line starting 'ok'."""
-    snippet = NODE_PROBES.get(fw.name)
+    """Run the framework's node-probe.js (its folder) with Node.js; ok when it prints a line starting 'ok'."""
+    probe = fw.node_probe_file()
     if not available:
         return {"ran": False, "ok": False, "detail": "framework unavailable"}
-    if snippet is None:
-        return {"ran": False, "ok": False, "detail": f"no Node.js probe written for {fw.name}"}
-    env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
-    if fw.name == "onnxruntime_web":
-        from webdlbench.frameworks.onnxruntime_web import INIT_MODEL_B64
-        env["WEBDLBENCH_ONNX_B64"] = INIT_MODEL_B64
+    if probe is None:
+        return {"ran": False, "ok": False, "detail": f"no Node.js probe written for {fw.name} (frameworks/{fw.name}/node-probe.js)"}
+    env = {**os.environ, "NODE_PATH": str(NODE_MODULES), **(fw.node_probe_env() if fw.node_probe_env else {})}
     if fw.user_bundle:
-        env["WEBDLBENCH_BUNDLE"] = str(frameworks.USER_BUNDLES[fw.name])
+        env["WEBDLBENCH_BUNDLE"] = str(fw.bundle_path())
     try:
-        done = subprocess.run(["node", "-e", snippet], cwd=NODE_MODULES.parent, env=env, capture_output=True,
+        done = subprocess.run(["node", str(probe)], cwd=NODE_MODULES.parent, env=env, capture_output=True,
                               text=True, timeout=NODE_TIMEOUT_S)
     except FileNotFoundError:
         return {"ran": False, "ok": False, "detail": "node is not installed"}
@@ -270,6 +245,42 @@ def node_probe(fw: frameworks.Framework, available: bool) -> dict:
     if done.returncode == 0 and said:
         return {"ran": True, "ok": True, "detail": f"node {version}: {said[-1][3:].strip()}"}
     return {"ran": True, "ok": False, "detail": f"node {version}: {_first_error(done.stderr) or f'exit {done.returncode}'}"}
+
+
+def registry_facts(fw: frameworks.Framework, run=subprocess.run) -> dict:
+    """The npm registry's answer to `npm view PACKAGE time --json`, asked now: {package, asked_at,
+    answered, time (the answer) or error (npm's own words)}. Whether the dates are npm's publish
+    dates is decided later (analysis/survey.py), not here."""
+    asked = {"package": fw.npm_package, "asked_at": time.time(),
+             "command": f"npm view {fw.npm_package} time --json"}
+    try:
+        done = run(["npm", "view", fw.npm_package, "time", *NPM_VIEW_FLAGS], capture_output=True, text=True,
+                   timeout=NPM_TIMEOUT_S)
+    except FileNotFoundError:
+        return {**asked, "answered": False, "error": "npm is not installed"}
+    except subprocess.TimeoutExpired:
+        return {**asked, "answered": False, "error": f"no answer within {NPM_TIMEOUT_S} s"}
+    if done.returncode != 0:
+        return {**asked, "answered": False, "error": _npm_error(done.stdout, done.stderr, done.returncode)}
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        return {**asked, "answered": False, "error": f"the answer is not JSON: {done.stdout.strip()[:200]}"}
+    if not isinstance(answer, dict):
+        return {**asked, "answered": False, "error": f"unexpected answer: {done.stdout.strip()[:200]}"}
+    return {**asked, "answered": True, "time": answer}
+
+
+def _npm_error(stdout: str, stderr: str, code: int) -> str:
+    """npm's error: the `error.summary` of its JSON answer, else its 'npm error' lines."""
+    try:
+        said = json.loads(stdout).get("error", {})
+        if said.get("summary"):
+            return f"{said.get('code', '')} {said['summary']}".strip()[:300]
+    except (ValueError, AttributeError):
+        pass
+    lines = [line.strip() for line in stderr.splitlines() if line.strip().startswith(("npm error", "npm ERR!"))]
+    return " ".join(lines)[:300] or f"npm exited {code}"
 
 
 def _node_version() -> str:

@@ -56,7 +56,9 @@ class Driver(ABC):
     async def stop(self) -> None: ...
 
     @abstractmethod
-    async def new_page(self) -> PageSession: ...
+    async def new_page(self, share: str | None = None) -> PageSession:
+        """A new page. Pages opened with the same `share` key may share a browser context (its
+        HTTP cache); each is still a new tab with its own renderer. Drivers may ignore the key."""
 
     async def ensure_running(self) -> None:
         """Restart what crashed, before the next page."""

@@ -69,7 +69,7 @@ class CDPDriver(PlaywrightDriver):
         self._browser.on("disconnected", lambda *_: self._current and self._current.fail(
             f"the connection to the browser at {self.cdp_url} closed"))
 
-    async def new_page(self) -> PageSession:
+    async def new_page(self, share: str | None = None) -> PageSession:
         context = await self._browser.new_context()
         self._current = RemotePlaywrightPage(context, await context.new_page(), self.cdp_url)
         return self._current

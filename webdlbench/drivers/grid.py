@@ -261,7 +261,7 @@ class GridDriver(Driver):
             await self._quit()
             await self._connect()
 
-    async def new_page(self) -> PageSession:
+    async def new_page(self, share: str | None = None) -> PageSession:
         page = self._current = GridPage(self)
         if self.webdriver is None or self.dead:
             page.fail("no grid session (the node was lost before this page)")

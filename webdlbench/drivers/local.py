@@ -1,4 +1,6 @@
-"""The local driver: Playwright launching this machine's Chromium, a fresh context per page."""
+"""The local driver: Playwright launching this machine's Chromium. Each page is a new tab, with its
+own renderer process; pages opened with the same `share` key (a spec's replicates) share a browser
+context — its HTTP cache, so V8 reuses its compiled bundles — and any other page gets a fresh one."""
 from __future__ import annotations
 
 import uuid
@@ -12,11 +14,11 @@ from webdlbench.errors import UserError
 
 
 class PlaywrightPage(PageSession):
-    """A Playwright page in its own context (no shared cache or state with other pages)."""
+    """A Playwright page; closing it closes its context too unless the context is shared."""
 
-    def __init__(self, context, page):
+    def __init__(self, context, page, shared: bool = False):
         super().__init__()
-        self.context, self.page = context, page
+        self.context, self.page, self.shared = context, page, shared
         self._cdp = None
         page.on("crash", lambda *_: self.fail("the page's renderer process crashed"))
         page.on("close", lambda *_: self.fail("the page closed before reporting"))
@@ -54,7 +56,7 @@ class PlaywrightPage(PageSession):
 
     async def close(self) -> None:
         try:
-            await self.context.close()
+            await (self.page.close() if self.shared else self.context.close())
         except Exception:  # the browser may be gone; the driver restarts it before the next page
             pass
 
@@ -63,6 +65,7 @@ class PlaywrightDriver(Driver):
     """What the Playwright-backed drivers share: closing and restarting their browser connection."""
 
     _playwright = _browser = None
+    _shared: tuple = (None, None)
 
     async def stop(self) -> None:
         if self._browser:
@@ -73,6 +76,7 @@ class PlaywrightDriver(Driver):
         if self._playwright:
             await self._playwright.stop()
         self._browser = self._playwright = None
+        self._shared = (None, None)  # its contexts went with the browser
 
     async def ensure_running(self) -> None:
         if not (self._browser and self._browser.is_connected()):
@@ -94,6 +98,7 @@ class LocalDriver(PlaywrightDriver):
         self._playwright = self._browser = None
         self._current: PageSession | None = None
         self._process: psutil.Process | None = None  # found once per launch (a scan of every process)
+        self._shared: tuple = (None, None)  # (share key, the context its pages share)
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -109,12 +114,17 @@ class LocalDriver(PlaywrightDriver):
     def connected(self) -> bool:
         return bool(self._browser and self._browser.is_connected())
 
-    async def new_page(self) -> PageSession:
+    async def new_page(self, share: str | None = None) -> PageSession:
         # Renderers alive now belong to earlier pages or to Chromium's own UI, never to this page:
         # the monitor tells the page's renderer by elimination (monitor.py).
         earlier = renderer_pids(self.browser_process())
-        context = await self._browser.new_context()
-        self._current = PlaywrightPage(context, await context.new_page())
+        key, context = self._shared
+        if share is None or share != key or context is None:
+            if context is not None:
+                await _close_quietly(context)
+            context = await self._browser.new_context()
+            self._shared = (share, context) if share is not None else (None, None)
+        self._current = PlaywrightPage(context, await context.new_page(), shared=share is not None)
         self._current.earlier_renderers = earlier
         return self._current
 
@@ -137,6 +147,13 @@ class LocalDriver(PlaywrightDriver):
             "browser_flags": self.flags,
             "gpu_flags": "nvidia" if self.gpu else "software (SwiftShader)",
         }
+
+
+async def _close_quietly(context) -> None:
+    try:
+        await context.close()
+    except Exception:  # the browser may be gone; the driver restarts it before the next page
+        pass
 
 
 def renderer_pids(browser: psutil.Process | None) -> set[int]:

@@ -1,7 +1,11 @@
-"""The registry of frameworks: one module per framework in this package, found automatically.
+"""The registry of frameworks: one folder per framework in this package, found automatically.
 
-Each module defines FRAMEWORK, a `Framework`. Adding a framework means adding one module here and
-one adapter in web/adapters/; nothing else changes.
+A framework's folder, `frameworks/<name>/`, holds everything that is particular to it:
+  __init__.py     FRAMEWORK = Framework(...): its declaration (backends, bundles, notes, ...)
+  adapter.js      its page adapter (window.webdlbench.adapters.<name>), with describe() for the survey
+  node-probe.js   optional: `webdlbench survey` runs it in Node.js (load the package, run a tiny net)
+  *.py            optional: the Python writer of its model format, a setup build, ...
+Adding a framework means adding one folder here and its npm package to package.json; nothing else.
 """
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ import importlib
 import importlib.util
 import json
 import pkgutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from webdlbench.paths import NODE_MODULES
+
+FRAMEWORKS_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,9 @@ class Framework:
     name: str                       # id used in suites and the store, e.g. "tfjs"
     title: str                      # display name, e.g. "TensorFlow.js"
     npm_package: str                # whose package.json gives the installed version
-    adapter: str                    # file in web/adapters/
     backends: dict[str, tuple[str, ...]]   # backend -> tasks it can do
     scripts: dict[str, tuple[str, ...]]    # backend -> bundles (node_modules paths), loaded in order
+    adapter: str = ""               # its JS adapter: "" = adapter.js in its folder; else a path to another
     assets: tuple[str, ...] = ()    # further node_modules paths a page may fetch (wasm binaries)
     model_format: str = ""          # what the framework's own serializer writes
     notes: str = ""                 # caveats shown in `frameworks` and the report
@@ -42,11 +49,21 @@ class Framework:
     # The function the framework computes, when it is not the paper's MLP (Mind: no biases, sigmoid
     # everywhere): reference(layers, inputs) -> outputs, computed in Python from the same weights.
     reference: Callable | None = None
-    # Not on npm: the user supplies the bundle (`--lib NAME=PATH`); `unavailable_reason` says so.
+    # Not on npm: the page loads /userlib/NAME.js, the file given with `--lib NAME=PATH` or, without
+    # one, the bundle the framework builds from source at setup (`local_build`); when there is
+    # neither, `unavailable_reason` (or the build's own reason) says why.
     user_bundle: bool = False
     unavailable_reason: str = ""
+    local_build: "LocalBuild | None" = None
+    # `webdlbench survey`: extra environment for node-probe.js (e.g. a model it runs), and extra
+    # fields of the probe page's job.survey for the adapter's describe(job).
+    node_probe_env: Callable[[], dict[str, str]] | None = None
+    survey_page_data: Callable[[], dict] | None = None
 
     def version(self, node_modules: Path = NODE_MODULES) -> str | None:
+        if self.user_bundle:  # a --lib bundle is known by its path only; a local build records its version
+            built = self.local_build.built() if self.local_build and self.name not in USER_BUNDLES else None
+            return built.version if built else None
         manifest = node_modules / self.npm_package / "package.json"
         if not manifest.is_file():
             return None
@@ -56,6 +73,29 @@ class Framework:
         wanted = {p for paths in self.scripts.values() for p in paths} | set(self.assets)
         return sorted(p for p in wanted if not (node_modules / p).exists())
 
+    def bundle_path(self) -> Path | None:
+        """The file served as /userlib/NAME.js: the --lib bundle, else the one built at setup."""
+        if self.name in USER_BUNDLES:
+            return USER_BUNDLES[self.name]
+        return self.local_build.built().path if self.local_build else None
+
+    @property
+    def folder(self) -> Path:
+        """frameworks/<name>/: the folder of its declaration, beside which its adapter and probes lie."""
+        module = sys.modules.get(f"{__name__}.{self.name}")
+        return Path(module.__file__).parent if module is not None else FRAMEWORKS_DIR / self.name
+
+    def adapter_file(self) -> Path:
+        return Path(self.adapter) if self.adapter else self.folder / "adapter.js"
+
+    def adapter_url(self) -> str:
+        """Where the page fetches the adapter: the results server serves adapter_file() there."""
+        return f"/adapters/{self.name}.js"
+
+    def node_probe_file(self) -> Path | None:
+        probe = self.folder / "node-probe.js"
+        return probe if probe.is_file() else None
+
     def script_urls(self, backend: str) -> list[str]:
         """What the page loads for this backend: /lib/ (node_modules) or /userlib/ (--lib)."""
         libs = [f"/lib/{p}" for p in self.scripts.get(backend, ())]
@@ -64,9 +104,10 @@ class Framework:
     def availability(self, node_modules: Path = NODE_MODULES) -> tuple[bool, str]:
         """(available, reason): available when every bundle file it needs is installed."""
         if self.user_bundle:
-            if self.name in USER_BUNDLES:
+            if self.bundle_path() is not None:
                 return True, ""
-            return False, self.unavailable_reason or f"no bundle: pass --lib {self.name}=PATH"
+            reason = self.local_build.built().reason if self.local_build else self.unavailable_reason
+            return False, reason or f"no bundle: pass --lib {self.name}=PATH"
         for module in self.python_modules:
             if importlib.util.find_spec(module) is None:
                 return False, f"Python package {module} is not installed (pip install -e . installs it)"
@@ -79,12 +120,37 @@ class Framework:
         return {t for tasks in self.backends.values() for t in tasks}
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a local build left: the bundle (None when there is none), its version, or why not."""
+
+    path: Path | None
+    version: str | None = None
+    reason: str = ""
+
+
+class LocalBuild(Protocol):
+    """A bundle a framework builds from source at setup, for a library that is not on npm."""
+
+    def build(self) -> str:
+        """Build (or keep, when its inputs are unchanged) the bundle; one line saying what was done."""
+
+    def built(self) -> Built:
+        """What is there now, without building."""
+
+
 def _discover() -> dict[str, Framework]:
+    """Every folder here whose __init__.py defines FRAMEWORK; the folder is named as the framework."""
     found = {}
     for module in pkgutil.iter_modules(__path__):
+        if not module.ispkg or module.name.startswith("_"):  # __main__.py is the setup build
+            continue
         mod = importlib.import_module(f"{__name__}.{module.name}")
         fw = getattr(mod, "FRAMEWORK", None)
         if isinstance(fw, Framework):
+            if fw.name != module.name:
+                raise ImportError(f"frameworks/{module.name}/ declares the framework {fw.name!r}: "
+                                  f"rename the folder to {fw.name}/ (its adapter and probes are found by name)")
             found[fw.name] = fw
     return dict(sorted(found.items()))
 
@@ -108,9 +174,3 @@ def set_user_bundles(pairs: list[str] | None) -> None:
 
 def get(name: str) -> Framework:
     return FRAMEWORKS[name]
-
-
-def adapter_path(fw: Framework) -> Path:
-    """The file of a framework's JS adapter (what the page loads from /adapters/)."""
-    from webdlbench.paths import WEB_DIR
-    return WEB_DIR / "adapters" / fw.adapter

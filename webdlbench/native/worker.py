@@ -124,6 +124,15 @@ TOLERANCE = 0.10       # ... is within this of the median of the WINDOW before
 TICKS_PER_REGION = 100  # a timed region spans at least this many ticks of the timer
 MAX_BLOCK = 10000
 WARMUP_SHARE = 0.25    # warm-up may use at most this share of the sampling budget
+MAX_SAMPLES = 1000     # a replicate's samples at most, however short its calls
+SAMPLES_TARGET = 200   # calls too short to fill sample_time_s in about this many samples are blocked
+
+
+def wants_sample(taken: int, timed_ms: float, samples: int, sample_time_s: float) -> bool:
+    """Another sample? Until `samples` and `sample_time_s` inside timed regions (MAX_SAMPLES at most)."""
+    if taken < samples:
+        return True
+    return taken < MAX_SAMPLES and timed_ms < sample_time_s * 1000
 
 
 def settled(timings: list[float], minimum: int) -> bool:
@@ -133,10 +142,14 @@ def settled(timings: list[float], minimum: int) -> bool:
     return abs(last - before) <= TOLERANCE * before
 
 
-def block_size(per_call_ms: float, resolution_ms: float) -> int:
-    if not per_call_ms > 0 or not resolution_ms > 0:
+def min_region_ms(resolution_ms: float, sample_time_s: float) -> float:
+    return max(TICKS_PER_REGION * resolution_ms, sample_time_s * 1000 / SAMPLES_TARGET)
+
+
+def block_size(per_call_ms: float, region_ms: float) -> int:
+    if not per_call_ms > 0 or not region_ms > 0:
         return 1
-    return max(1, min(MAX_BLOCK, math.ceil(TICKS_PER_REGION * resolution_ms / per_call_ms)))
+    return max(1, min(MAX_BLOCK, math.ceil(region_ms / per_call_ms)))
 
 
 def timer_resolution_ms() -> float:
@@ -151,11 +164,12 @@ def timer_resolution_ms() -> float:
     return smallest / 1e6
 
 
-def calibrate_block(time_block, per_call_ms: float, resolution_ms: float) -> int:
+def calibrate_block(time_block, per_call_ms: float, resolution_ms: float, sample_time_s: float) -> int:
     """Calls per timed region (see harness.js calibrateBlock)."""
-    k = block_size(per_call_ms if per_call_ms > 0 else resolution_ms / TICKS_PER_REGION, resolution_ms)
+    region = min_region_ms(resolution_ms, sample_time_s)
+    k = block_size(per_call_ms if per_call_ms > 0 else resolution_ms / TICKS_PER_REGION, region)
     if k > 1:
-        k = block_size(time_block(k) / k, resolution_ms)
+        k = block_size(time_block(k) / k, region)
     return k
 
 
@@ -186,11 +200,15 @@ def run_train(job: dict, adapter, reply: dict) -> None:
     warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
     while _warming(warmup, len(warmup), spec, warmup_deadline):
         warmup.append(train(1))
-    k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution)
-    for i in range(spec["samples"]):
-        if i > 0 and time.perf_counter() > deadline:
+    k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution,
+                        spec["sample_time_s"])
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
             break  # at least one sample
-        samples.append(train(k) / k)
+        elapsed = train(k)
+        timed += elapsed
+        samples.append(elapsed / k)
     reply["metrics"] = {"train_warmup_ms": warmup, "train_batch_ms": samples}
     reply["losses"] = losses
     reply["sampling"] = {"warmup_calls": len(warmup), "warmup_settled": settled(warmup, spec["warmup"]),
@@ -229,15 +247,19 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
     warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
     while _warming(warm, len(warm) + 1, spec, warmup_deadline):
         warm.append(predict(1, len(warm) + 1))
-    k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution)
+    k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution,
+                        spec["sample_time_s"])
     samples = []
-    for i in range(spec["samples"]):
-        if i > 0 and time.perf_counter() > deadline:
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
             break
-        samples.append(predict(k, i * k) / k)
+        elapsed = predict(k, len(samples) * k)
+        timed += elapsed
+        samples.append(elapsed / k)
     reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]), "block_calls": k,
-                         "timer_resolution_ms": resolution}
+    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
+                         "block_calls": k, "timer_resolution_ms": resolution}
     # The output check, untimed: every reference input once.
     reply["outputs"] = [_vector(adapter.predict(model, ref), "predict") for ref in refs]
 

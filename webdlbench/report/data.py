@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from webdlbench.analysis.compare import REPLICATE_COLUMNS, replicate_medians
 from webdlbench.analysis.stats import SUMMARY_COLUMNS, summary_frame
 from webdlbench.frameworks import FRAMEWORKS
 from webdlbench.native import RUNTIMES
@@ -24,6 +25,7 @@ class View:
     browser: Environment | None
     natives: list[Environment]
     summary: pd.DataFrame
+    replicates: pd.DataFrame   # replicate medians behind the summary (compare.replicate_medians)
 
     @property
     def fingerprint(self) -> dict:
@@ -49,6 +51,7 @@ class ReportData:
     views: list[View] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)         # browser framework -> title
     native_titles: dict[str, str] = field(default_factory=dict)  # native runtime -> title
+    replicates: dict[str, pd.DataFrame] = field(default_factory=dict)  # environment -> replicate medians
 
     @property
     def split(self) -> bool:
@@ -71,11 +74,12 @@ def load(store_path: Path | str) -> ReportData:
     results = results.assign(environment=results["result_id"].map(lambda r: env_of.get(int(r), "")))
     samples = samples.assign(environment=samples["result_id"].map(lambda r: env_of.get(int(r), "")))
     summaries = {e.label: _summary(results, samples, e.label) for e in environments}
+    replicates = {e.label: replicate_medians(samples[samples["environment"] == e.label]) for e in environments}
     summary = pd.concat(list(summaries.values()), ignore_index=True) if summaries else \
         pd.DataFrame(columns=[*SUMMARY_COLUMNS, "environment"])
     return ReportData(str(store_path), results, samples, envs, runs, survey, environments, env_of, summary,
-                      _views(environments, summaries), {name: fw.title for name, fw in FRAMEWORKS.items()},
-                      {name: rt.title for name, rt in RUNTIMES.items()})
+                      _views(environments, summaries, replicates), {name: fw.title for name, fw in FRAMEWORKS.items()},
+                      {name: rt.title for name, rt in RUNTIMES.items()}, replicates)
 
 
 def _summary(results: pd.DataFrame, samples: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -83,14 +87,18 @@ def _summary(results: pd.DataFrame, samples: pd.DataFrame, label: str) -> pd.Dat
     return mine.assign(environment=label)
 
 
-def _views(environments: list[Environment], summaries: dict[str, pd.DataFrame]) -> list[View]:
+def _views(environments: list[Environment], summaries: dict[str, pd.DataFrame],
+           replicates: dict[str, pd.DataFrame]) -> list[View]:
     browsers = [e for e in environments if e.runtime == "browser"]
     natives = [e for e in environments if e.runtime == "native"]
     if not browsers:
-        return [View(n.label, None, [n], summaries[n.label]) for n in natives]
+        return [View(n.label, None, [n], summaries[n.label], replicates[n.label]) for n in natives]
     views = []
     for browser in browsers:
         same_machine = [n for n in natives if n.machine == browser.machine]
-        frames = [summaries[browser.label], *(summaries[n.label] for n in same_machine)]
-        views.append(View(browser.label, browser, same_machine, pd.concat(frames, ignore_index=True)))
+        labels = [browser.label, *(n.label for n in same_machine)]
+        views.append(View(browser.label, browser, same_machine,
+                          pd.concat([summaries[label] for label in labels], ignore_index=True),
+                          pd.concat([replicates[label] for label in labels], ignore_index=True)
+                          if labels else pd.DataFrame(columns=REPLICATE_COLUMNS)))
     return views

@@ -62,6 +62,7 @@ class Part:
     title: str
     intro: str = ""
     sections: list[Section] = field(default_factory=list)
+    group: str = ""   # the report's larger division it opens or belongs to ("Your results", "The paper")
 
 
 # -- formatting ---------------------------------------------------------------------------------

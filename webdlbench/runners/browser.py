@@ -82,6 +82,8 @@ class BrowserRunner:
             self._use_artifact(prepared, spec, kind, artifact)
             return prepared
         forward = fw.reference or mlp.forward
+        if fw.reference:  # the framework computes another function (Mind): its own Python twin
+            prepared.reference_source = f"{fw.reference.__module__}.{fw.reference.__name__}"
         prepared.reference = lambda: forward(mlp.make_weights(spec.depth, spec.width, spec.seed),
                                              mnist.reference_inputs())
         if spec.task == "infer":
@@ -92,11 +94,13 @@ class BrowserRunner:
         return prepared
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
-        return await self._open_page(prepared.job, limit_s)
+        # A fresh page (its own renderer: fresh JIT state and heap) in the context the spec's other
+        # replicates used: bundles come from its cache, model files never do (server.py: no-store).
+        return await self._open_page(prepared.job, limit_s, share=spec.spec_hash)
 
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         """One extra page under V8's sampling profiler: the deepest sampled call stack."""
-        reply = await self._open_page(prepared.job, limit_s, profile=True)
+        reply = await self._open_page(prepared.job, limit_s, profile=True, share=spec.spec_hash)
         if reply["outcome"] != "ok" or "max_stack_depth" not in reply["metrics"]:
             return {}
         return {k: reply["metrics"][k] for k in ("max_stack_depth", "profile_samples")}
@@ -125,8 +129,7 @@ class BrowserRunner:
             "framework": fw.name,
             "spec": spec.to_dict(),
             "scripts": fw.script_urls(spec.backend),
-            # A user bundle may carry its own adapter (adapter = ""): then there is nothing else to load.
-            "adapters": [f"/adapters/{fw.adapter}"] if fw.adapter else [],
+            "adapters": [fw.adapter_url()],
             "options": options,
             "data": {"images": "/data/" + self._data_files["images"].name,
                      "labels": "/data/" + self._data_files["labels"].name,
@@ -202,19 +205,20 @@ class BrowserRunner:
             raise Failed("error", f"saving the model failed: {exc}") from None
 
     # -- pages ----------------------------------------------------------------------------------
-    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False) -> dict:
+    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None) -> dict:
         page = self.server.register(job)
         try:
-            return await self._open_registered(page, timeout_s, profile)
+            return await self._open_registered(page, timeout_s, profile, share)
         finally:
             self.server.unregister(page.page_id)
 
-    async def _open_registered(self, registered, timeout_s: float, profile: bool = False) -> dict:
+    async def _open_registered(self, registered, timeout_s: float, profile: bool = False,
+                               share: str | None = None) -> dict:
         """Open one fresh page on a registered job; its reply with the harness's resource metrics
         (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed."""
         begun = time.monotonic()
         await self.driver.ensure_running()
-        page = await self.driver.new_page()
+        page = await self.driver.new_page(share=share)
         opened = time.monotonic()
         monitor = ProcessMonitor(self.driver.browser_process(), page.earlier_renderers)
         profiled: dict = {}
@@ -249,6 +253,7 @@ class BrowserRunner:
                                           "page": (time.monotonic() - navigated) * 1e3}
                 if monitor.browser_process is not None:
                     sampling["renderer_identified"] = monitor.renderer_identified
+                    sampling["renderer_pid"] = monitor.renderer_pid  # replicates are distinct processes
                 heap = await page.js_heap_bytes()
                 if heap is not None:
                     resources["js_heap_used_bytes"] = [heap]
@@ -277,7 +282,7 @@ class BrowserRunner:
         for fw in frameworks.FRAMEWORKS.values():
             if fw.availability()[0]:
                 job["scripts"] += [u for u in fw.script_urls(next(iter(fw.backends))) if u not in job["scripts"]]
-                job["adapters"] += [f"/adapters/{fw.adapter}"] if fw.adapter else []
+                job["adapters"] += [fw.adapter_url()]
         reply = await self._open_page(job, self.setup_allowance_s)
         return {**reply["environment"], **self.host_facts(), "page_library_versions": reply["info"],
                 "page_outcome": reply["outcome"], "page_error": reply["error"]}

@@ -63,7 +63,7 @@ class NativeRunner:
         }
         prepared = Prepared(job=job, info={"runtime": runtime.name, "runtime_version": runtime.version(),
                                            "threads_requested": spec.threads,
-                                           "gemm_peak": _gemm_peak(self.cache_dir)})
+                                           "gemm_peak": _gemm_peak(self.cache_dir, spec.threads)})
         if kind.converted:
             # The tf_keras model file the converting process saved beside the TF.js conversion: the
             # same weights the page loads, written by TensorFlow's own serializer (models/kinds.py).
@@ -120,11 +120,12 @@ class NativeRunner:
         return folder, await staged_folder(folder, saved_by_the_runtime)
 
 
-def _gemm_peak(cache_dir: Path) -> dict:
-    """This environment's single-thread GEMM peak, measured once and cached (see analysis/peak.py)."""
-    from webdlbench.analysis import peak
+def _gemm_peak(cache_dir: Path, threads: int) -> dict:
+    """This environment's GEMM peak at 1 thread and at the spec's, measured once and cached
+    (native/gemm_peak.py)."""
+    from webdlbench.native import gemm_peak
 
     try:
-        return peak.measure_peak(cache_dir)
+        return gemm_peak.measure_peak(cache_dir, threads=(1, threads))
     except Exception as exc:  # a missing figure must not fail the spec it rides along with
         return {"error": f"{type(exc).__name__}: {exc}"}

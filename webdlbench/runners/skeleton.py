@@ -41,6 +41,7 @@ class Prepared:
     reference: Callable[[], np.ndarray] | None = None  # infer: the reference outputs
     model_files: dict[str, int] = field(default_factory=dict)  # infer: the model's files and sizes
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
+    reference_source: str = ""                  # what computed the reference, if not the kind's own
 
 
 class Runner(Protocol):
@@ -148,7 +149,7 @@ def _checks(spec: Spec, kind: kinds.ModelKind, prepared: Prepared, replies: list
     warmups = [kinds.check_outputs([reply.get("warmup_output") or []], reference[:1], kind) for reply in replies]
     failed = [c for c in outputs if not c["passed"]]
     check = dict(failed[0] if failed else max(outputs, key=lambda c: c.get("max_abs_error", 0)))
-    check["reference"] = kind.reference
+    check["reference"] = prepared.reference_source or kind.reference
     check["replicates_checked"] = len(outputs)
     check["warmup_max_abs_error"] = max((w.get("max_abs_error", float("inf")) for w in warmups), default=None)
     failed_warmups = [w for w in warmups if not w["passed"]]

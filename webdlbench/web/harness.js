@@ -134,12 +134,14 @@
     };
   }
 
-  // Calls per timed region: one, unless a call is too short for the timer; then a block whose time
-  // is checked once against the timer itself (a call under one tick reads as 0 or one tick).
-  async function calibrateBlock(timeBlock, perCallMs, resolution) {
+  // Calls per timed region: one, unless a call is shorter than the shortest region (sampling.js
+  // minRegionMs: the timer's resolution, and sample_time_s spread over a few hundred samples); then
+  // a block whose time is checked once against the timer itself (a call under one tick reads as 0).
+  async function calibrateBlock(timeBlock, perCallMs, resolution, sampleTimeS) {
     const S = window.webdlbenchSampling;
-    let k = S.blockSize(perCallMs > 0 ? perCallMs : resolution / S.TICKS_PER_REGION, resolution);
-    if (k > 1) k = S.blockSize((await timeBlock(k)) / k, resolution);
+    const region = S.minRegionMs(resolution, sampleTimeS);
+    let k = S.blockSize(perCallMs > 0 ? perCallMs : resolution / S.TICKS_PER_REGION, region);
+    if (k > 1) k = S.blockSize((await timeBlock(k)) / k, region);
     return k;
   }
 
@@ -185,11 +187,14 @@
       warmup.push(await train([nextBatch()]));
     }
     const k = await calibrateBlock((count) => train(Array.from({ length: count }, nextBatch)),
-      warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution);
-    for (let i = 0; i < spec.samples; i++) {
+      warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution, spec.sample_time_s);
+    let timed = 0;
+    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
       if (i > 0 && performance.now() > deadline) break;  // at least one sample
       const batches = Array.from({ length: k }, nextBatch);
-      samples.push((await train(batches)) / k);
+      const elapsed = await train(batches);
+      timed += elapsed;
+      samples.push(elapsed / k);
     }
     await mark('done');
     result.metrics.train_warmup_ms = warmup;
@@ -250,11 +255,14 @@
       warm.push(await predict(1, warm.length + 1));
     }
     const k = await calibrateBlock((count) => predict(count, 0),
-      warm.length ? S.median(warm.slice(-S.WINDOW)) : result.metrics.warmup_ms[0], resolution);
+      warm.length ? S.median(warm.slice(-S.WINDOW)) : result.metrics.warmup_ms[0], resolution, spec.sample_time_s);
     const samples = [];
-    for (let i = 0; i < spec.samples; i++) {
+    let timed = 0;
+    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
       if (i > 0 && performance.now() > deadline) break;
-      samples.push((await predict(k, i * k)) / k);
+      const elapsed = await predict(k, i * k);
+      timed += elapsed;
+      samples.push(elapsed / k);
     }
     await mark('done');
     result.metrics.infer_ms = samples;

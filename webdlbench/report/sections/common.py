@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from webdlbench.analysis.compare import precision_note
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Figure, Section, Table, ci_cell, int_cell, median_cell
 from webdlbench.report.plots import data_uri, series_figure
+from webdlbench.software_gpu import GPU_BACKENDS
 
 TRAINING_HINT = "No data yet: run `webdlbench run quick` or `webdlbench run paper-training` to fill this section."
 INFERENCE_HINT = "No data yet: run `webdlbench run quick` or `webdlbench run paper-inference` to fill this section."
@@ -23,8 +25,9 @@ WIDE_RANGE = 100.0
 # Spec fields that split a figure's series only when they vary, so labels stay short.
 SERIES_EXTRA_KEYS = ("model", "batch", "threads", "seed")
 POINT_COLUMNS = ["series", "config", "environment", "framework", "backend", "runtime", "model", "depth", "width",
-                 "batch", "threads", "seed", "metric", "unit", "n", "median", "ci_low", "ci_high", "mean", "stdev",
-                 "unstable", "unstable_reason", "ci_method", "outcome", "error", "spec_hash"]
+                 "batch", "threads", "seed", "metric", "unit", "n", "replicates", "median", "ci_low", "ci_high", "mean",
+                 "stdev", "half_width_pct", "precision_target_pct", "precision_met", "precision", "ci_method",
+                 "outcome", "error", "spec_hash"]
 
 
 def series_labels(rows: pd.DataFrame, data: ReportData, extra_keys=SERIES_EXTRA_KEYS) -> list[str]:
@@ -33,6 +36,23 @@ def series_labels(rows: pd.DataFrame, data: ReportData, extra_keys=SERIES_EXTRA_
     return [" ".join([data.title(r["framework"], r["runtime"]), str(r["backend"]),
                       *(f"{k} {r[k]}" for k in varying)]) + (f" @{r['environment']}" if data.split else "")
             for r in rows.to_dict("records")]
+
+
+# Figure rows, in this order, when a figure has more series than one panel holds.
+FAMILIES = ("In the browser: CPU backends", "In the browser: GPU backends", "Native")
+
+
+def series_family(runtime: str, backend: str) -> str:
+    if runtime == "native":
+        return FAMILIES[2]
+    return FAMILIES[1] if backend in GPU_BACKENDS else FAMILIES[0]
+
+
+def _figure_order(column: pd.Series) -> pd.Series:
+    """Sort keys of a figure's points: families in FAMILIES' order, series by name whatever its case."""
+    if column.name == "facet":
+        return column.map(FAMILIES.index)
+    return column.str.lower() if column.name == "series" else column
 
 
 def env_columns(data: ReportData) -> list[str]:
@@ -58,10 +78,15 @@ class FigureSpec:
 def point_note(p) -> str:
     why = str(p.error).splitlines()[0][:160] if p.error else p.outcome
     notes = [] if p.outcome == "ok" else [f"not plotted: {why}"]
-    notes += [f"unstable: {p.unstable_reason}"] if p.unstable else []
-    if str(p.ci_method).startswith("min-max"):
+    notes += [p.precision] if p.precision else []
+    if "min-max" in str(p.ci_method):
         notes.append("CI is min–max (n < 6 gives no 95% order-statistic interval)")
     return "; ".join(notes)
+
+
+def with_precision(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a `precision` column: what their replicates say about the CI (compare.precision_note)."""
+    return rows.assign(precision=[precision_note(r) for r in rows.to_dict("records")])
 
 
 def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None = None) -> Section:
@@ -80,10 +105,13 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
         section.empty = spec.hint
     if of_task.empty:
         return section
-    shown = pd.concat([measured, missing])
+    shown = with_precision(pd.concat([measured, missing]))
     shown = shown.assign(series=series_labels(shown, data), group=shown["depth"],
                          config=[f"{d}×{w}" for d, w in zip(shown["depth"], shown["width"])],
-                         x_order=shown["depth"] * 1_000_000 + shown["width"])
+                         x_order=shown["depth"] * 1_000_000 + shown["width"], tick=shown["width"].map(str),
+                         panel=[f"{d} hidden layer{'s' if d != 1 else ''}" for d in shown["depth"]],
+                         facet=[series_family(r, b) for r, b in zip(shown["runtime"], shown["backend"])])
+    shown = shown.sort_values(["facet", "series", "x_order"], key=_figure_order, kind="stable")
     points = shown[(shown["metric"] == spec.metric) & (shown["n"] > 0)]
     unit = "ms"
     rows_out = [[p.series, Cell(p.config, sort=float(p.x_order)), int_cell(p.n), median_cell(p._asdict(), unit),
@@ -101,7 +129,7 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
                                  "Note"], ["text", "text", "num", "num", "num", "text", "text"], rows_out,
                                 caption=f"Data behind {spec.title.split(':')[0]} ({csv_name})"))
     if points.empty:
-        section.files[csv_name] = listed[POINT_COLUMNS]
+        section.files[csv_name] = listed.reindex(columns=POINT_COLUMNS)
         return section
     positive = bool((points[["median", "ci_low"]] > 0).all().all())
     log_y = spec.log_y and positive
@@ -113,8 +141,8 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
         section.notes.append(f"The y axis is log, not linear as in the paper: the medians span more than "
                              f"{WIDE_RANGE:g}x, and a linear axis would flatten all but the slowest series.")
     png = series_figure(points.rename(columns={"config": "x"}), title=spec.title, ylabel=spec.ylabel, log_y=log_y,
-                        xlabel="model: hidden layers × neurons per layer")
+                        xlabel="neurons per hidden layer (one panel per number of hidden layers)")
     section.figures.append(Figure(spec.title, data_uri(png), f"{spec.key}.png"))
     section.files[f"{spec.key}.png"] = png
-    section.files[csv_name] = listed[POINT_COLUMNS]
+    section.files[csv_name] = listed.reindex(columns=POINT_COLUMNS)
     return section

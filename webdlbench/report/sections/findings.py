@@ -9,25 +9,29 @@ from webdlbench.frameworks import FRAMEWORKS
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Part, Section, Table
 
-VERDICT_CLASS = {findings.HOLDS: "holds", findings.DIFFERS: "differs", findings.NOT_TESTED: "untested"}
+VERDICT_CLASS = {findings.HOLDS: "holds", findings.DIFFERS: "differs", findings.NOT_TESTED: "untested",
+                 findings.PARTLY: "partly", findings.INCONCLUSIVE: "inconclusive"}
 
 
 def judged(data: ReportData) -> dict[str, list[findings.Finding]]:
     """Environment label -> the eight findings judged on that environment's data."""
     formats = {name: fw.model_format for name, fw in FRAMEWORKS.items()}
     facts = data.survey["facts"] if data.survey else None
-    views = data.views or [None]
-    return {(v.label if v else ""): findings.judge_all(
-        findings.FindingData(v.summary if v else data.summary, v.fingerprint if v else {}, facts), formats)
-        for v in views}
+    taken = data.survey["created_at"] if data.survey else None
+    if not data.views:
+        return {"": findings.judge_all(findings.FindingData(data.summary, {}, facts, None, taken), formats)}
+    return {v.label: findings.judge_all(findings.FindingData(v.summary, v.fingerprint, facts, v.replicates, taken),
+                                        formats) for v in data.views}
 
 
 def part(data: ReportData, results: dict[str, list[findings.Finding]], names: dict[str, str]) -> Part:
     """The Table 6 part; `names` turns a section key of the evidence into its title ("fig1" -> "Figure 1")."""
     section = Section("table6", "Table 6: the paper's findings, judged from this data",
                       about="Each finding as the paper stated it (Table 6, §6), the rule that judges it (computed by "
-                            "webdlbench/analysis/findings.py, never written by hand), and what the data says: holds, "
-                            "differs (and how), or not tested here (and which suite would test it).")
+                            "webdlbench/analysis/findings/, never written by hand), and what the data says: holds, "
+                            "partly tested (a part holds, another was not tested or not decided), differs (and how), "
+                            "inconclusive (measured, but the tests between replicates did not decide: more replicates "
+                            "would), or not tested here (and which suite would test it).")
     labels = list(results)
     described = {v.label: v.description for v in data.views}
     overview = [[Cell(f"{f.number}. {f.name}", link=f"finding{f.number}"),

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from webdlbench.analysis.stats import CI_LEVEL, MIN_N_FOR_CI, SPEC_KEYS, UNSTABLE_RELATIVE_SD
+from webdlbench.analysis import compare
+from webdlbench.analysis.stats import CI_LEVEL, SPEC_KEYS
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Part, Section, Table, int_cell
 from webdlbench.report.environments import environment_warnings
@@ -34,10 +35,15 @@ METHOD = [
     "A failed check is recorded as check_failed: its timings are listed, never plotted or used in a verdict.",
     "Resources: CPU% and RSS of the page's renderer and of the browser's GPU process, sampled every 200 ms while the "
     "page measures; call-stack depth from a separate profiled page.",
-    f"Statistics: median and a distribution-free {CI_LEVEL:.0%} CI of the median (binomial order statistics; min–max "
-    f"when n < {MIN_N_FOR_CI}, and said so); a result whose stdev is ≥ {UNSTABLE_RELATIVE_SD:.0%} of its mean is "
-    "flagged unstable. Results are summarised per environment: results from different browsers or machines are never "
-    "pooled.",
+    f"Statistics: a replicate is one fresh page (or one fresh native process); samples of one page are not "
+    f"independent, so each spec's centre and {CI_LEVEL:.0%} CI are computed over its replicate medians (summary.csv's "
+    "ci_method says how, row by row). Where a CI is wider than the spec's precision target, or rests on fewer than "
+    f"{compare.FEW_REPLICATES} replicates, the table's note says so and names the remedy ({compare.REMEDY}). Results "
+    "are summarised per environment: results from different browsers or machines are never pooled.",
+    f"Comparisons: 'A is faster than B' rests on a test between the two sets of replicate medians "
+    f"({compare.METHOD_TWO}: the ratio's {CI_LEVEL:.0%} CI and a p-value), with {compare.HOLM} across the comparisons "
+    "of one table or one finding; otherwise the report says 'no significant difference'. Fitted slopes and tree "
+    "importances carry bootstrap intervals.",
 ]
 
 

@@ -15,8 +15,8 @@ from webdlbench.report.sections.common import PRETRAINED_HINT, env_cells, env_co
 PARAM_KEYS = ("params_trainable", "params", "parameters")
 FLOP_KEYS = ("flops",)
 BYTES_PER_MB = 1_000_000
-FIG5_COLUMNS = ["series", "model", "width", "environment", "runtime", "framework", "backend", "n", "median",
-                "ci_low", "ci_high", "ci_method", "outcome", "spec_hash"]
+FIG5_COLUMNS = ["series", "model", "width", "environment", "runtime", "framework", "backend", "n", "replicates",
+                "median", "ci_low", "ci_high", "ci_method", "outcome", "error", "spec_hash"]
 
 
 def _models(data: ReportData) -> pd.DataFrame:
@@ -132,23 +132,35 @@ def figure5_section(data: ReportData) -> Section:
                             f"({paper.PRETRAINED_SOURCE}): TF.js on a standalone GPU 1x–2x slower than native "
                             "TensorFlow; on an integrated GPU faster than native TensorFlow on the CPU.")
     section.files["fig5_infer_ms.csv"] = pd.DataFrame(columns=FIG5_COLUMNS)
-    rows = data.summary[data.summary["model"].map(is_pretrained) & (data.summary["task"] == "infer")
-                        & (data.summary["metric"] == "infer_ms") & (data.summary["n"] > 0)]
-    if rows.empty:
+    summary = data.summary[data.summary["model"].map(is_pretrained) & (data.summary["task"] == "infer")]
+    rows = summary[(summary["metric"] == "infer_ms") & (summary["n"] > 0) & (summary["outcome"] == "ok")]
+    plotted = set(zip(rows["spec_hash"], rows["environment"]))
+    unplotted = pd.Series([k not in plotted for k in zip(summary["spec_hash"], summary["environment"])],
+                          index=summary.index, dtype=bool)
+    failed = summary[unplotted]
+    failed = failed[failed["outcome"] != "ok"].drop_duplicates(["spec_hash", "environment"])
+    if rows.empty and failed.empty:
         section.empty = PRETRAINED_HINT
         return section
-    rows = rows.assign(series=series_labels(rows, data, ("batch", "threads", "seed")),
-                       label=[model_label(m, w) for m, w in zip(rows["model"], rows["width"])])
+    rows, failed = (frame.assign(series=series_labels(frame, data, ("batch", "threads", "seed")),
+                                 label=[model_label(m, w) for m, w in zip(frame["model"], frame["width"])])
+                    for frame in (rows, failed))
     rows = rows.sort_values(["model", "width", "runtime", "framework", "backend"])
-    table_rows = [[r["series"], r["label"], int_cell(r["n"]), median_cell(r, "ms"), ci_cell(r), r["outcome"]]
+    table_rows = [[r["series"], r["label"], int_cell(r["n"]), median_cell(r, "ms"), ci_cell(r), r["outcome"], ""]
                   for r in rows.to_dict("records")]
-    section.tables.append(Table(["Series", "Model", "n", "median (ms)", "95% CI of median (ms)", "Outcome"],
-                                ["text", "text", "num", "num", "num", "text"], table_rows,
-                                caption="Data behind Figure 5 (fig5_infer_ms.csv)"))
+    table_rows += [[r["series"], r["label"], int_cell(0), "–", "–", r["outcome"],
+                    str(r["error"]).splitlines()[0][:160] if r["error"] else ""]
+                   for r in failed.sort_values(["model", "width", "runtime", "framework", "backend"])
+                   .to_dict("records")]
+    section.tables.append(Table(["Series", "Model", "n", "median (ms)", "95% CI of median (ms)", "Outcome", "Error"],
+                                ["text", "text", "num", "num", "num", "text", "text"], table_rows,
+                                caption="Data behind Figure 5 (fig5_infer_ms.csv); failed runs are marked in the "
+                                        "figure with a cross"))
     log_y = bool((rows[["median", "ci_low"]] > 0).all().all())
     png = bar_figure(rows.rename(columns={"label": "x"}), title="Figure 5: inference time of pre-trained models",
-                     ylabel="time per prediction (ms)", log_y=log_y, xlabel="pre-trained model")
+                     ylabel="time per prediction (ms)", log_y=log_y, xlabel="pre-trained model",
+                     failed=failed.rename(columns={"label": "x"})[["series", "x"]])
     section.figures.append(Figure("Figure 5", data_uri(png), "fig5.png"))
     section.files["fig5.png"] = png
-    section.files["fig5_infer_ms.csv"] = rows[FIG5_COLUMNS]
+    section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
     return section

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from webdlbench.analysis import paper
+from webdlbench.analysis import compare, paper
 from webdlbench.frameworks import FRAMEWORKS
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Part, Section, Table, int_cell, num
@@ -54,27 +54,40 @@ def _with_relative(section: Section, data: ReportData) -> Section:
                         & (data.summary["metric"] == "train_batch_ms") & (data.summary["outcome"] == "ok")
                         & (data.summary["n"] > 0) & (data.summary["model"] == "mlp")]
     keys = ["environment", "depth", "width", "batch"]
-    reference = rows[rows["framework"] == "convnetjs"][[*keys, "median"]]
+    reference = rows[rows["framework"] == "convnetjs"][[*keys, "median", "spec_hash"]]
     pairs = rows[rows["framework"] != "convnetjs"].merge(reference, on=keys, suffixes=("", "_ref"))
     if pairs.empty:
         return section
     pairs = pairs.assign(ratio=pairs["median"] / pairs["median_ref"])
+    # Each pair tested (Welch's t on log replicate medians), Holm across every pair of the table.
+    lookups = {env: compare.Replicates(frame) for env, frame in data.replicates.items()}
+    empty = compare.Replicates(None)
+    estimates = [compare.ratio_test(lookups.get(r["environment"], empty).values(r["spec_hash"], r["metric"]),
+                                    lookups.get(r["environment"], empty).values(r["spec_hash_ref"], r["metric"]))
+                 for r in pairs.to_dict("records")]
+    pairs = pairs.assign(direction=[d.direction for d in compare.decide(estimates, 1.0)])
     table_rows, records = [], []
     for (env, framework, backend), group in pairs.groupby(["environment", "framework", "backend"]):
         geo = float(np.exp(np.log(group["ratio"]).mean()))
         quoted = paper.TRAINING_VS_CONVNETJS.get(framework) if backend == "cpu" else None
         quoted_text = ("–" if quoted is None else f"{quoted[0]:g}x" if quoted[0] == quoted[1]
                        else f"{quoted[0]:g}x–{quoted[1]:g}x")
+        slower = int((group["direction"] == compare.ABOVE).sum())
+        faster = int((group["direction"] == compare.BELOW).sum())
+        tested = f"slower in {slower}, faster in {faster}, no significant difference in {len(group) - slower - faster}"
         table_rows.append([*env_cells(data, env), data.title(framework), backend, int_cell(len(group)),
                            Cell(f"{geo:.2f}x", sort=geo),
-                           f"{group['ratio'].min():.2f}x – {group['ratio'].max():.2f}x", quoted_text])
+                           f"{group['ratio'].min():.2f}x – {group['ratio'].max():.2f}x", tested, quoted_text])
         records.append({"environment": env, "framework": framework, "backend": backend, "models": len(group),
                         "geometric_mean_ratio": geo, "min_ratio": group["ratio"].min(),
-                        "max_ratio": group["ratio"].max(), "paper": quoted_text})
+                        "max_ratio": group["ratio"].max(), "slower": slower, "faster": faster, "paper": quoted_text})
     section.tables.append(Table([*env_columns(data), "Framework", "Backend", "Models", "Time / ConvNetJS (geometric "
-                                 "mean)", "Range", f"Paper 2018 ({paper.TRAINING_VS_CONVNETJS_SOURCE})"],
-                                [*["text"] * (len(env_columns(data)) + 2), "num", "num", "num", "text"], table_rows,
-                                caption="Training time per batch relative to ConvNetJS on the same model (medians)"))
+                                 "mean)", "Range", "Tested against ConvNetJS (models)",
+                                 f"Paper 2018 ({paper.TRAINING_VS_CONVNETJS_SOURCE})"],
+                                [*["text"] * (len(env_columns(data)) + 2), "num", "num", "num", "text", "text"],
+                                table_rows,
+                                caption="Training time per batch relative to ConvNetJS on the same model; each model "
+                                        f"tested ({compare.METHOD_TWO}, {compare.HOLM} across the table)"))
     section.files["fig1_relative_to_convnetjs.csv"] = pd.DataFrame(records)
     return section
 

@@ -1,0 +1,151 @@
+// ONNX Runtime Web adapter (inference only). The model is an .onnx file written in Python from
+// the same weights; load() is ort.InferenceSession.create(url) (fetch + parse + optimise +
+// partition), predict() is session.run() on one sample, its output read back to the CPU (the
+// default output location), so a WebGPU run that has only queued work is never counted.
+'use strict';
+(() => {
+  const { Unsupported } = window.webdlbench;
+  let sessionOptions = null;
+
+  function requireOrt() {
+    if (typeof ort === 'undefined' || !ort.InferenceSession) throw new Error('onnxruntime-web did not load (no global ort.InferenceSession)');
+  }
+
+  function base64Bytes(text) {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function configureWasm(options) {
+    ort.env.wasm.wasmPaths = new URL(options.wasm_dir, location.href).href;
+    ort.env.wasm.proxy = false;  // run in the page's thread: the timed call is the inference itself
+    if (options.threads) ort.env.wasm.numThreads = options.threads;
+    ort.env.logLevel = 'warning';
+  }
+
+  function plain(value) {  // env fields can be getters, typed arrays or functions: keep JSON-able ones
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value;
+    return value === undefined ? null : String(value);
+  }
+
+  async function webgpuAdapterInfo() {
+    try {
+      const adapter = await ort.env.webgpu.adapter;
+      if (!adapter) return null;
+      const info = adapter.info || {};
+      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+               is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  }
+
+  async function outputOf(session, feeds) {
+    const results = await session.run(feeds);
+    return results[session.outputNames[0]].data;
+  }
+
+  window.webdlbench.adapters.onnxruntime_web = {
+    version: () => (typeof ort !== 'undefined' && ort.env && ort.env.versions ? ort.env.versions.web || ort.env.versions.common : null),
+
+    async init(job) {
+      requireOrt();
+      const backend = job.spec.backend;
+      const { options } = job;
+      configureWasm(options);
+      if (backend === 'webgpu') {
+        if (!navigator.gpu) throw new Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
+        if (!(await navigator.gpu.requestAdapter())) throw new Unsupported('WebGPU: navigator.gpu.requestAdapter() returned null');
+      }
+      sessionOptions = { executionProviders: [backend], graphOptimizationLevel: options.graph_optimization_level };
+      // Start the runtime (fetch + compile the wasm binary, open the WebGPU device) on a one-node
+      // model, so that load() measures the model, not the runtime's start. ORT adds its own
+      // settings to the options object it is given: it gets a copy, and the copy is recorded.
+      const used = { ...sessionOptions };
+      const start = performance.now();
+      try {
+        const session = await ort.InferenceSession.create(base64Bytes(options.init_model_b64), used);
+        await outputOf(session, { x: new ort.Tensor('float32', new Float32Array([1]), [1]) });
+        await session.release();
+      } catch (error) {
+        const message = `ONNX Runtime Web could not start the ${backend} backend: ${error && error.message ? error.message : error}`;
+        if (backend === 'webgpu') throw new Unsupported(message);
+        throw new Error(message);
+      }
+      const info = {
+        backend,
+        version: ort.env.versions ? ort.env.versions.web : null,
+        runtime_init_ms: performance.now() - start,
+        session_options: sessionOptions,
+        session_options_after_create: JSON.parse(JSON.stringify(used)),
+        wasm: {
+          numThreads: plain(ort.env.wasm.numThreads), requested_threads: options.threads,
+          simd: plain(ort.env.wasm.simd), proxy: plain(ort.env.wasm.proxy),
+          wasmPaths: plain(ort.env.wasm.wasmPaths), cross_origin_isolated: self.crossOriginIsolated,
+          // every 1.30 binary is the SIMD + threads build; env.wasm.simd is no longer a switch there
+          binary: 'ort-wasm-simd-threaded.jsep.wasm',
+        },
+      };
+      if (backend === 'webgpu') info.webgpu_adapter = await webgpuAdapterInfo();
+      return info;
+    },
+
+    build() {
+      throw new Error('ONNX Runtime Web cannot build or train models; its model is written by webdlbench (onnx_writer)');
+    },
+
+    async save() {
+      throw new Error('ONNX Runtime Web has no API to save a model');
+    },
+
+    async load(url) {
+      const session = await ort.InferenceSession.create(url, { ...sessionOptions });
+      return { session, input: session.inputNames[0] };
+    },
+
+    async predict(model, x) {
+      return outputOf(model.session, { [model.input]: new ort.Tensor('float32', x, [1, x.length]) });
+    },
+
+    dispose(model) {
+      model.session.release();
+    },
+
+    // `webdlbench survey`: network types are probed by running one tiny model of each kind
+    // (Gemm, Conv + MaxPool, LSTM; written by writer.py: probe_models) on the wasm backend.
+    async describe(job) {
+      requireOrt();
+      configureWasm(job.options || {});
+      const probes = (job.survey && job.survey.onnx_probe_models) || {};
+      const types = {};
+      for (const kind of ['DNN', 'CNN', 'RNN']) {
+        const probe = probes[kind];
+        if (!probe) {
+          types[kind] = { supported: null, evidence: 'no probe model given' };
+          continue;
+        }
+        try {
+          const session = await ort.InferenceSession.create(base64Bytes(probe.b64), { executionProviders: ['wasm'] });
+          const size = probe.shape.reduce((a, b) => a * b, 1);
+          const y = await outputOf(session, { x: new ort.Tensor('float32', new Float32Array(size).fill(0.5), probe.shape) });
+          await session.release();
+          types[kind] = { supported: y.length > 0 && Array.from(y).every(Number.isFinite), evidence: `${probe.ops} ran on wasm` };
+        } catch (error) {
+          types[kind] = { supported: false, evidence: `${probe.ops} failed: ${error && error.message ? error.message : error}` };
+        }
+      }
+      return {
+        network_types: types,
+        layer_types: { count: null, reason: 'operators are compiled into the wasm binary (ONNX operator set); JavaScript cannot list them' },
+        activation_types: { count: null, reason: 'activations are ONNX operators inside the wasm binary; not enumerable from JavaScript' },
+        optimizer_types: { count: null, reason: 'inference only: no training API in onnxruntime-web 1.30' },
+        training_api: typeof ort.TrainingSession === 'function' ? 'ort.TrainingSession' : null,
+        save_api: null,
+        load_api: 'ort.InferenceSession.create(url | bytes)',
+        gpu_api: 'executionProviders: ["webgpu"] (also "webnn"; WebGL is only in ort.webgl / ort.all builds)',
+      };
+    },
+  };
+})();
