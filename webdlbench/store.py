@@ -263,9 +263,9 @@ EXPECTED_COLUMNS = _schema_columns()
 def _create(path: Path) -> None:
     """Make a new, empty store at `path` whole or not at all: built beside it under a temporary
     name and linked into place (never over a file that appeared meanwhile)."""
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
         conn = sqlite3.connect(staging, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -280,11 +280,14 @@ def _create(path: Path) -> None:
             os.link(staging, path)
         except FileExistsError:
             pass  # another process made it first: theirs is checked like any existing store
-        finally:
-            for leftover in (staging, *[Path(str(staging) + s) for s in ("-wal", "-shm")]):
-                leftover.unlink(missing_ok=True)
+        except OSError:  # a filesystem without hard links: a rename is whole too (the path was free just now)
+            if not path.exists():
+                os.replace(staging, path)
     except (sqlite3.DatabaseError, OSError) as exc:
         raise store_checks.write_error(path, exc) from None
+    finally:
+        for leftover in (staging, *[Path(f"{staging}{suffix}") for suffix in ("-wal", "-shm")]):
+            leftover.unlink(missing_ok=True)
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

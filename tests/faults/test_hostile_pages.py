@@ -241,7 +241,8 @@ def test_a_nan_loss_from_a_real_page_is_a_failed_check_and_the_sweep_goes_on(ses
     outcome = dict(zip(results.backend, zip(results.outcome, results.error)))
     assert outcome["nan-loss"] == ("check_failed", "a loss was not finite (NaN or infinity)")
     assert outcome["none"] == ("ok", "")
-    assert samples.value.map(math.isfinite).all() and len(samples[samples.metric == "train_batch_ms"]) == 8
+    timed = samples[samples.metric == "train_batch_ms"]
+    assert samples.value.map(math.isfinite).all() and set(timed.backend) == {"nan-loss", "none"}  # timings kept
     with closing(sqlite3.connect(tmp_path / "s.sqlite")) as conn:
         assert conn.execute("SELECT count(*) FROM samples WHERE value IS NULL").fetchone()[0] == 0
         assert conn.execute("SELECT status FROM runs").fetchone()[0] == "running"  # (the test ends no run)

@@ -195,3 +195,23 @@ def test_a_read_only_store_of_another_user_can_be_exported_and_reported(tmp_path
     assert exported.stdout == expected.stdout
     assert reported.returncode == 0 and (tmp_path / "report" / "index.html").exists(), reported.stderr
     assert sorted(os.listdir(folder)) == ["s.sqlite"]
+
+
+@pytest.mark.parametrize("values, words", [
+    ([2.0, float("nan"), 3.0], "has nan"),           # SQLite would store NULL: the crash of item 1
+    ([-5.0, -1e9, 0.0, -3.0], "has -5.0, outside its range > 0"),
+    ([2.0, float("inf")], "has inf"),
+])
+def test_the_store_never_holds_a_value_out_of_range_whoever_produced_it(tmp_path, values, words):
+    """The last gate: a result reaching the store with an impossible value (from any runner) is
+    written as an error naming it, its valid metrics kept, the invalid one dropped; nothing crashes."""
+    spec = Spec("tfjs", "cpu", "train", 1, 64)
+    result = SpecResult(spec, "ok", started_at=1.0, finished_at=2.0)
+    result.add("train_batch_ms", values)
+    result.add("js_heap_used_bytes", [1024])
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.add_result(store.start_run("quick", "quick.toml", [spec]), result)
+        results, samples, _ = store.frames()
+    assert results.outcome.tolist() == ["error"] and words in results["error"][0]
+    assert results["info"][0]["dropped_metrics"] == ["train_batch_ms"]
+    assert samples.metric.tolist() == ["js_heap_used_bytes"] and samples.value.tolist() == [1024.0]

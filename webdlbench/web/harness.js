@@ -23,9 +23,9 @@
   // Libraries also lose contexts on purpose (gpu.js releases its kernels' contexts with
   // WEBGL_lose_context): a loss ends the task only if the task has not finished soon after it.
   const GPU_LOSS_GRACE_MS = 3000;
-  function gpuEvent(text, fatal) {
+  function gpuEvent(text, fatal, graceMs = GPU_LOSS_GRACE_MS) {
     gpuEvents.push(text);
-    if (fatal) setTimeout(() => failGpu(new Error(text)), GPU_LOSS_GRACE_MS);
+    if (fatal) setTimeout(() => failGpu(new Error(text)), graceMs);
   }
   function watchCanvas(prototype) {
     if (!prototype) return;
@@ -45,7 +45,9 @@
     const requestDevice = GPUAdapter.prototype.requestDevice;
     GPUAdapter.prototype.requestDevice = async function (...args) {
       const device = await requestDevice.apply(this, args);
-      device.lost.then((info) => gpuEvent(`WebGPU device lost (${info.reason}): ${info.message}`, true));
+      // No library loses its WebGPU device on purpose: work after the loss measures nothing (TF.js
+      // returns at once on a destroyed device), so the task ends at once, with no grace.
+      device.lost.then((info) => gpuEvent(`WebGPU device lost (${info.reason}): ${info.message}`, true, 0));
       device.addEventListener('uncapturederror', (e) => gpuEvent(
         `WebGPU ${e.error.constructor.name}: ${e.error.message}`, e.error.constructor.name === 'GPUOutOfMemoryError'));
       return device;
