@@ -175,7 +175,7 @@ def _tree_lines(tree, width: int) -> list[str]:
     lines += [text if len(text) <= width else "\n".join(wrap(text, width, "        "))
               for text in tree.text.rstrip().splitlines()]
     root = f"root split: {tree.root_text}"
-    if tree.resamples:
+    if tree.resamples and tree.root is not None:
         root += f" (the same root factor in {tree.root_share:.0%} of {tree.resamples} bootstrap trees)"
     return lines + wrap(root, width, "   ") + wrap("feature importances (95% bootstrap interval): "
                                                   + importances_text(tree), width, "   ")
