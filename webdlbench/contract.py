@@ -34,6 +34,8 @@ OPTIONAL_JOB_FIELDS = {
     "model_url": ("string", "the model file to load (infer; converted models also to train)"),
     "upload_url": ("string", "where a prepare page posts the model its framework saved"),
     "survey": ("object", "what the survey probe page is asked"),
+    "encodings": ("object", "infer, Finding 6: json_url (the same weights as JSON numbers) and rounds: after "
+                            "measuring, load the model from its binary files and from JSON, alternately"),
 }
 
 # The reply a page posts to /api/result and a native worker writes: every field, always.
@@ -65,6 +67,7 @@ OPTIONAL_ADAPTER_METHODS = {
     "releaseBatch": "free a batch's tensors after its timed call",
     "dispose": "free a model after the task",
     "describe": "the survey's introspection of layers, activations, optimizers (survey-probe.js)",
+    "loadJsonEncoded": "load the model from the JSON encoding of its weights (required by jobs with encodings)",
 }
 
 

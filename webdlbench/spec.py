@@ -39,6 +39,12 @@ METRIC_UNITS = {
     "warmup_ms": "ms",            # the first prediction after loading, one per page load
     "infer_ms": "ms",             # one single-sample prediction, steady state
     "model_file_bytes": "bytes",  # size of the model file(s) the framework saved
+    # Finding 6, frameworks with two encodings of one model (TF.js): its binary files and the same
+    # weights as JSON numbers, their sizes and loads (fetch + parse + build), timed after measuring.
+    "model_binary_bytes": "bytes",
+    "model_json_bytes": "bytes",
+    "load_binary_ms": "ms",
+    "load_json_ms": "ms",
     "cpu_renderer_pct": "%",      # CPU% of the page's renderer process while measuring
     "cpu_gpu_pct": "%",           # CPU% of the browser's GPU process while measuring
     "rss_renderer_peak_bytes": "bytes",
@@ -67,6 +73,7 @@ _COUNT = ValueRange(0, 2 ** 31, whole=True)
 # any finite number: whether it fell is the check's to judge, not a range's.
 METRIC_RANGES = {
     "train_batch_ms": _TIME, "train_warmup_ms": _TIME, "load_ms": _TIME, "warmup_ms": _TIME, "infer_ms": _TIME,
+    "load_binary_ms": _TIME, "load_json_ms": _TIME, "model_binary_bytes": _BYTES, "model_json_bytes": _BYTES,
     "loss": ValueRange(-1e300, 1e300),
     "model_file_bytes": _BYTES, "rss_renderer_peak_bytes": _BYTES, "rss_gpu_peak_bytes": _BYTES,
     "js_heap_used_bytes": _BYTES,

@@ -26,6 +26,8 @@ from webdlbench.spec import Spec, SpecResult
 
 # Loading bundles, data and building the model happen before the page's time budget starts.
 PAGE_SETUP_ALLOWANCE_S = 120
+# Finding 6: loads of each encoding per replicate, binary and JSON alternating which goes first.
+ENCODING_ROUNDS = 3
 
 
 class BrowserRunner:
@@ -91,6 +93,8 @@ class BrowserRunner:
             prepared.job["model_url"] = f"/data/{model_dir}/{fw.model_entry}"
             wanted = fw.model_files.get(spec.backend)
             prepared.model_files = {name: size for name, size in files.items() if not wanted or name in wanted}
+            if fw.json_encoding is not None:
+                await self._add_json_encoding(prepared, fw, model_dir)
         return prepared
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
@@ -155,6 +159,21 @@ class BrowserRunner:
             prepared.info["learning_rate"] = job["options"]["learning_rate"]
         if spec.task == "infer":
             prepared.model_files = artifact.tfjs_files
+
+    async def _add_json_encoding(self, prepared: Prepared, fw: frameworks.Framework, model_dir: str) -> None:
+        """Finding 6: the same saved model with its weights as JSON numbers, in a folder of its own
+        (model_file_bytes keeps counting the binary files only); the page loads both after measuring."""
+        async def encode(staging: Path) -> None:
+            try:
+                fw.json_encoding(self.cache_dir / model_dir, staging, fw.model_entry)
+            except Exception as exc:  # the encoder's own words are the outcome
+                raise Failed("error", f"writing the JSON encoding of the {fw.title} model failed: {exc}") from None
+
+        files = await staged_folder(self.cache_dir / f"{model_dir}-json", encode)
+        (name, size), = files.items()
+        prepared.job["encodings"] = {"json_url": f"/data/{model_dir}-json/{name}", "rounds": ENCODING_ROUNDS}
+        prepared.job["required_methods"].append("loadJsonEncoded")
+        prepared.file_metrics = {"model_binary_bytes": sum(prepared.model_files.values()), "model_json_bytes": size}
 
     def _ensure_weights(self, spec: Spec) -> str:
         key = mlp.weights_key(spec.depth, spec.width, spec.seed)

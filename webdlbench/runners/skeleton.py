@@ -41,6 +41,7 @@ class Prepared:
     artifact: Artifact | None = None            # converted kinds: the model made by the TF.js converter
     reference: Callable[[], np.ndarray] | None = None  # infer: the reference outputs
     model_files: dict[str, int] = field(default_factory=dict)  # infer: the model's files and sizes
+    file_metrics: dict[str, int] = field(default_factory=dict)  # further sizes recorded once (Finding 6)
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
     reference_source: str = ""                  # what computed the reference, if not the kind's own
 
@@ -85,6 +86,8 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False) -> Spe
         if spec.task == "infer":  # what the replicates loaded (a spec that never ran records no size)
             result.add("model_file_bytes", [sum(prepared.model_files.values())])
             result.info["model_files"] = prepared.model_files
+            for metric, size in prepared.file_metrics.items():
+                result.add(metric, [size])
         if profile or spec.profile:
             for metric, values in (await runner.profile(spec, prepared, limit_s)).items():
                 result.add(metric, values)

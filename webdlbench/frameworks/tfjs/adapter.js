@@ -151,6 +151,15 @@
       return tf.loadLayersModel(url, loadOptions);
     },
 
+    // Finding 6: the same model from json_encoding.py's file, weights as JSON numbers.
+    async loadJsonEncoded(url) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const saved = await response.json();
+      const weightData = new Float32Array(saved.weights).buffer;
+      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData }));
+    },
+
     async predict(model, x) {
       const y = tf.tidy(() => model.predict(tf.tensor(x, [1, ...model.inputs[0].shape.slice(1)])));
       const values = await readBack(y);
