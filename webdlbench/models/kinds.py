@@ -129,7 +129,25 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
 )}
 
 
+@dataclass(frozen=True)
+class UserModelKind(ModelKind):
+    """A user's own model file (`model = "file:PATH"`, models/user_models.py): its input is the
+    file's, fed whole (batch dimension included); its outputs' size is known once a runtime ran it."""
+
+    def input_shape(self, depth: int, width: int) -> tuple[int, ...]:
+        from webdlbench.models import user_models
+
+        return user_models.inspect(self.name).input_shape
+
+    def classes(self) -> int:
+        raise ValueError(f"{self.title}: its output size is known from its reference outputs only")
+
+
 def get(name: str) -> ModelKind:
+    if name.startswith("file:"):  # a user's model file: its kind is made from the file's id
+        from webdlbench.models import user_models
+
+        return user_models.kind_for(name)
     return KINDS[name]
 
 
