@@ -208,7 +208,9 @@ async def _run_reference(job: dict, name: str) -> None:
     failure = Path(job["out"]) / "failure.json"
     if failure.is_file():
         found = json.loads(failure.read_text())
-        raise UserArtifactError(found["outcome"], f"{job['computed_by']} cannot run {name}: {found['error']}")
+        # The runtime's words, naming the user's file instead of its copy in the cache.
+        words = found["error"].replace(str(Path(job["model"]) / ONNX_ENTRY), name).replace(job["model"], name)
+        raise UserArtifactError(found["outcome"], f"{job['computed_by']} cannot run {name}: {words}")
     if done.returncode != 0 or not (Path(job["out"]) / "reference.json").is_file():
         raise UserArtifactError("error", f"the reference process for {name} {done.how}: "
                                          f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")

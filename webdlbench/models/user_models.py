@@ -97,6 +97,14 @@ def display_name(model: str) -> str:
     return name + (f" {'x'.join(map(str, shape))}" if shape else "")
 
 
+def without_paths(results):
+    """A results frame whose `file:` models are named by the file's name alone (reports show no
+    machine paths); the id stays a `file:` id, of the same kind."""
+    if "model" not in results or not results["model"].map(is_user_model).any():
+        return results
+    return results.assign(model=results["model"].map(lambda m: PREFIX + display_name(m) if is_user_model(m) else m))
+
+
 def file_format(path: Path) -> str:
     """A .json is a TF.js model.json; anything else is read as ONNX."""
     return TFJS if path.suffix.lower() == ".json" else ONNX
@@ -120,7 +128,10 @@ def resolve(fields: dict, extras: dict, where: str, base: Path) -> None:
             raise UserError(f"{where}: inputs = {shown(inputs)} must be the path of a .npy file")
         inputs = (base / inputs).resolve()
     fields["model"] = model_id(path, shape, inputs)
-    model = inspect(fields["model"])
+    try:
+        model = inspect(fields["model"])
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
     browser, native = LOADERS[model.format]
     runtime, framework = fields.get("runtime", "browser"), fields["framework"]
     allowed = browser if runtime == "browser" else native
