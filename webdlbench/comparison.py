@@ -224,7 +224,7 @@ def group_title(spec: dict) -> str:
     """'train, mlp 1x64, batch 64' / 'infer, MobileNetV2': what a group of options all did."""
     model = str(spec["model"])
     if model.startswith("file:"):  # a user's own file: its name, never its path (models/user_models.py)
-        from webdlbench.models.user_models import display_name
+        from webdlbench.models.user_ids import display_name
         model = display_name(model)
     else:
         model = model[len("keras:"):] if model.startswith("keras:") else f"{model} {spec['depth']}x{spec['width']}"

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from webdlbench import subprocesses
-from webdlbench.models.user_models import ONNX, UserModel
+from webdlbench.models.user_ids import ONNX
+from webdlbench.models.user_models import UserModel
 from webdlbench.runners.staging import staged_folder
 
 CACHE_FOLDER = "models/user"

@@ -14,8 +14,8 @@ Which runtime loads which format:
 | ONNX (.onnx) | onnxruntime_web (wasm, webgpu) | onnxruntime | native ONNX Runtime (CPU) |
 | TF.js Layers model.json | tfjs (every backend) | tensorflow, with a .keras / .h5 / SavedModel beside | TensorFlow |
 
-A spec names the model by an id that holds the file's absolute path and what the suite added:
-`file:/abs/model.onnx`, `file:/abs/model.onnx|shape=1x3x8x8|inputs=/abs/x.npy`. Everything a user
+A spec names the model by an id that holds the file's absolute path and what the suite added
+(models/user_ids.py; its kind: kinds.user_kind). Everything a user
 can get wrong here is a UserError (one line, exit 2) when the suite is read, before anything is
 written. The model's artifact (its files, inputs and reference outputs) is models/user_artifacts.py.
 """
@@ -29,15 +29,10 @@ from pathlib import Path
 
 from webdlbench.errors import UserError
 from webdlbench.limits import shown
+from webdlbench.models.user_ids import (FORMAT_NAMES, LOADERS, PREFIX, TFJS, display_name, file_format,
+                                        is_user_model, model_id, parse_id)
 
-PREFIX = "file:"
 SUITE_KEYS = ("input_shape", "inputs")  # what a suite may add to a file: model, in a grid or [defaults]
-ONNX, TFJS = "onnx", "tfjs"
-LOADERS = {  # format -> (browser frameworks, native runtimes)
-    ONNX: (("onnxruntime_web",), ("onnxruntime",)),
-    TFJS: (("tfjs",), ("tensorflow",)),
-}
-FORMAT_NAMES = {ONNX: "an ONNX file", TFJS: "a TF.js model.json"}
 FLOAT_INPUT = "float32"  # what webdlbench feeds: random numbers, or a .npy cast to it
 # ONNX TensorProto element types by number (onnx.TensorProto), for the error words without importing onnx.
 ONNX_FLOAT, ONNX_DOUBLE = 1, 11
@@ -63,51 +58,12 @@ class UserModel:
         return self.path.name
 
 
-def is_user_model(model: str) -> bool:
-    return isinstance(model, str) and model.startswith(PREFIX)
-
-
-def model_id(path: Path, input_shape: tuple[int, ...] | None = None, inputs: Path | None = None) -> str:
-    """The id a spec names the model by (its identity in the store)."""
-    parts = [PREFIX + str(path)]
-    if input_shape:
-        parts.append("shape=" + "x".join(str(d) for d in input_shape))
-    if inputs:
-        parts.append(f"inputs={inputs}")
-    return "|".join(parts)
-
-
-def parse_id(model: str) -> tuple[Path, tuple[int, ...] | None, Path | None]:
-    """(path, input shape from the suite or None, .npy inputs or None) of a model id."""
-    path, *extras = model[len(PREFIX):].split("|")
-    shape, inputs = None, None
-    for extra in extras:
-        key, _, value = extra.partition("=")
-        if key == "shape":
-            shape = tuple(int(d) for d in value.split("x"))
-        elif key == "inputs":
-            inputs = Path(value)
-    return Path(path), shape, inputs
-
-
-def display_name(model: str) -> str:
-    """What a table or label calls the model: the file's name (its shape where the suite gave one)."""
-    path, shape, _ = parse_id(model)
-    name = path.name if path.name != "model.json" else f"{path.parent.name}/model.json"
-    return name + (f" {'x'.join(map(str, shape))}" if shape else "")
-
-
 def without_paths(results):
     """A results frame whose `file:` models are named by the file's name alone (reports show no
     machine paths); the id stays a `file:` id, of the same kind."""
     if "model" not in results or not results["model"].map(is_user_model).any():
         return results
     return results.assign(model=results["model"].map(lambda m: PREFIX + display_name(m) if is_user_model(m) else m))
-
-
-def file_format(path: Path) -> str:
-    """A .json is a TF.js model.json; anything else is read as ONNX."""
-    return TFJS if path.suffix.lower() == ".json" else ONNX
 
 
 # -- reading a suite's `file:` model -----------------------------------------------------------------------
@@ -340,22 +296,3 @@ def _fill_shape(path: Path, name: str, dims: list, given: tuple[int, ...] | None
         raise UserError(f"inputs file for {path.name} is {list(npy_shape)}: give one input {list(shape)} or "
                         f"several stacked, [N, {', '.join(map(str, shape))}]")
     return shape
-
-
-# -- the model kind ----------------------------------------------------------------------------------------
-def kind_for(model: str):
-    """The ModelKind of a `file:` model (models/kinds.py): inference only, on the runtimes of its
-    format, checked against the native runtime's outputs with the converted kinds' tolerances."""
-    from webdlbench.models.kinds import CONVERTED_ATOL, CONVERTED_RTOL, UserModelKind
-
-    path, _, _ = parse_id(model)
-    browser, native = LOADERS[file_format(path)]
-    return UserModelKind(
-        name=model, network=USER_NETWORK, title=f"your model {display_name(model)}",
-        depth_means="1: a file holds one architecture", width_means="1: a file holds one architecture",
-        data="file", tasks=("infer",), converted=True, browser_frameworks=browser, native_runtimes=native,
-        reference="onnxruntime" if file_format(path) == ONNX else "tensorflow",
-        output_atol=CONVERTED_ATOL, output_rtol=CONVERTED_RTOL, fixed_depth=1, default_width=1)
-
-
-USER_NETWORK = "Your model"  # not one of Table 5's networks: ratios, no decision tree
