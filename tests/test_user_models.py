@@ -64,6 +64,10 @@ def test_a_npy_of_inputs_gives_the_shape_and_must_fit(tmp_path):
     specs = load_suite(str(onnx_suite(tmp_path, name="open.onnx", extra='inputs = "x.npy"\n'))).specs
     assert user_models.inspect(specs[0].model).input_shape == (1, 3, 5, 5)
     assert specs[0].model.endswith(f"inputs={tmp_path / 'x.npy'}")
+    in_defaults = suite(tmp_path / "defaults.toml", [ONNX_GRID.format(name="open.onnx", framework="onnxruntime",
+                                                                     backend="cpu", runtime="native")],
+                        defaults='inputs = "x.npy"\n')  # [defaults] may hold it too
+    assert load_suite(str(in_defaults)).specs[0].model == specs[0].model
     (tmp_path / "bad.npy").write_text("not numpy")
     assert "cannot be read as .npy" in refused(tmp_path, onnx_suite(tmp_path, name="open.onnx",
                                                                      extra='inputs = "bad.npy"\n'))

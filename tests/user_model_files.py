@@ -51,26 +51,29 @@ TFJS_SCRIPT = textwrap.dedent("""
     import tf_keras as keras
     from webdlbench.models.tfjs_converter import install_stand_ins
 
-    out, keras_beside = Path(sys.argv[1]), sys.argv[2] == "1"
+    out, beside = Path(sys.argv[1]), sys.argv[2]
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(8, 8, 3)),
                               keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
                               keras.layers.GlobalAveragePooling2D(),
                               keras.layers.Dense(10, activation="softmax")])
-    if keras_beside:
+    if beside == "keras":
         model.save(str(out / "model.keras"))
+    elif beside == "saved_model":
+        model.save(str(out / "saved"), save_format="tf")
     install_stand_ins()
     import tensorflowjs
     tensorflowjs.converters.save_keras_model(model, str(out))
 """)
 
 
-def write_tfjs(folder: Path, keras_beside: bool = True) -> Path:
+def write_tfjs(folder: Path, beside: str = "keras") -> Path:
     """A tiny conv net [1, 8, 8, 3] -> 10 as a TF.js Layers model.json with its shard, converted from
-    a tf_keras model (saved beside it as model.keras when `keras_beside`); the model.json's path."""
+    a tf_keras model saved beside it (`beside`: "keras", model.keras; "saved_model", a SavedModel
+    folder saved/; "none"); the model.json's path."""
     folder.mkdir(parents=True, exist_ok=True)
     root = str(Path(__file__).resolve().parent.parent)
-    done = subprocess.run([sys.executable, "-c", TFJS_SCRIPT, str(folder), "1" if keras_beside else "0"],
+    done = subprocess.run([sys.executable, "-c", TFJS_SCRIPT, str(folder), beside],
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": root, "TF_CPP_MIN_LOG_LEVEL": "2",
                                "CUDA_VISIBLE_DEVICES": ""})

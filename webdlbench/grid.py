@@ -148,7 +148,8 @@ def _expand_grid(grid: dict, defaults: dict, where: str, base: Path) -> list[Spe
     combos += _entries(grid.get("include", []), "include", where)
     if not combos:
         raise UserError(f"{where}: the grid is empty after 'exclude': remove an exclusion or add values")
-    settings = {**_renamed(defaults), **_renamed({k: grid[k] for k in SETTINGS if k in grid})}
+    plain_defaults = {k: v for k, v in defaults.items() if k not in user_models.SUITE_KEYS}
+    settings = {**_renamed(plain_defaults), **_renamed({k: grid[k] for k in SETTINGS if k in grid})}
     extras = {k: grid.get(k, defaults.get(k)) for k in user_models.SUITE_KEYS if k in grid or k in defaults}
     return [_make_spec({**settings, **combo}, where, extras, base) for combo in combos]
 

@@ -4,6 +4,7 @@ by the official converter runs in TF.js (cpu, wasm) and, from the Keras file bes
 TensorFlow. Each is fed the same seeded inputs; each browser's outputs are checked against the
 native runtime's. A model whose operator no runtime knows ends `unsupported`, in ONNX Runtime's words.
 (What is refused before a run: tests/test_user_models.py.)"""
+import numpy as np
 import pytest
 
 from tests.conftest import run_cli
@@ -69,6 +70,19 @@ def test_a_tfjs_model_json_runs_in_tfjs_and_native_tensorflow_from_the_keras_fil
     assert len(results) == 3
     assert_checked_against_native(results, "native TensorFlow on model.keras", 10)
     assert "infer, net/model.json" in stdout
+
+
+def test_a_saved_model_beside_it_and_a_npy_of_inputs_are_used(tmp_path):
+    write_tfjs(tmp_path, beside="saved_model")
+    np.save(tmp_path / "x.npy", np.random.default_rng(3).random((3, 1, 8, 8, 3), dtype=np.float32))
+    grid = 'model = "file:model.json"\ninputs = "x.npy"\n'
+    _, results, _ = run_suite(tmp_path, [grid + 'framework = "tfjs"\nbackend = "cpu"\n',
+                                         grid + 'runtime = "native"\nframework = "tensorflow"\nbackend = "cpu"\n'])
+    assert list(results.outcome) == ["ok", "ok"]
+    for row in results.itertuples():
+        assert row.checks["passed"] and row.checks["compared"] == 3  # the .npy's three inputs
+        assert row.checks["reference"] == "native TensorFlow on saved"
+        assert row.info["model_facts"]["inputs"] == "x.npy"
 
 
 def test_an_operator_no_runtime_knows_is_unsupported_in_onnx_runtimes_own_words(tmp_path):
