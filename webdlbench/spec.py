@@ -126,6 +126,9 @@ class Spec:
 
     @property
     def label(self) -> str:
+        if self.model.startswith("file:"):  # a user's own file: its name, never its path or 1x1
+            from webdlbench.models.user_ids import display_name
+            return f"{self.framework}/{self.backend} {self.task} {display_name(self.model)}"
         shape = f"{self.depth}x{self.width}"
         batch = f" b{self.batch}" if self.task == "train" else ""
         return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}"

@@ -18,7 +18,7 @@ from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, datasets, kinds, mlp, mnist, training
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
-from webdlbench.runners import saved_model
+from webdlbench.runners import saved_model, user_files
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -76,6 +76,9 @@ class BrowserRunner:
     async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
         fw = frameworks.FRAMEWORKS[spec.framework]
         prepared = Prepared(job=self._job(spec, fw))
+        if isinstance(kind, kinds.UserModelKind):  # a user's own model file (runners/user_files.py)
+            await user_files.prepare_page(prepared, spec, self.cache_dir)
+            return prepared
         if kind.converted:
             try:
                 artifact = await artifacts.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)

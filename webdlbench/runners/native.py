@@ -13,6 +13,7 @@ from pathlib import Path
 from webdlbench import contract, native, subprocesses
 from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, kinds, mlp, mnist, training
+from webdlbench.runners import user_files
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.spec import Spec, SpecResult
@@ -73,6 +74,9 @@ class NativeRunner:
         prepared = Prepared(job=job, info={"runtime": runtime.name, "runtime_version": runtime.version(),
                                            "threads_requested": spec.threads,
                                            "gemm_peak": _gemm_peak(self.cache_dir, spec.threads)})
+        if isinstance(kind, kinds.UserModelKind):  # a user's own model file (runners/user_files.py)
+            await user_files.prepare_worker(prepared, spec, self.cache_dir)
+            return prepared
         if kind.converted:
             # The tf_keras model file the converting process saved beside the TF.js conversion: the
             # same weights the page loads, written by TensorFlow's own serializer (models/artifacts.py).

@@ -9,6 +9,9 @@
   // job; the MLP's batches are [batch, 784] with 10 classes.
   let inputShape = null;
   let classes = 10;
+  // A user's own model (model = "file:…") gives the whole tensor one prediction is fed, batch
+  // dimension included: its file may leave dimensions symbolic that the suite filled in.
+  let tensorShape = null;
 
   // Model loading reads each file's body as soon as its response starts. TF.js's own loader waits
   // for every weight file's response before reading any body; over HTTP/1.1 (six connections per
@@ -96,6 +99,7 @@
     async init(job) {
       inputShape = job.options.input_shape || null;
       classes = job.options.classes || 10;
+      tensorShape = job.options.tensor_shape || null;
       await selectBackend(job);
       const info = { backend: tf.getBackend(), version: tf.version.tfjs };
       if (job.spec.backend === 'wasm') {
@@ -161,7 +165,7 @@
     },
 
     async predict(model, x) {
-      const y = tf.tidy(() => model.predict(tf.tensor(x, [1, ...model.inputs[0].shape.slice(1)])));
+      const y = tf.tidy(() => model.predict(tf.tensor(x, tensorShape || [1, ...model.inputs[0].shape.slice(1)])));
       const values = await readBack(y);
       y.dispose();
       return values;
