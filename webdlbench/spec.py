@@ -30,6 +30,8 @@ OUTCOMES = (
     "skipped",         # not run: a smaller spec of its series ran out of the time limit (budget.py)
 )
 
+from webdlbench.pass_metrics import PASS_METRICS  # noqa: E402  (the passes' metrics are written there)
+
 # Units of every metric a page or the harness records; a metric not listed here is refused.
 METRIC_UNITS = {
     "train_batch_ms": "ms",       # one training batch (SGD step), result read back
@@ -46,6 +48,7 @@ METRIC_UNITS = {
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
+    **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe passes' metrics
 }
 
 
@@ -63,6 +66,9 @@ _TIME = ValueRange(0, 1e8, low_allowed=False)          # ms: more than 0, under 
 _PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up to 4096 cores
 _BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
 _COUNT = ValueRange(0, 2 ** 31, whole=True)
+# The passes' metrics by unit: their times may be 0 (an input handled within the timer's tick).
+_PASS_RANGES = {"ms": ValueRange(0, 1e8), "bytes": _BYTES, "1": _COUNT, "%": ValueRange(0, 100),
+                "frames/s": ValueRange(0, 1000)}
 # The valid values of every metric (limits.py holds posted and stored values to them). A loss may be
 # any finite number: whether it fell is the check's to judge, not a range's.
 METRIC_RANGES = {
@@ -72,14 +78,18 @@ METRIC_RANGES = {
     "js_heap_used_bytes": _BYTES,
     "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
+    **{name: _PASS_RANGES[unit] for name, (unit, _) in PASS_METRICS.items()},
 }
+# Which way is better, for the passes' metrics that the report ranks: "higher" (frames per second)
+# or "lower" (times, bytes, counts, dropped frames).
+METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
 # store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
-                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 
@@ -109,6 +119,8 @@ class Spec:
     time_budget_s: float = 60  # per replicate: the page stops sampling when it is spent
     time_limit_s: float = 0    # cap on one replicate's whole time, setup included (0: none; budget.py)
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
+    memory: bool = False       # add the separate memory pass: accounting and the leak check (runners/passes.py)
+    qoe: bool = False          # add the separate responsiveness pass: frames, long frames, input delay
     notes: str = ""
 
     @property

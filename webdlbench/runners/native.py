@@ -108,6 +108,10 @@ class NativeRunner:
                 raise Failed("error", f"the native worker's reply breaks the contract (contract.py): {problem}")
         return reply
 
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        # Frames, inputs and the page's heap are a browser's; natively the process's RSS is sampled already.
+        return {}, {"passes": {name: {"outcome": "unsupported", "error": f"the {name} pass measures browser pages only"}}}
+
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take
 

@@ -162,6 +162,17 @@
       model.dispose();
     },
 
+    // The memory pass's counters: TF.js's own tensor registry, and the wasm backend's linear memory
+    // (an Emscripten heap: it grows and never shrinks).
+    memory() {
+      const counters = tf.memory();
+      const found = { framework_bytes: counters.numBytes, framework_tensors: counters.numTensors };
+      if (typeof counters.numBytesInGPU === 'number') found.framework_gpu_bytes = counters.numBytesInGPU;
+      const wasm = tf.getBackend() === 'wasm' ? tf.backend().wasm : null;
+      if (wasm && wasm.HEAPU8) found.wasm_bytes = wasm.HEAPU8.buffer.byteLength;
+      return found;
+    },
+
     describe() {
       return describeLibrary();
     },
