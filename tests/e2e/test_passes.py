@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import registered_framework
+from tests.conftest import registered_framework, run_cli
 from webdlbench.analysis.experience import leak_check
 from webdlbench.browser import find_browser
 from webdlbench.frameworks import FRAMEWORKS_DIR, Framework
 from webdlbench.runners.browser import BrowserRunner
 from webdlbench.spec import Spec
+from webdlbench.store import Store
 
 TF = "@tensorflow/tfjs/dist/tf.min.js"
 MODES = ("leak", "block")
@@ -86,3 +87,43 @@ def test_a_blocking_loop_drops_frames_on_the_main_thread(tmp_path, misbehaving):
     assert qoe["worker"]["outcome"] == "ok", qoe["worker"]
     assert len(result.metrics["qoe_worker_infer_ms"]) >= 1
     assert "qoe_worker_fps" in result.metrics
+
+
+PASSES_SUITE = """
+name = "passes-e2e"
+[defaults]
+samples = 3
+sample_time_s = 0
+warmup = 1
+replicates = 1
+max_replicates = 1
+time_budget_s = 2
+[[grid]]
+framework = ["tfjs", "convnetjs"]
+backend = "cpu"
+task = "infer"
+depth = 1
+width = 32
+"""
+
+
+def test_run_memory_qoe_fills_the_report_part(tmp_path):
+    suite = tmp_path / "suite.toml"
+    suite.write_text(PASSES_SUITE)
+    store = tmp_path / "store.db"
+    done = run_cli("run", suite, "--store", store, "--memory", "--qoe", timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Store.open(store) as opened:
+        results, samples, _ = opened.frames()
+    assert set(results["outcome"]) == {"ok"}
+    for info in results["info"]:
+        assert info["passes"]["memory"]["outcome"] == "ok" and info["passes"]["qoe"]["outcome"] == "ok"
+    metrics = set(samples["metric"])
+    assert {"qoe_main_fps", "qoe_worker_fps", "leak_js_heap_bytes", "memory_js_heap_peak_bytes"} <= metrics
+    report = tmp_path / "report"
+    done = run_cli("report", "--store", store, "--out", report)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = (report / "report.md").read_text()
+    part = text[text.index("Experience, operators and memory"):]
+    assert "| TensorFlow.js | cpu | mlp | 1×32 | main |" in part and "| ConvNetJS | cpu | mlp | 1×32 | worker |" in part
+    assert "no leak" in part and (report / "qoe.csv").is_file() and (report / "memory.csv").is_file()
