@@ -20,8 +20,8 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "web" / "contract.schema.json"
 
 # The job a page fetches from /api/job (the native worker gets its twin on stdin). JSON types.
 JOB_FIELDS = {
-    "kind": ("string", "train | infer | prepare (save the model) | env (fingerprint only) | memory | qoe "
-                       "(the separate passes, runners/passes.py)"),
+    "kind": ("string", "train | infer | prepare (save the model) | env (fingerprint only) | memory | qoe | "
+                       "ops (the separate passes, runners/passes.py)"),
     "framework": ("string|null", "the adapter to use (null: an env page loads every adapter)"),
     "spec": ("object", "the Spec being measured (spec.py), budgets included"),
     "scripts": ("array", "bundle URLs to load, in order"),
@@ -35,7 +35,7 @@ OPTIONAL_JOB_FIELDS = {
     "model_url": ("string", "the model file to load (infer; converted models also to train)"),
     "upload_url": ("string", "where a prepare page posts the model its framework saved"),
     "survey": ("object", "what the survey probe page is asked"),
-    "pass": ("object", "a memory or qoe page's settings: cycles, seconds, input interval"),
+    "pass": ("object", "a memory, qoe or ops page's settings: cycles, seconds, input interval, predictions"),
 }
 
 # The reply a page posts to /api/result and a native worker writes: every field, always.
@@ -69,6 +69,8 @@ OPTIONAL_ADAPTER_METHODS = {
     "describe": "the survey's introspection of layers, activations, optimizers (survey-probe.js)",
     "memory": "the framework's own memory counters (framework_bytes, framework_gpu_bytes, framework_tensors, "
               "wasm_bytes), for the memory pass",
+    "profile": "one prediction under the library's own profiler: its kernels' names, times, bytes and shapes "
+               "(the operators pass)",
 }
 
 
@@ -77,7 +79,7 @@ def required_methods(task: str, converted: bool = False, saves_in_page: bool = F
     needed = list(ADAPTER_METHODS["always"])
     if task == "train":
         needed += ADAPTER_METHODS["train_converted" if converted else "train"]
-    elif task in ("infer", "memory", "qoe"):  # the passes load and run the model as inference does
+    elif task in ("infer", "memory", "qoe", "ops"):  # the passes load and run the model as inference does
         needed += ADAPTER_METHODS["infer"]
     elif task == "prepare" or saves_in_page:
         needed += ADAPTER_METHODS["prepare"]

@@ -89,7 +89,7 @@ METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
-                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "notes")
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 
@@ -121,6 +121,7 @@ class Spec:
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
     memory: bool = False       # add the separate memory pass: accounting and the leak check (runners/passes.py)
     qoe: bool = False          # add the separate responsiveness pass: frames, long frames, input delay
+    ops: bool = False          # add the separate operators pass: per-kernel times (tf.profile, torch.profiler)
     notes: str = ""
 
     @property

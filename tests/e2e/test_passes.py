@@ -89,8 +89,8 @@ def test_a_blocking_loop_drops_frames_on_the_main_thread(tmp_path, misbehaving):
     assert "qoe_worker_fps" in result.metrics
 
 
-PASSES_SUITE = """
-name = "passes-e2e"
+# One replicate of 3 samples: the passes, not the timings, are under test.
+SMALL = """
 [defaults]
 samples = 3
 sample_time_s = 0
@@ -98,13 +98,15 @@ warmup = 1
 replicates = 1
 max_replicates = 1
 time_budget_s = 2
-[[grid]]
+"""
+BROWSER_GRID = """[[grid]]
 framework = ["tfjs", "convnetjs"]
 backend = "cpu"
 task = "infer"
 depth = 1
 width = 32
 """
+PASSES_SUITE = 'name = "passes-e2e"' + SMALL + BROWSER_GRID
 
 
 def test_run_memory_qoe_fills_the_report_part(tmp_path):
@@ -127,3 +129,40 @@ def test_run_memory_qoe_fills_the_report_part(tmp_path):
     part = text[text.index("Experience, operators and memory"):]
     assert "| TensorFlow.js | cpu | mlp | 1×32 | main |" in part and "| ConvNetJS | cpu | mlp | 1×32 | worker |" in part
     assert "no leak" in part and (report / "qoe.csv").is_file() and (report / "memory.csv").is_file()
+
+
+OPS_SUITE = 'name = "ops-e2e"' + SMALL + BROWSER_GRID + """[[grid]]
+runtime = "native"
+framework = "pytorch"
+backend = "cpu"
+task = "infer"
+depth = 1
+width = 32
+"""
+
+
+@pytest.mark.native
+def test_run_ops_gives_the_ratio_per_operator_and_a_chrome_trace(tmp_path):
+    import json
+
+    suite = tmp_path / "suite.toml"
+    suite.write_text(OPS_SUITE)
+    store = tmp_path / "store.db"
+    done = run_cli("run", suite, "--store", store, "--ops", timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Store.open(store) as opened:
+        results, _, _ = opened.frames()
+    ops = {row["framework"]: row["info"]["passes"]["ops"] for row in results.to_dict("records")}
+    assert ops["tfjs"]["outcome"] == "ok" and ops["pytorch"]["outcome"] == "ok", ops
+    assert len(ops["tfjs"]["kernels"]) == len(ops["pytorch"]["kernels"]) == 10
+    assert "_FusedMatMul" in {k["name"] for k in ops["tfjs"]["kernels"][0]}
+    assert "aten::addmm" in {k["name"] for k in ops["pytorch"]["kernels"][0]}
+    assert ops["convnetjs"]["outcome"] == "unsupported" and "no profile()" in ops["convnetjs"]["error"]
+    report = tmp_path / "report"
+    done = run_cli("report", "--store", store, "--out", report)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = (report / "report.md").read_text()
+    part = text[text.index("### Operators"):]
+    assert "| mlp | 1×32 | tfjs/cpu | pytorch/cpu | MatMul/Dense |" in part
+    trace = json.loads((report / "ops-trace.json").read_text())
+    assert {e["name"] for e in trace["traceEvents"] if e["ph"] == "X"} >= {"_FusedMatMul", "aten::addmm"}

@@ -50,6 +50,10 @@ def add_arguments(parser) -> None:
                         help="add a separate responsiveness pass per inference spec: an animation's frames, long "
                              "animation frames, long tasks and input delay while the model infers, on the main "
                              "thread and in a Web Worker (never in measured samples)")
+    parser.add_argument("--ops", action="store_true",
+                        help="add a separate operators pass per inference spec: each kernel's time from the "
+                             "library's own profiler (TF.js tf.profile(); natively PyTorch's torch.profiler), for "
+                             "the per-operator browser/native table and a Chrome trace")
     parser.add_argument("--retries", type=int, default=1, metavar="N",
                         help="re-measure a spec whose browser crashed or timed out up to N times (default 1)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -103,7 +107,7 @@ def run(args) -> int:
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
                        "over_limit": over_limit,
-                       "passes": tuple(name for name in ("memory", "qoe") if getattr(args, name))}
+                       "passes": tuple(name for name in ("memory", "qoe", "ops") if getattr(args, name))}
             asyncio.run(_sweep(todo, store, run_id, drivers, cache_dir, console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")

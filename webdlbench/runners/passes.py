@@ -7,6 +7,9 @@ that watches that page from outside over CDP at the page's marks.
   collection and reads the JS heap (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage), and all
   through the pass it samples the heap for its peak. The page adds the framework's own counters
   (tf.memory(): bytes, GPU bytes, tensors; the wasm linear memory) where its adapter has memory().
+* ops (`--ops`): the library's own per-operator profiler over OPS_PREDICTIONS predictions (the
+  page: web/ops.js, TF.js's tf.profile(); natively: native/ops_profile.py, torch.profiler), kept in
+  info['passes']['ops'] for analysis/operators.py.
 * qoe (`--qoe`): responsiveness. The page (web/qoe.js) runs a fixed requestAnimationFrame animation
   while the model infers in a steady loop, on the main thread and then in a Web Worker; the probe
   dispatches a mouse click through CDP (Input.dispatchMouseEvent) every INPUT_INTERVAL_S while the
@@ -30,7 +33,8 @@ QOE_IDLE_SECONDS = 1.0       # the animation alone first: the frame rate nothing
 INPUT_INTERVAL_S = 0.1
 INPUT_SETTLE_S = 5.0         # how long the end of a phase waits for inputs still being delivered
 QOE_THREADS = ("main", "worker")
-PASS_NAMES = ("memory", "qoe")
+OPS_PREDICTIONS = 10         # profiled predictions (each kernel's time, per prediction)
+PASS_NAMES = ("memory", "qoe", "ops")
 
 
 def passes_for(spec: Spec, asked: tuple[str, ...] = ()) -> list[str]:
@@ -169,7 +173,25 @@ class InputProbe:
         return {}, facts
 
 
-PROBES = {"memory": MemoryProbe, "qoe": InputProbe}
+class OpsProbe:
+    """The operators pass needs nothing from outside the page: the library's profiler runs inside."""
+
+    name = "ops"
+
+    def settings(self, spec: Spec) -> dict:
+        return {"predictions": OPS_PREDICTIONS}
+
+    async def on_mark(self, page, name: str) -> None:
+        return None
+
+    async def stop(self, settle_s: float = 0.0) -> None:
+        return None
+
+    def metrics(self) -> tuple[dict[str, list[float]], dict]:
+        return {}, {}
+
+
+PROBES = {"memory": MemoryProbe, "qoe": InputProbe, "ops": OpsProbe}
 
 
 def pass_result(name: str, reply: dict, probe) -> tuple[dict[str, list[float]], dict]:

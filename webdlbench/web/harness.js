@@ -284,7 +284,8 @@
   }
 
   const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {},
-    memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args) };
+    memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args),
+    ops: (...args) => window.webdlbenchPasses.ops(...args) };
 
   // What this browser offers, seen from the page: taken after measuring, so that probing
   // WebGL/WebGPU never disturbs a measurement.

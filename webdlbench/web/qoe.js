@@ -174,7 +174,7 @@
         worker = await startWorker(job, refs, settings.warmup);
         result.info.qoe_pass.worker_info = worker.info;
       } catch (error) {  // the library or its backend cannot run in a worker: recorded with its words
-        result.info.qoe_pass.worker = { outcome: 'unsupported', error: H.describe(error) };
+        result.info.qoe_pass.worker = { outcome: 'unsupported', error: error.message || String(error) };  // the worker's words
       }
       if (worker) {
         try {

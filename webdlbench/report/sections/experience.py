@@ -9,6 +9,7 @@ from webdlbench.analysis import experience
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Figure, Part, Section, Table, num
 from webdlbench.report.plots import data_uri, scatter_figure
+from webdlbench.report.sections import operators
 
 QOE_HINT = ("No responsiveness pass yet: run any suite with `--qoe` (e.g. `webdlbench run quick --qoe`) to fill "
             "this section.")
@@ -21,17 +22,11 @@ def part(data: ReportData) -> Part:
     qoe = experience.qoe_table(data.results, data.samples)
     memory = experience.memory_table(data.results, data.samples)
     return Part("experience", "Experience, operators and memory",
-                "Beyond the paper: does inference freeze the page, and how much memory does it take? Each comes "
-                "from a separate page after the timed replicates (`--qoe`, `--memory`), so neither disturbs a "
-                "timed sample.",
-                [responsiveness_section(qoe, data), operators_section(), memory_section(memory, data),
+                "Beyond the paper: does inference freeze the page, where does its time go per operator, and how "
+                "much memory does it take? Each comes from a separate page (or native process) after the timed "
+                "replicates (`--qoe`, `--ops`, `--memory`), so none disturbs a timed sample.",
+                [responsiveness_section(qoe, data), operators.section(data), memory_section(memory, data),
                  leak_section(memory, data)])
-
-
-def operators_section() -> Section:
-    return Section("operators", "Operators: where the time goes, browser against native",
-                   empty="Not measured yet: per-operator attribution (tf.profile() kernels against the native "
-                         "profilers, an `--ops` pass) is not implemented in this version.")
 
 
 def _config(row: dict, data: ReportData) -> list:
@@ -83,10 +78,12 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
     section.notes.extend(f"Not measured: {line}" for line in failed)
     shown = table[table["outcome"] == "ok"].dropna(subset=["infer_ms", "dropped_frame_pct"])
     if not shown.empty:
+        sized = shown[["model", "depth", "width"]].drop_duplicates().shape[0] > 1
         points = pd.DataFrame({
-            "series": [f"{data.title(r['framework'])} {r['backend']}" for r in shown.to_dict("records")],
+            "series": [f"{data.title(r['framework'])} {r['backend']}" + (f" {r['depth']}×{r['width']}" if sized else "")
+                       for r in shown.to_dict("records")],
             "x": shown["infer_ms"].clip(lower=1e-3), "y": shown["dropped_frame_pct"],
-            "label": [f"{r['thread']} {r['depth']}×{r['width']}" for r in shown.to_dict("records")]})
+            "label": list(shown["thread"])})
         png = scatter_figure(points, title="Latency per inference vs frames dropped", xlabel="inference (ms, median)",
                              ylabel="frames dropped (%)")
         section.figures.append(Figure("Latency per inference vs frames dropped (main thread vs worker)",
