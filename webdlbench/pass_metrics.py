@@ -31,7 +31,8 @@ _PER_THREAD = {
     "total_blocking_ms": ("ms", "lower"),        # the long tasks' time beyond 50 ms, summed
     "input_delay_ms": ("ms", "lower"),           # per input: dispatch (event.timeStamp) -> its handler runs
     "input_to_paint_ms": ("ms", "lower"),        # per input: dispatch -> the next frame after its handler
-    "infer_ms": ("ms", "lower"),                 # per inference while the animation runs
+    "infer_ms": ("ms", "lower"),                 # per inference while the animation runs (at most 300
+                                                 # values: block means per call when there were more)
 }
 
 QOE_METRICS = {

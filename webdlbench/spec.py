@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from webdlbench.pass_metrics import PASS_METRICS  # the separate passes' metrics are written there
+
 # Bump when the meaning of a stored field changes, so old stores are recognised.
 # 2: samples carry their replicate (the fresh page or process they came from); a version-1 store is
 # read as one replicate per result, and migrated in place when a sweep writes to it.
@@ -30,8 +32,6 @@ OUTCOMES = (
     "skipped",         # not run: a smaller spec of its series ran out of the time limit (budget.py)
 )
 
-from webdlbench.pass_metrics import PASS_METRICS  # noqa: E402  (the passes' metrics are written there)
-
 # Units of every metric a page or the harness records; a metric not listed here is refused.
 METRIC_UNITS = {
     "train_batch_ms": "ms",       # one training batch (SGD step), result read back
@@ -48,7 +48,7 @@ METRIC_UNITS = {
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
-    **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe passes' metrics
+    **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe / --ops passes' metrics
 }
 
 
@@ -89,7 +89,8 @@ METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
-                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops", "notes")
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
+                 "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 

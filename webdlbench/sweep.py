@@ -107,7 +107,7 @@ async def sweep(specs, workers: list[Worker], native_runner, on_result, retries:
     """Measure `specs` with `workers` (their BrowserRunners share one started server) and
     `native_runner`; each final SpecResult goes to `on_result(result)` once. The workers' browsers
     are started and stopped here. `over_limit` skips specs that a smaller one's timeout rules out
-    (budget.py); `profile` adds the profiling pass to every spec, `passes` the memory / qoe passes."""
+    (budget.py); `profile` adds the profiling pass to every spec, `passes` the memory / qoe / ops passes."""
     queue = _Queue(specs)
     queue.over_limit = over_limit or queue.over_limit
     context = _Context(native_runner, on_result, retries, on_start, on_requeue, profile, tuple(passes))

@@ -121,6 +121,8 @@ def test_run_memory_qoe_fills_the_report_part(tmp_path):
     for info in results["info"]:
         assert info["passes"]["memory"]["outcome"] == "ok" and info["passes"]["qoe"]["outcome"] == "ok"
     metrics = set(samples["metric"])
+    per_result = samples[samples["metric"] == "qoe_main_infer_ms"].groupby("result_id").size()
+    assert (per_result <= 300).all(), per_result  # thousands of fast calls, kept as block means
     assert {"qoe_main_fps", "qoe_worker_fps", "leak_js_heap_bytes", "memory_js_heap_peak_bytes"} <= metrics
     report = tmp_path / "report"
     done = run_cli("report", "--store", store, "--out", report)

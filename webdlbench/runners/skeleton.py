@@ -72,7 +72,7 @@ class Runner(Protocol):
 
 async def measure_spec(spec: Spec, runner: Runner, profile: bool = False, passes: tuple[str, ...] = ()) -> SpecResult:
     """Measure one spec with `runner`; always a SpecResult. `profile` adds the profiling pass to
-    every spec (a spec may ask for it itself); `passes` the separate memory / qoe passes."""
+    every spec (a spec may ask for it itself); `passes` the separate memory / qoe / ops passes."""
     result = SpecResult(spec=spec, outcome="ok", started_at=time.time())
     try:
         kind = kinds.get(spec.model)
@@ -143,7 +143,7 @@ async def _replicates(spec: Spec, runner: Runner, prepared: Prepared, limit_s: f
 
 async def _extra_passes(spec: Spec, runner: Runner, prepared: Prepared, limit_s: float, result: SpecResult,
                         asked: tuple[str, ...]) -> None:
-    """The memory / qoe passes, after the timed replicates. A pass that fails leaves the spec's
+    """The memory / qoe / ops passes, after the timed replicates. A pass that fails leaves the spec's
     outcome alone: its outcome and words go to info['passes'][name]."""
     result.info.update(extra_passes.not_measured(spec, asked))
     for name in extra_passes.passes_for(spec, asked):

@@ -12,7 +12,7 @@
 
   class Unsupported extends Error {}
   window.webdlbench = { adapters: {}, Unsupported };
-  // The separate passes (web/memory.js, web/qoe.js; runners/passes.py) use the harness's own helpers.
+  // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
   window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
 
   // The browser's own reports of GPU trouble. A lost WebGL context or WebGPU device, or a GPU
