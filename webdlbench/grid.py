@@ -26,7 +26,7 @@ SETTINGS = {
     "samples": int, "sample_time_s": (int, float), "warmup": int, "max_warmup": int, "replicates": int,
     "max_replicates": int, "precision": (int, float), "precision_budget_s": (int, float), "page_loads": int,
     "time_budget_s": (int, float), "time_limit_s": (int, float), "seed": int, "threads": int, "notes": str,
-    "profile": bool,
+    "profile": bool, "memory": bool, "qoe": bool, "ops": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from webdlbench.pass_metrics import PASS_METRICS  # the separate passes' metrics are written there
+
 # Bump when the meaning of a stored field changes, so old stores are recognised.
 # 2: samples carry their replicate (the fresh page or process they came from); a version-1 store is
 # read as one replicate per result, and migrated in place when a sweep writes to it.
@@ -52,6 +54,7 @@ METRIC_UNITS = {
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
+    **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe / --ops passes' metrics
 }
 
 
@@ -69,6 +72,9 @@ _TIME = ValueRange(0, 1e8, low_allowed=False)          # ms: more than 0, under 
 _PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up to 4096 cores
 _BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
 _COUNT = ValueRange(0, 2 ** 31, whole=True)
+# The passes' metrics by unit: their times may be 0 (an input handled within the timer's tick).
+_PASS_RANGES = {"ms": ValueRange(0, 1e8), "bytes": _BYTES, "1": _COUNT, "%": ValueRange(0, 100),
+                "frames/s": ValueRange(0, 1000)}
 # The valid values of every metric (limits.py holds posted and stored values to them). A loss may be
 # any finite number: whether it fell is the check's to judge, not a range's.
 METRIC_RANGES = {
@@ -79,14 +85,19 @@ METRIC_RANGES = {
     "js_heap_used_bytes": _BYTES,
     "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
+    **{name: _PASS_RANGES[unit] for name, (unit, _) in PASS_METRICS.items()},
 }
+# Which way is better, for the passes' metrics that the report ranks: "higher" (frames per second)
+# or "lower" (times, bytes, counts, dropped frames).
+METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
 # store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
-                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
+                 "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
 
@@ -116,6 +127,9 @@ class Spec:
     time_budget_s: float = 60  # per replicate: the page stops sampling when it is spent
     time_limit_s: float = 0    # cap on one replicate's whole time, setup included (0: none; budget.py)
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
+    memory: bool = False       # add the separate memory pass: accounting and the leak check (runners/passes.py)
+    qoe: bool = False          # add the separate responsiveness pass: frames, long frames, input delay
+    ops: bool = False          # add the separate operators pass: per-kernel times (tf.profile, torch.profiler)
     notes: str = ""
 
     @property

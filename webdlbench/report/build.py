@@ -19,13 +19,14 @@ from webdlbench.errors import UserError
 from webdlbench.report import data as report_data
 from webdlbench.report.document import Part, md_cell
 from webdlbench.report.redact import redact, redact_frame
-from webdlbench.report.sections import answer, findings, method, rq1, rq2, rq3
+from webdlbench.report.sections import answer, experience, findings, method, rq1, rq2, rq3
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Tables longer than this start folded in the HTML (a click shows them); Markdown shows every row.
 LONG_TABLE_ROWS = 24
 PAPER = "Ma et al., “Moving Deep Learning into Web Browser: How Far Can We Go?” (WWW ’19)"
 PAPER_GROUP = "The paper, re-judged"
+BEYOND_GROUP = "Beyond the paper"
 METHOD_GROUP = "How it was measured"
 
 
@@ -39,7 +40,9 @@ def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> li
     for part in paper:
         part.group = PAPER_GROUP
     closing.group = METHOD_GROUP
-    return [answer.part(data, grouped), *paper, closing]
+    beyond = experience.part(data)
+    beyond.group = BEYOND_GROUP
+    return [answer.part(data, grouped), *paper, beyond, closing]
 
 
 def glance(judged: dict) -> list[str]:

@@ -18,7 +18,7 @@ from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, datasets, kinds, mlp, mnist, training
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
-from webdlbench.runners import saved_model, user_files
+from webdlbench.runners import passes, saved_model, user_files
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -64,9 +64,9 @@ class BrowserRunner:
         if self._owns_server:
             await self.server.stop()
 
-    async def measure(self, spec: Spec, profile: bool = False) -> SpecResult:
+    async def measure(self, spec: Spec, profile: bool = False, passes: tuple[str, ...] = ()) -> SpecResult:
         """One spec through the skeleton with this runner."""
-        return await measure_spec(spec, self, profile=profile)
+        return await measure_spec(spec, self, profile=profile, passes=passes)
 
     # -- the skeleton's plug-in ------------------------------------------------------------------
     def unsupported_reason(self, spec: Spec, kind: kinds.ModelKind) -> str:
@@ -111,6 +111,17 @@ class BrowserRunner:
         if reply["outcome"] != "ok" or "max_stack_depth" not in reply["metrics"]:
             return {}
         return {k: reply["metrics"][k] for k in ("max_stack_depth", "profile_samples")}
+
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        """One more page for a separate pass (runners/passes.py: memory, qoe): (metrics, info)."""
+        probe = passes.PROBES[name]()
+        job = {**prepared.job, "kind": name, "pass": probe.settings(spec),
+               "required_methods": contract.required_methods(name)}
+        try:
+            reply = await self._open_page(job, limit_s, share=spec.spec_hash, on_page_mark=probe.on_mark)
+        finally:
+            await probe.stop()
+        return passes.pass_result(name, reply, probe)
 
     def environment(self, reply: dict) -> dict:
         return {**reply["environment"], **self.host_facts(), **(reply.get("page_facts") or {})}
@@ -228,17 +239,19 @@ class BrowserRunner:
             raise Failed("error", f"saving the model failed: {exc}") from None
 
     # -- pages ----------------------------------------------------------------------------------
-    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None) -> dict:
+    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None,
+                         on_page_mark=None) -> dict:
         page = self.server.register(job)
         try:
-            return await self._open_registered(page, timeout_s, profile, share)
+            return await self._open_registered(page, timeout_s, profile, share, on_page_mark)
         finally:
             self.server.unregister(page.page_id)
 
     async def _open_registered(self, registered, timeout_s: float, profile: bool = False,
-                               share: str | None = None) -> dict:
+                               share: str | None = None, on_page_mark=None) -> dict:
         """Open one fresh page on a registered job; its reply with the harness's resource metrics
-        (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed."""
+        (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed.
+        `on_page_mark(page, name)`, if given, sees each of the page's marks (a pass's probe)."""
         begun = time.monotonic()
         await self.driver.ensure_running()
         page = await self.driver.new_page(share=share)
@@ -253,6 +266,8 @@ class BrowserRunner:
                 profiled["started"] = await page.start_profiler()  # the page waits for this reply
             if profile and name == "done" and profiled.get("started"):
                 profiled["profile"] = await page.stop_profiler()
+            if on_page_mark is not None:
+                await on_page_mark(page, name)
             monitor.mark(name)
 
         marks = _mark_handlers(self.server)

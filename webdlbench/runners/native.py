@@ -112,6 +112,18 @@ class NativeRunner:
                 raise Failed("error", f"the native worker's reply breaks the contract (contract.py): {problem}")
         return reply
 
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        # Frames, inputs and the page's heap are a browser's; natively the process's RSS is sampled already.
+        if name != "ops":
+            return {}, {"passes": {name: {"outcome": "unsupported",
+                                          "error": f"the {name} pass measures browser pages only"}}}
+        from webdlbench.runners.passes import OPS_PREDICTIONS
+        reply = await run_worker({**prepared.job, "kind": "ops", "pass": {"predictions": OPS_PREDICTIONS}},
+                                 spec.threads, spec.backend, limit_s)
+        facts = {"outcome": reply["outcome"], "error": reply.get("error", ""),
+                 **((reply.get("info") or {}).get("ops_pass") or {})}
+        return {}, {"passes": {"ops": facts}}
+
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take
 

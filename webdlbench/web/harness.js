@@ -12,6 +12,8 @@
 
   class Unsupported extends Error {}
   window.webdlbench = { adapters: {}, Unsupported };
+  // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
+  window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
 
   // The browser's own reports of GPU trouble. A lost WebGL context or WebGPU device, or a GPU
   // out-of-memory error, often leaves the framework waiting forever: it ends the task at once,
@@ -300,7 +302,9 @@
     if (adapter.dispose) adapter.dispose(model);
   }
 
-  const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {} };
+  const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {},
+    memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args),
+    ops: (...args) => window.webdlbenchPasses.ops(...args) };
 
   // What this browser offers, seen from the page: taken after measuring, so that probing
   // WebGL/WebGPU never disturbs a measurement.
