@@ -49,14 +49,41 @@ def _add(store, run, spec, environment, outcome="ok", error="", info=None, **met
     store.add_result(run, result)
 
 
-# A suite is run three times, each run one replicate of every spec (a fresh page or process), their
+# A suite is run once, with three replicates of every spec (a fresh page or process each), their
 # timings a little apart, so that comparisons have replicates to test; failures are stored once.
+# (A report counts a spec's latest run only: replicates spread over runs would not be pooled.)
 REPLICATE_FACTORS = (0.98, 1.0, 1.02)
 
 
+class _Replicates:
+    """Stands in for the store while a run is filled: a spec added again becomes the next replicate
+    of its first result; `flush` stores each result once."""
+
+    def __init__(self, store):
+        self.store, self.kept = store, {}
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def add_result(self, run, result):
+        if result.spec.spec_hash not in self.kept:
+            self.kept[result.spec.spec_hash] = [run, result, 1]
+            return
+        entry = self.kept[result.spec.spec_hash]
+        for metric, values in result.metrics.items():
+            entry[1].add(metric, values, replicate=entry[2])
+        entry[2] += 1
+
+    def flush(self):
+        for run, result, _ in self.kept.values():
+            self.store.add_result(run, result)
+
+
 def _runs(store, suite, driver, fill, *args, **kwargs):
+    run, collected = store.start_run(suite, driver, []), _Replicates(store)
     for replicate, factor in enumerate(REPLICATE_FACTORS):
-        fill(store, store.start_run(suite, driver, []), *args, factor=factor, first=replicate == 0, **kwargs)
+        fill(collected, run, *args, factor=factor, first=replicate == 0, **kwargs)
+    collected.flush()
 
 
 def _browser(store, run, environment, slow=1.0, factor=1.0, first=True):

@@ -12,6 +12,8 @@ HELP = ("write the static report: the paper's tables and figures regenerated and
 def add_arguments(parser) -> None:
     parser.add_argument("--store", default=str(DEFAULT_STORE), help=f"results store (default {DEFAULT_STORE})")
     parser.add_argument("--out", default=str(DEFAULT_REPORT_DIR), help=f"output folder (default {DEFAULT_REPORT_DIR})")
+    parser.add_argument("--pool-runs", action="store_true",
+                        help="pool a spec's results over every run that measured it (default: its latest run only)")
 
 
 def run(args) -> int:
@@ -19,7 +21,7 @@ def run(args) -> int:
 
     from webdlbench.report.build import build_report
     from webdlbench.textout import print_lines, terminal_width, wrap
-    index = build_report(Path(args.store), Path(args.out))
+    index = build_report(Path(args.store), Path(args.out), args.pool_runs)
     print(f"report written: {index}")
     found = pd.read_csv(index.parent / "findings.csv", keep_default_na=False)
     for env, group in found.groupby("environment", sort=False):

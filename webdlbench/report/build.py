@@ -55,10 +55,11 @@ def glance(judged: dict) -> list[str]:
     return lines
 
 
-def build_report(store_path: Path | str, out_dir: Path | str) -> Path:
-    """Write out_dir/index.html, report.md, figure PNGs and the CSV behind each; returns index.html."""
+def build_report(store_path: Path | str, out_dir: Path | str, pool_runs: bool = False) -> Path:
+    """Write out_dir/index.html, report.md, figure PNGs and the CSV behind each; returns index.html.
+    A spec measured in several runs counts its latest run only, unless `pool_runs`."""
     out_dir = Path(out_dir)
-    data = report_data.load(store_path)
+    data = report_data.load(store_path, pool_runs)
     judged = findings.judged(data)
     grouped = {view.label: answer.view_groups(data, view) for view in data.views}
     parts = build_parts(data, judged, grouped)

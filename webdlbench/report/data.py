@@ -66,11 +66,14 @@ class ReportData:
         return f"{self.native_titles.get(framework, framework)} (native)"
 
 
-def load(store_path: Path | str) -> ReportData:
+def load(store_path: Path | str, pool_runs: bool = False) -> ReportData:
+    """The store's data; a spec measured in several runs counts its latest run only, unless `pool_runs`."""
     with Store.open(store_path, create=False) as store:
         results, samples, envs = store.frames()
         runs = store.runs()
         survey = store.latest_survey()
+    if not pool_runs:
+        results, samples = latest_runs_only(results, samples, runs)
     results = user_models.without_paths(results)  # a report names a user's file, never its machine path
     environments, env_of = group_environments(results, envs)
     results = results.assign(environment=results["result_id"].map(lambda r: env_of.get(int(r), "")))
@@ -82,6 +85,19 @@ def load(store_path: Path | str) -> ReportData:
     return ReportData(str(store_path), results, samples, envs, runs, survey, environments, env_of, summary,
                       _views(environments, summaries, replicates), {name: fw.title for name, fw in FRAMEWORKS.items()},
                       {name: rt.title for name, rt in RUNTIMES.items()}, replicates)
+
+
+def latest_runs_only(results: pd.DataFrame, samples: pd.DataFrame,
+                     runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per spec and environment, the results of the latest run that measured it: two runs of one spec
+    are two measurements (the machine's load may differ between them), never one pooled sample."""
+    if results.empty:
+        return results, samples
+    order = {run_id: i for i, run_id in enumerate(runs["run_id"])}  # runs come ordered by start
+    ranked = results.assign(_order=results["run_id"].map(order).fillna(-1))
+    latest = ranked.groupby(["spec_hash", "env_id"], dropna=False)["_order"].transform("max")
+    kept = results[ranked["_order"] == latest]
+    return kept, samples[samples["result_id"].isin(kept["result_id"])]
 
 
 def _summary(results: pd.DataFrame, samples: pd.DataFrame, label: str) -> pd.DataFrame:

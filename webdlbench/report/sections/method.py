@@ -112,7 +112,8 @@ def method_section() -> Section:
 
 def runs_section(data: ReportData) -> Section:
     section = Section("runs", "Runs, suites and sample counts",
-                      about="Every run in the store. A spec measured in several runs of one environment is pooled "
+                      about="Every run in the store. A spec measured in several runs of one environment counts its "
+                            "latest run only (`report --pool-runs` pools them) "
                             "(summary.csv: one row per environment, spec and metric with n, median, 95% CI, mean, "
                             "stdev, outcome).",
                       files={"summary.csv": data.summary})
