@@ -117,8 +117,12 @@ def test_a_node_killed_mid_suite_has_its_spec_requeued_and_nothing_is_lost_or_du
     for r in requeued:
         first = r["info"]["earlier_attempts"][0]
         assert first["node"] == victim.url and first["outcome"] == "browser_crashed"
-        # ours, then the grid's own words ("Unable to execute request for an existing session: …")
-        assert first["error"].startswith(f"the grid browser on node {victim.url} is gone: ")
+        # Killed during a command: ours, then the grid's own words ("Unable to execute request for an
+        # existing session: …"). Killed between two replicates (a loaded machine makes that likelier): the
+        # next replicate's session is asked for and none comes while the grid still counts the dead slot.
+        assert (first["error"].startswith(f"the grid browser on node {victim.url} is gone: ")
+                or first["error"].startswith(f"the browser could not be driven: no browser from the grid at ")), \
+            first["error"]
         assert r["env"]["node"] == survivor.url and r["info"]["attempt"] == 2
     # Nothing the dead node started after its death is attributed to it.
     assert all(r["started_at"] < killed_at for r in results if r["env"]["node"] == victim.url)
