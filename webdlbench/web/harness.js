@@ -275,25 +275,7 @@
     // The output check, untimed: every reference input once.
     for (const ref of refs) result.outputs.push(requireVector(await adapter.predict(model, ref), 'predict'));
     if (adapter.dispose) adapter.dispose(model);
-    if (job.encodings) await timeEncodings(job, adapter, result);
-  }
-
-  // Finding 6: the same model loaded from the framework's binary files and from the JSON encoding of
-  // its weights (fetch + parse + build each time; model files are never cached), after the samples
-  // are taken; the two alternate which goes first, so that neither always meets a warmer page.
-  async function timeEncodings(job, adapter, result) {
-    const times = { binary: [], json: [] };
-    const loaders = { binary: () => adapter.load(job.model_url), json: () => adapter.loadJsonEncoded(job.encodings.json_url) };
-    for (let round = 0; round < job.encodings.rounds; round++) {
-      for (const encoding of (round % 2 ? ['json', 'binary'] : ['binary', 'json'])) {
-        const start = performance.now();
-        const model = await loaders[encoding]();
-        times[encoding].push(performance.now() - start);
-        if (adapter.dispose) adapter.dispose(model);
-      }
-    }
-    result.metrics.load_binary_ms = times.binary;
-    result.metrics.load_json_ms = times.json;
+    if (job.encodings) await window.webdlbenchEncodings.time(job, adapter, result);  // encodings.js
   }
 
   async function runPrepare(job, adapter, result) {
