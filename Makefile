@@ -25,6 +25,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 	# The official TF.js converter, without its declared dependencies (a second TensorFlow, jax, flax,
 	# ydf): models/tfjs_converter.py supplies stand-ins for the three modules it imports but never uses.
 	$(BIN)/pip install --quiet --no-deps tensorflowjs==4.22.0
+	# RQ4's model makers and PyTorch runner (models/webai/, native/webai.py), without their declared
+	# dependencies, which would pull a second (CUDA) torch; what they import is listed with them.
+	$(BIN)/pip install --quiet --no-deps transformers==4.57.6 tokenizers==0.22.2 optimum==2.1.0 \
+		optimum-onnx==0.1.0 huggingface-hub==0.36.2 safetensors==0.8.0 regex==2026.11.19 pyyaml==6.0.4 \
+		tqdm==4.70.1 hf-xet==1.8.0
 	@touch $@
 
 # npm ci writes node_modules/.package-lock.json: present means installed from the lockfile.

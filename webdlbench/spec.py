@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 # read as one replicate per result, and migrated in place when a sweep writes to it.
 SCHEMA_VERSION = 2
 
-TASKS = ("train", "infer")
+# embed: a text encoder's mean-pooled embedding (RQ4, models/webai/); its replicate is two visits.
+TASKS = ("train", "infer", "embed")
 RUNTIMES = ("browser", "native")
 
 # Outcomes a spec result can have; anything but "ok" carries the verbatim error.
@@ -45,6 +46,11 @@ METRIC_UNITS = {
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
+    # RQ4 (models/webai/): a replicate is two visits in one fresh browser context (natively: two
+    # loads in one fresh process); runners/webai.py says what each includes.
+    "cold_load_ms": "ms",         # first visit, caches empty: runtime fetched + compiled, model fetched, session made
+    "warm_load_ms": "ms",         # second visit: runtime and model from the caches the runtime itself fills
+    "first_infer_ms": "ms",       # the first inference after the cold load (WebGPU: shaders compiled here)
 }
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it.
@@ -53,7 +59,7 @@ IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", 
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
                  "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
 # The figure each task is judged and auto-sampled by.
-HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ class Spec:
     def label(self) -> str:
         shape = f"{self.depth}x{self.width}"
         batch = f" b{self.batch}" if self.task == "train" else ""
-        return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}"
+        threads = f" {self.threads} threads" if self.threads != 1 else ""
+        return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}{threads}"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -401,3 +401,7 @@ def page_data(kind: ModelKind, cache_dir: Path) -> dict:
                 "sequence_length": corpus.SEQUENCE_LENGTH, "step": corpus.STEP,
                 "train_count": corpus.train_windows()}
     return {}
+
+
+# The kinds of today's web-AI stack (RQ4), made by models/webai/: it adds them to KINDS.
+from webdlbench.models.webai import kinds as _webai_kinds  # noqa: E402,F401  (builds on ModelKind)

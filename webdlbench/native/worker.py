@@ -43,7 +43,7 @@ def main() -> int:
             adapter = _load_adapter(job["adapter"])(job["spec"])
             reply["info"].update(adapter.init() or {})
             reply["environment"].update(adapter.environment())
-            RUNNERS[job["kind"]](job, adapter, reply)
+            runner(job["kind"])(job, adapter, reply)
         except Unsupported as exc:
             reply["outcome"], reply["error"] = "unsupported", str(exc)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
@@ -208,6 +208,29 @@ def run_train(job: dict, adapter, reply: dict) -> None:
                          "block_calls": k, "timer_resolution_ms": resolution}
 
 
+def steady_state(call, first_ms: float, spec: dict, resolution: float) -> tuple[list[float], dict]:
+    """Steady-state samples of `call(count, offset)` (one timed region of `count` calls, read back;
+    its ms), after warm-up calls until the timings settle (the first call, `first_ms`, counts as
+    one); and the sampling facts. The twin of the page's steadyState (harness.js)."""
+    warm: list[float] = []
+    started = time.perf_counter()
+    deadline = started + spec["time_budget_s"]
+    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
+    while _warming(warm, len(warm) + 1, spec, warmup_deadline):
+        warm.append(call(1, len(warm) + 1))
+    k = calibrate_block(call, float(np.median(warm[-WINDOW:])) if warm else first_ms, resolution)
+    samples: list[float] = []
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
+            break
+        elapsed = call(k, len(samples) * k)
+        timed += elapsed
+        samples.append(elapsed / k)
+    return samples, {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
+                     "block_calls": k, "timer_resolution_ms": resolution}
+
+
 def run_infer(job: dict, adapter, reply: dict) -> None:
     spec = job["spec"]
     if job.get("model_kind"):  # converted kinds: the artifact's own reference inputs, any shape
@@ -234,24 +257,8 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
         _vector(out, "predict")
         return elapsed
 
-    warm: list[float] = []
-    started = time.perf_counter()
-    deadline = started + spec["time_budget_s"]
-    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
-    while _warming(warm, len(warm) + 1, spec, warmup_deadline):
-        warm.append(predict(1, len(warm) + 1))
-    k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution)
-    samples = []
-    timed = 0.0
-    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
-        if samples and time.perf_counter() > deadline:
-            break
-        elapsed = predict(k, len(samples) * k)
-        timed += elapsed
-        samples.append(elapsed / k)
+    samples, reply["sampling"] = steady_state(predict, warmup_ms, spec, resolution)
     reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
-                         "block_calls": k, "timer_resolution_ms": resolution}
     # The output check, untimed: every reference input once.
     reply["outputs"] = [_vector(adapter.predict(model, ref), "predict") for ref in refs]
 
@@ -275,6 +282,15 @@ def _vector(value, what: str) -> list[float]:
 
 
 RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare}
+
+
+def runner(kind: str):
+    """The loop of a job kind: this module's, or RQ4's (native/webai.py: embed)."""
+    if kind in RUNNERS:
+        return RUNNERS[kind]
+    from webdlbench.native import webai
+
+    return webai.RUNNERS[kind]
 
 
 if __name__ == "__main__":

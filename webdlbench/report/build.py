@@ -16,7 +16,7 @@ from webdlbench.analysis.findings import VERDICTS
 from webdlbench.errors import UserError
 from webdlbench.report import data as report_data
 from webdlbench.report.document import Part, md_cell
-from webdlbench.report.sections import findings, method, rq1, rq2, rq3
+from webdlbench.report.sections import findings, method, rq1, rq2, rq3, rq4
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Tables longer than this start folded in the HTML (a click shows them); Markdown shows every row.
@@ -25,10 +25,11 @@ PAPER = "Ma et al., “Moving Deep Learning into Web Browser: How Far Can We Go?
 
 
 def build_parts(data: report_data.ReportData, judged: dict) -> list[Part]:
-    """The report's parts in the paper's order: RQ1, RQ2, RQ3, Table 6, then environment and method."""
+    """The report's parts in the paper's order: RQ1, RQ2, RQ3, Table 6, then RQ4 (today's stack,
+    beyond the paper), then environment and method."""
     parts = [rq1.part(data), rq2.part(data), rq3.part(data), method.part(data)]
     names = {s.key: s.title.split(":")[0] for p in parts for s in p.sections}  # "fig1" -> "Figure 1"
-    return [*parts[:3], findings.part(data, judged, names), parts[3]]
+    return [*parts[:3], findings.part(data, judged, names), rq4.part(data), parts[3]]
 
 
 def glance(judged: dict) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from webdlbench import contract, native
 from webdlbench.models import kinds, mlp, mnist, training
+from webdlbench.models.webai import kinds as webai_kinds
+from webdlbench.runners import webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.spec import Spec, SpecResult
@@ -45,9 +47,13 @@ class NativeRunner:
             return reason
         if spec.task not in runtime.backends.get(spec.backend, ()):
             return f"{runtime.title} cannot {spec.task} on backend {spec.backend!r}"
+        if webai_kinds.owns(kind):
+            return webai.unsupported_reason(spec, kind, "native")
         return kinds.unsupported_reason(kind, runtime.name, "native")
 
     async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
+        if webai_kinds.owns(kind):  # RQ4's models: the same files and token ids as the pages
+            return await webai.prepare_native(self, spec, kind)
         runtime = self.runtimes[spec.framework]
         try:
             data_files = mnist.write_data_files(self.cache_dir)

@@ -42,6 +42,9 @@ class Prepared:
     model_files: dict[str, int] = field(default_factory=dict)  # infer: the model's files and sizes
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
     reference_source: str = ""                  # what computed the reference, if not the kind's own
+    # RQ4's kinds (runners/webai.py) bring their own replicate (two visits) and output check.
+    replicate: Callable | None = None           # async (index, limit_s) -> the replicate's reply
+    check: Callable | None = None               # (replies, reference outputs) -> the check
 
 
 class Runner(Protocol):
@@ -81,7 +84,7 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False) -> Spe
                                       + kinds.page_allowance_s(prepared.artifact, spec.task, spec.batch, spec.warmup))
         result.info.update(budget.limit_note(spec, limit_s))
         replies = await _replicates(spec, runner, prepared, limit_s, result)
-        if spec.task == "infer":  # what the replicates loaded (a spec that never ran records no size)
+        if spec.task != "train":  # what the replicates loaded (a spec that never ran records no size)
             result.add("model_file_bytes", [sum(prepared.model_files.values())])
             result.info["model_files"] = prepared.model_files
         if profile or spec.profile:
@@ -144,6 +147,8 @@ def _checks(spec: Spec, kind: kinds.ModelKind, prepared: Prepared, replies: list
             result.add("loss", [v for v in reply.get("losses") or [] if v is not None], replicate=index)
         return checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
     reference = prepared.reference()
+    if prepared.check is not None:
+        return prepared.check(replies, reference)
     outputs = [kinds.check_outputs(reply.get("outputs") or [], reference, kind) for reply in replies]
     warmups = [kinds.check_outputs([reply.get("warmup_output") or []], reference[:1], kind) for reply in replies]
     failed = [c for c in outputs if not c["passed"]]

@@ -1,0 +1,30 @@
+"""transformers.js (`@huggingface/transformers`, RQ4): today's way to run a transformers model in a
+page, on wasm or WebGPU through the ONNX Runtime Web it bundles. It runs the text encoders of
+models/webai/ (task `embed`) from their transformers.js folder layout, served locally."""
+from webdlbench.frameworks import Framework
+
+_PACKAGE = "@huggingface/transformers"
+# The ES module build with ONNX Runtime Web inside; the page imports it in the timed cold load.
+_MODULE = _PACKAGE + "/dist/transformers.min.js"
+# Its own (nested, newer) onnxruntime-web: the wasm glue and binary its bundled ORT asks for
+# (the asyncify build, which carries the WebGPU execution provider). Without wasmPaths pointed
+# here it reaches for a CDN: "no available backend found".
+_ORT = _PACKAGE + "/node_modules/onnxruntime-web/dist/"
+_WASM_GLUE = _ORT + "ort-wasm-simd-threaded.asyncify.mjs"
+_WASM_BINARY = _ORT + "ort-wasm-simd-threaded.asyncify.wasm"
+
+FRAMEWORK = Framework(
+    name="transformersjs",
+    title="transformers.js",
+    npm_package=_PACKAGE,
+    backends={"wasm": ("embed",), "webgpu": ("embed",)},
+    scripts={},  # nothing before the task: the adapter imports the module inside the timed cold load
+    assets=(_MODULE, _WASM_GLUE, _WASM_BINARY),
+    model_format="transformers.js folder: config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx "
+                 "(optimum's ONNX export)",
+    notes=("RQ4 only (task embed): AutoModel.from_pretrained(id, {dtype: 'fp32', device}) from env.localModelPath "
+           "with remote models off; env.backends.onnx.wasm.numThreads = the spec's threads. Its own Cache Storage "
+           "('transformers-cache', on by default) keeps the model files and the wasm for the second visit. The "
+           "embedding is mean_pooling of last_hidden_state, read back to the CPU."),
+    options={"module_file": _MODULE, "wasm_glue_file": _WASM_GLUE, "wasm_binary_file": _WASM_BINARY},
+)

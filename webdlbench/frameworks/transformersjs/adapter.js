@@ -1,0 +1,91 @@
+// transformers.js adapter (RQ4: task embed). loadEncoder() is the whole of what a page does before
+// its first embedding: import the module (the first time in a page), point it at the local model
+// folder and the wasm files the server has, and AutoModel.from_pretrained(), which fetches the
+// files (or finds them in its own Cache Storage) and creates the ONNX Runtime Web session.
+// embed() runs the model on one sequence of token ids and mean-pools last_hidden_state, read back.
+'use strict';
+(() => {
+  const { Unsupported } = window.webdlbench;
+  let T = null;  // the module, once imported
+
+  const absolute = (path) => new URL(path, location.href).href;
+
+  function int64(values) {
+    return BigInt64Array.from(values, (v) => BigInt(v));
+  }
+
+  async function webgpuAdapterInfo() {
+    try {
+      const adapter = await T.env.backends.onnx.webgpu.adapter;
+      if (!adapter) return null;
+      const info = adapter.info || {};
+      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+               is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  }
+
+  window.webdlbench.adapters.transformersjs = {
+    version: () => (T ? T.env.version : null),
+
+    async init(job) {
+      const backend = job.spec.backend;
+      if (backend === 'webgpu') {
+        if (!navigator.gpu) throw new Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
+        if (!(await navigator.gpu.requestAdapter())) throw new Unsupported('WebGPU: navigator.gpu.requestAdapter() returned null');
+      }
+      return { backend_requested: backend };
+    },
+
+    async loadEncoder(job) {
+      const { options } = job;
+      if (!T) T = await import(options.module_file);
+      const { env } = T;
+      env.allowRemoteModels = false;
+      env.allowLocalModels = true;
+      // env.localModelPath + model id = the model folder (models/webai/artifacts.py lays it out).
+      const folder = job.model_folder.replace(/\/$/, '');
+      const cut = folder.lastIndexOf('/');
+      env.localModelPath = folder.slice(0, cut + 1);
+      // Set the property, not a new wasm object: the bundled ORT keeps a reference to it.
+      env.backends.onnx.wasm.wasmPaths = { mjs: absolute(options.wasm_glue_file), wasm: absolute(options.wasm_binary_file) };
+      env.backends.onnx.wasm.numThreads = options.threads;
+      env.backends.onnx.wasm.proxy = false;  // in the page's thread: the timed call is the inference itself
+      const model = await T.AutoModel.from_pretrained(folder.slice(cut + 1), { dtype: 'fp32', device: job.spec.backend });
+      return { model, device: job.spec.backend };
+    },
+
+    async embed(handle, ids) {
+      const shape = [1, ids.length];
+      const attentionMask = new T.Tensor('int64', int64(new Array(ids.length).fill(1)), shape);
+      const output = await handle.model({
+        input_ids: new T.Tensor('int64', int64(ids), shape),
+        attention_mask: attentionMask,
+        token_type_ids: new T.Tensor('int64', new BigInt64Array(ids.length), shape),
+      });
+      return T.mean_pooling(output.last_hidden_state, attentionMask).data;
+    },
+
+    // What actually ran: the session's own config (dtype, device) as transformers.js recorded it,
+    // ORT's wasm settings after the run, and the WebGPU adapter ORT opened.
+    async backendUsed(handle) {
+      const onnx = T.env.backends.onnx;
+      const sessions = Object.fromEntries(Object.entries(handle.model.sessions || {}).map(
+        ([name, session]) => [name, { config: session.config || null, inputs: session.inputNames, outputs: session.outputNames }]));
+      return {
+        backend_used: {
+          runtime: `transformers.js ${T.env.version}`, onnxruntime_web: onnx.versions ? onnx.versions.web : null,
+          device_requested: handle.device, sessions,
+          wasm: { numThreads: onnx.wasm.numThreads, proxy: onnx.wasm.proxy, simd: onnx.wasm.simd ?? null,
+                  binary: String(onnx.wasm.wasmPaths && onnx.wasm.wasmPaths.wasm), cross_origin_isolated: self.crossOriginIsolated },
+          webgpu_adapter: handle.device === 'webgpu' ? await webgpuAdapterInfo() : null,
+        },
+      };
+    },
+
+    async dispose(handle) {
+      await handle.model.dispose();
+    },
+  };
+})();

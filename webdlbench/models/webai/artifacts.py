@@ -1,0 +1,162 @@
+"""Where RQ4 models live: one folder per (kind, seed) under the sweep's cache, made once by
+build.py in a subprocess and cached by a key that hashes everything that determines its content
+(the kind's geometry, the seed, the code that makes it, the tokenizer corpus and the library
+versions). The results server serves the cache at /data/; model folders sit under models/, which
+it serves with `Cache-Control: no-store` (server.py), so a browser only ever reuses them through a
+runtime's own cache (Cache Storage), never the HTTP cache.
+
+    manifest.json         facts (parameters, vocabulary, geometry, opset, exporter), versions
+    model/                config.json, model.safetensors, tokenizer files, onnx/model.onnx
+    ref-<length>/         ids.i32 (the reference token ids), reference.f32 (PyTorch's embeddings)
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from webdlbench.models.webai import build, corpus
+from webdlbench.models.webai.kinds import WebAIKind
+
+CACHE_FOLDER = "models/webai"  # under models/: served no-store (server.py)
+BUILD_MODULE = "webdlbench.models.webai.build"
+# Training the tokenizer and exporting MiniLM-L6 takes ~1 minute on 2 shared cores; a build that
+# runs longer than this is hung.
+BUILD_TIMEOUT_S = 1200
+STDERR_TAIL_CHARS = 3000
+SOURCE_FILES = ("__init__.py", "build.py", "corpus.py")
+# What transformers.js fetches from a model folder (its layout: env.localModelPath + model id).
+BROWSER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx")
+
+
+class BuildError(Exception):
+    """Making the model failed; the message is the library's own words."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    folder: Path      # absolute
+    relative: str     # relative to the cache folder (for /data/ URLs)
+    manifest: dict
+
+    @property
+    def model_dir(self) -> Path:
+        return self.folder / "model"
+
+    @property
+    def onnx_file(self) -> Path:
+        return self.model_dir / "onnx" / "model.onnx"
+
+    def browser_files(self) -> dict[str, int]:
+        """The files a page fetches and their sizes (model_file_bytes counts these)."""
+        return {name: (self.model_dir / name).stat().st_size for name in BROWSER_FILES}
+
+    def facts(self) -> dict:
+        return {**self.manifest["facts"], "artifact": self.folder.name, "versions": self.manifest["versions"]}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One sequence length's reference: the token ids every runtime embeds and PyTorch's output."""
+
+    folder: Path
+    relative: str
+    count: int
+    length: int
+    hidden: int
+
+    def ids(self) -> np.ndarray:
+        return np.fromfile(self.folder / "ids.i32", dtype="<i4").reshape(self.count, self.length)
+
+    def outputs(self) -> np.ndarray:
+        return np.fromfile(self.folder / "reference.f32", dtype="<f4").reshape(self.count, self.hidden).astype(np.float64)
+
+
+def versions() -> dict[str, str | None]:
+    found = {}
+    for dist in build.VERSIONED:
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            found[dist] = None
+    return found
+
+
+def artifact_key(kind: WebAIKind, seed: int) -> str:
+    here = Path(__file__).resolve().parent
+    blob = json.dumps({"kind": kind.name, "geometry": kind.geometry.__dict__, "seed": seed,
+                       "sources": {n: hashlib.sha256((here / n).read_bytes()).hexdigest() for n in SOURCE_FILES},
+                       "corpus": corpus.sha256(), "versions": versions()}, sort_keys=True).encode()
+    slug = kind.name.replace(":", "-").lower()
+    return f"{slug}-s{seed}-{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
+async def ensure_artifact(kind: WebAIKind, seed: int, cache_dir: Path) -> Artifact:
+    """The model of this kind and seed, made now if not cached. Raises BuildError."""
+    relative = f"{CACHE_FOLDER}/{artifact_key(kind, seed)}"
+    folder = Path(cache_dir).resolve() / relative
+    await _made_once(folder, {"action": "model", "kind": kind.name, "seed": seed}, "manifest.json")
+    return Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
+
+
+async def ensure_reference(artifact: Artifact, length: int) -> Reference:
+    """The reference inputs and PyTorch's outputs at this sequence length, made now if not cached."""
+    folder = artifact.folder / f"ref-{length}"
+    await _made_once(folder, {"action": "reference", "model_dir": str(artifact.model_dir), "width": length},
+                     "reference.json")
+    meta = json.loads((folder / "reference.json").read_text())
+    return Reference(folder, f"{artifact.relative}/ref-{length}", meta["count"], meta["length"], meta["hidden"])
+
+
+async def _made_once(folder: Path, job: dict, marker: str) -> None:
+    """Run build.py into a temporary sibling that becomes `folder` whole, unless it exists."""
+    if (folder / marker).is_file():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", suffix=".partial", dir=folder.parent))
+    try:
+        await _run_build({**job, "out": str(staging)}, staging / marker)
+        try:
+            staging.replace(folder)
+        except OSError:  # made meanwhile by another sweep: theirs is as good
+            if not (folder / marker).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+async def _run_build(job: dict, expected: Path) -> None:
+    env = {**os.environ, **build.LIBRARY_ENVIRONMENT, "CUDA_VISIBLE_DEVICES": ""}
+    root = str(Path(__file__).resolve().parents[3])
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", BUILD_MODULE, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), timeout=BUILD_TIMEOUT_S)
+    except BaseException as exc:  # hung or interrupted: leave no builder behind
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if not isinstance(exc, TimeoutError):
+            raise
+        await process.wait()
+        raise BuildError(f"making the {job['action']} took over {BUILD_TIMEOUT_S} s") from None
+    failure = Path(job["out"]) / "failure.json"
+    if failure.is_file():
+        raise BuildError(json.loads(failure.read_text())["error"])
+    if not expected.is_file():
+        tail = stderr.decode(errors="replace").strip()[-STDERR_TAIL_CHARS:]
+        raise BuildError(f"the model builder exited with status {process.returncode} without a result: "
+                         f"{tail or '(nothing on stderr)'}")
