@@ -3,7 +3,9 @@ test runs a real native suite whose limit TensorFlow's import alone exceeds, the
 import pytest
 
 from tests.conftest import run_cli
-from webdlbench.budget import OverLimit, hit_limit, limit_note, page_limit_s
+from webdlbench.budget import (MAX_PAGE_ALLOWANCE_S, SLOWEST_FLOPS, OverLimit, hit_limit, limit_note,
+                               page_allowance_s, page_limit_s)
+from webdlbench.models.artifacts import Artifact
 from webdlbench.spec import Spec, SpecResult
 from webdlbench.store import Store
 
@@ -14,6 +16,19 @@ def cnn(backend="cpu", task="train", depth=6, width=200, **budget):
 
 def timed_out(spec, limit_s=300.0):
     return SpecResult(spec, "timeout", error=f"no result within {limit_s:.0f} s", info={"time_limit_s": limit_s})
+
+
+def test_page_time_allowance_follows_the_models_work_and_is_capped():
+    def artifact(flops, weight_bytes):
+        return Artifact(folder=None, relative="", manifest={"facts": {"flops": flops},
+                                                                 "files": {"tfjs": {"w.bin": weight_bytes}}})
+    assert page_allowance_s(None, "infer", 1, 3) == 0  # the MLP: budget + setup as before
+    small = artifact(0.5e6, 20_000)
+    assert page_allowance_s(small, "infer", 1, 3) < 1
+    # warm-up prediction + one sample of a 31 GFLOP model (VGG16), plus its 550 MB of weights
+    vgg = artifact(31e9, 550e6)
+    assert page_allowance_s(vgg, "infer", 1, 1) == pytest.approx(55 + 2 * 31e9 / SLOWEST_FLOPS)
+    assert page_allowance_s(artifact(2e9, 1e6), "train", 64, 2) == MAX_PAGE_ALLOWANCE_S
 
 
 def test_the_limit_caps_what_budget_and_allowances_give():

@@ -90,3 +90,26 @@ def test_parquet_needs_a_file(store_path):
 def test_user_errors_name_the_problem(store_path, tmp_path, call, message):
     with pytest.raises(UserError, match=message):
         call(store_path, tmp_path)
+
+
+def test_runs_are_never_pooled_unless_asked_and_every_row_names_its_run_and_environment(tmp_path):
+    spec = Spec("tfjs", "wasm", "train", 1, 64)
+    path = tmp_path / "two-runs.sqlite"
+    run_ids = []
+    with Store.open(path) as store:
+        for values, version in (([4.0, 4.1, 3.9], "4.21.0"), ([8.0, 8.1, 7.9], "4.22.0")):
+            run = store.start_run("quick", "test", [spec])
+            done = SpecResult(spec, "ok", environment={"library_versions": {"tfjs": version}})
+            done.add("train_batch_ms", values)
+            store.add_result(run, done)
+            run_ids.append(run)
+        _, _, environments = store.frames()
+    out = tmp_path / "per-run.json"
+    export(path, "json", out=out)
+    rows = sorted(json.loads(out.read_text()), key=lambda r: r["median"])
+    assert [(r["run_id"], r["median"], r["n"]) for r in rows] == [(run_ids[0], 4.0, 3), (run_ids[1], 8.0, 3)]
+    assert [environments[r["env_id"]]["library_versions"]["tfjs"] for r in rows] == ["4.21.0", "4.22.0"]
+    export(path, "json", out=out, pool_runs=True)
+    (pooled,) = json.loads(out.read_text())
+    assert pooled["n"] == 6 and sorted(pooled["run_id"].split()) == sorted(run_ids)
+    assert len(pooled["env_id"].split()) == 2

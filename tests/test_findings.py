@@ -405,14 +405,7 @@ def test_resources_gpu_memory_from_the_gpu_process():
     assert "nvidia-smi" in unmeasured.fill
 
 
-@pytest.mark.parametrize("value,text", [(1234.5, "1,234"), (12.345, "12.3"), (1.2345, "1.23"), (0.012345, "0.0123"),
-                                        (float("nan"), "–")])
-def test_numbers_have_three_significant_digits(value, text):
-    assert f.fmt(value) == text
-
-
 def test_ci_text_counts_replicates_where_known():
     row = {"median": 4.2, "ci_low": 4.1, "ci_high": 4.3, "n": 40, "replicates": 5}
     assert f.ci_text(row) == "4.20 ms (95% CI 4.10–4.30, 5 replicates)"
     assert f.ci_text({**row, "replicates": float("nan")}).endswith("n = 40)")
-    assert f.fmt(0.0) == "0.00"

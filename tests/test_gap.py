@@ -2,6 +2,7 @@
 GEMM peak (pure functions on small synthetic frames), and the `gap` command on stores — one written
 from synthetic results, one filled by a real run of browser and native specs."""
 import argparse
+import json
 import math
 
 import numpy as np
@@ -288,7 +289,8 @@ def synthetic_result(runtime, framework, backend, task, width, values, gemm=None
     return result
 
 
-def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys):
+def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     store = tmp_path / "s.sqlite"
     results = []
     for backend, factor in (("cpu", 30.0), ("webgl", 10.0)):
@@ -304,12 +306,55 @@ def test_gap_command_prints_ratios_trees_and_peak_from_a_store(tmp_path, capsys)
     figures = tmp_path / "figures"
     assert gap_command.run(gap_args(store, figures=figures)) == 0
     out = capsys.readouterr().out
-    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "gpu-vs-cpu" in out
-    assert "30" in out and "|--- backend_gpu <=" in out and "root split: backend_gpu <= 0.5" in out
-    assert "feature importances (95% bootstrap interval): backend_gpu 1.00 (" in out
-    assert "not tested (fewer than 2 replicates on a side)" in out  # one result per spec: no test
-    assert "GEMM peak, GFLOP/s: 1 thread 50.0" in out and "recorded with the native results" in out
+    lines = out.splitlines()
+    # Legible in an 80-column terminal (a file path written is the user's own, never broken).
+    assert max(len(line) for line in lines if not line.startswith("wrote ")) <= 80
+    # One line per pair, under its configuration: browser, its ms, native, its ms, ratio, CI, verdict.
+    assert "train, mlp 1x64, batch 64" in lines
+    cpu = next(line for line in lines if line.startswith("  tfjs/cpu ") and "tensorflow/cpu " in line)
+    assert cpu.split()[4] == "30" and "not tested" in cpu  # one result per spec: no test
+    webgl = next(line for line in lines if line.startswith("  tfjs/webgl ") and "tensorflow/cpu†" in line)
+    assert webgl.split()[4] == "10" and any(line.startswith("†: a browser GPU backend against native CPU")
+                                            for line in lines)
+    flat = " ".join(out.split())  # sentences as read, wherever the width wrapped them
+    assert "|--- backend_gpu <=" in out and "root split: backend_gpu <= 0.5" in flat
+    assert "feature importances (95% bootstrap interval): backend_gpu 1.00 (" in flat
+    assert "GEMM peak, GFLOP/s: 1 thread 50.0" in flat and "recorded with the native results" in flat
+    assert "e-05" not in out and "e+0" not in out
     assert (figures / "gap-tree-dnn-tensorflow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _two_runs_of_pairs(store):
+    for factor in (30.0, 60.0):  # the second run's browser is twice as slow
+        write_store(store, [synthetic_result("browser", "tfjs", "cpu", task, 64, [factor] * 4)
+                            for task in ("train", "infer")]
+                    + [synthetic_result("native", "tensorflow", "cpu", task, 64, [1.0] * 4, gemm=50.0)
+                       for task in ("train", "infer")])
+
+
+def test_gap_keeps_runs_apart_unless_asked_to_pool_them(tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    _two_runs_of_pairs(store)
+    assert gap_command.run(gap_args(store, no_peak=True)) == 0
+    out = capsys.readouterr().out
+    sections = [line for line in out.splitlines() if line.startswith("run ")]
+    assert len(sections) == 2 and all("(suite synthetic)" in line for line in sections)
+    ratios = [line.split()[4] for line in out.splitlines() if line.startswith("  tfjs/cpu ")]
+    assert ratios == ["30", "30", "60", "60"]  # infer and train of each run, never one pooled median
+    assert gap_command.run(gap_args(store, no_peak=True, pool_runs=True)) == 0
+    pooled = capsys.readouterr().out
+    assert pooled.startswith("every run pooled (--pool-runs): ") and "\nrun " not in pooled
+    assert [line.split()[4] for line in pooled.splitlines() if line.startswith("  tfjs/cpu ")] == ["42.4", "42.4"]
+
+
+def test_gap_json_parses_and_carries_each_runs_ratios(tmp_path, capsys):
+    store = tmp_path / "s.sqlite"
+    _two_runs_of_pairs(store)
+    assert gap_command.run(gap_args(store, no_peak=True, format="json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [len(s["run_ids"]) for s in data["sections"]] == [1, 1] and not data["pooled"]
+    assert [sorted(r["ratio"] for r in s["ratios"]) for s in data["sections"]] == [[30.0, 30.0], [60.0, 60.0]]
+    assert data["sections"][0]["efficiency"] is None  # --no-peak
 
 
 def test_gap_command_without_pairs_names_the_suite_that_fills_the_store(tmp_path):
@@ -386,6 +431,6 @@ def test_gap_on_a_store_filled_by_a_real_browser_and_native_run(tmp_path, capsys
     assert all(info["gemm_peak"]["gflops"] > 0 for info in results[results.runtime == "native"]["info"])
     assert gap_command.run(gap_args(store)) == 0
     out = capsys.readouterr().out
-    assert "tfjs/cpu" in out and "tensorflow/cpu t1" in out and "pytorch/cpu t1" in out
+    assert "tfjs/cpu" in out and "tensorflow/cpu" in out and "pytorch/cpu" in out
     assert "Decision tree of the ratio, DNN" in out and "feature importances" in out
-    assert "GEMM peak, GFLOP/s: 1 thread" in out and "browser:tfjs/cpu" in out
+    assert "GEMM peak, GFLOP/s: 1 thread" in out and "  native pytorch/cpu t1 " in out

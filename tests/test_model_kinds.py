@@ -1,8 +1,7 @@
-"""Model kinds (models/kinds.py): what depth and width mean, suite validation per kind, the RNN corpus
-and its batches, the output check's tolerance rule, network types for `gap`, and a conversion that
-fails being an outcome with the converter's own words. Real conversions run in tests/e2e."""
-import json
-import asyncio
+"""Model kinds (models/kinds.py): what depth and width mean, their inputs and classes, suite
+validation per kind, which frameworks run them, network types for `gap`, and their learning-rate
+rules. Data: tests/test_datasets.py; artifacts: tests/test_artifacts.py; real conversions run in
+tests/e2e."""
 import sys
 
 import numpy as np
@@ -12,7 +11,8 @@ import pytest
 from webdlbench.analysis import gap
 from webdlbench.errors import UserError
 from webdlbench.grid import expand, load_suite
-from webdlbench.models import corpus, kinds, mnist, training
+from webdlbench.models import corpus, kinds, training
+from webdlbench.models.webai import kinds as webai_kinds
 
 PAPER_APPLICATIONS = {"VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "DenseNet121", "DenseNet169",
                       "NASNetLarge", "Xception", "InceptionV3", "InceptionResNetV2"}
@@ -32,7 +32,10 @@ def test_the_registry_has_the_papers_kinds_and_networks():
     assert kinds.get("keras:Xception").input_shape(1, 299) == (299, 299, 3) and kinds.get("keras:Xception").classes() == 1000
     shape = kinds.get("lstm").input_shape(2, 64)
     assert shape == (corpus.SEQUENCE_LENGTH, len(corpus.vocabulary())) and kinds.get("lstm").classes() == shape[1]
-    assert not kinds.get("mlp").converted and all(k.converted for n, k in kinds.KINDS.items() if n != "mlp")
+    # Every kind but the MLP is made by the TF.js converter, except RQ4's (models/webai/ makes those).
+    assert not kinds.get("mlp").converted and all(k.converted for n, k in kinds.KINDS.items()
+                                                  if n != "mlp" and not webai_kinds.owns(k))
+    assert {n for n, k in kinds.KINDS.items() if webai_kinds.owns(k)} == set(webai_kinds.KINDS)
 
 
 def test_keras_applications_fill_depth_and_their_own_input_side():
@@ -76,53 +79,6 @@ def test_the_paper_suites_cover_table_5_and_the_eleven_models():
         assert len(load_suite(quick).specs) <= 6, quick
 
 
-def test_corpus_windows_are_one_hot_characters_and_the_next_one():
-    text, vocab = corpus.load_text(), corpus.vocabulary()
-    assert len(text) == corpus.CORPUS_CHARS and vocab == "".join(sorted(set(text))) and len(vocab) <= 256
-    x, y = corpus.windows([0, 5])
-    assert x.shape == (2, corpus.SEQUENCE_LENGTH, len(vocab)) and x.dtype == np.float32
-    assert (x.sum(axis=2) == 1).all()
-    start = 5 * corpus.STEP
-    decoded = "".join(vocab[i] for i in x[1].argmax(axis=1))
-    assert decoded == text[start:start + corpus.SEQUENCE_LENGTH]
-    assert vocab[y[1]] == text[start + corpus.SEQUENCE_LENGTH]
-    # The reference windows are held out: none of them is a training window.
-    assert corpus.train_windows() + corpus.REFERENCE_COUNT == corpus.window_count()
-    assert corpus.reference_inputs().shape == (corpus.REFERENCE_COUNT, corpus.SEQUENCE_LENGTH, len(vocab))
-
-
-def test_training_batches_walk_the_data_like_the_pages_cursor():
-    lstm, cnn = kinds.get("lstm"), kinds.get("cnn")
-    x, y = kinds.training_batch(lstm, 4, 2)  # windows 8..11
-    want_x, want_y = corpus.windows(range(8, 12))
-    assert np.array_equal(x, want_x) and np.array_equal(y, want_y)
-    wrap = corpus.train_windows() // 4  # the batch that crosses the end of the training windows
-    _, labels = kinds.training_batch(lstm, 4, wrap)
-    indices = (np.arange(4) + wrap * 4) % corpus.train_windows()
-    assert np.array_equal(labels, corpus.windows(indices)[1])
-    images, digits = kinds.training_batch(cnn, 3, 1)
-    all_x, all_y = mnist.load_digits()
-    assert images.shape == (3, 28, 28, 1) and np.array_equal(images.reshape(3, 784), all_x[3:6])
-    assert np.array_equal(digits, all_y[3:6])
-    with pytest.raises(ValueError, match="inference only"):
-        kinds.training_batch(kinds.get("keras:VGG16"), 1, 0)
-
-
-def test_converted_kinds_check_outputs_relative_to_their_size():
-    lstm = kinds.get("lstm")
-    reference = np.array([[1e-3, 0.5, 0.499]])
-    ok = kinds.check_outputs([[1e-3 * (1 + 5e-4), 0.5 * (1 - 5e-4), 0.499]], reference, lstm)
-    assert ok["passed"] and ok["rtol"] == lstm.output_rtol and ok["max_rel_error"] == pytest.approx(5e-4)
-    # An absolute error of 1e-5 is nothing on 0.5 but 1% of a 1e-3 output: it fails, and says where.
-    bad = kinds.check_outputs([[1e-3 + 1e-5, 0.5, 0.499]], reference, lstm)
-    assert not bad["passed"] and "0.00101 against 0.001" in bad["reason"]
-    wrong_shape = kinds.check_outputs([[0.5, 0.5]], reference, lstm)
-    assert not wrong_shape["passed"] and "shape" in wrong_shape["reason"]
-    # The MLP keeps checks.py's absolute rule against numpy.
-    mlp = kinds.check_outputs([[0.1, 0.9]], np.array([[0.1 + 5e-5, 0.9]]), kinds.get("mlp"))
-    assert mlp["passed"] and mlp["atol"] == 1e-4 and "rtol" not in mlp
-
-
 def test_other_frameworks_and_runtimes_say_why_they_skip_converted_kinds():
     assert kinds.unsupported_reason(kinds.get("mlp"), "convnetjs", "browser") == ""
     assert kinds.unsupported_reason(kinds.get("cnn"), "tfjs", "browser") == ""
@@ -156,36 +112,12 @@ def test_gap_takes_the_network_type_from_the_kind_and_fits_trees_for_table_5_onl
     assert all(t.importances["backend_gpu"] > 0.9 for t in trees)
 
 
-@pytest.mark.native
-def test_a_failed_conversion_is_an_error_with_the_converters_words(tmp_path):
-    # Xception refuses inputs under 71x71 (the grid stops this; the converter must report it too).
-    xception = kinds.get("keras:Xception")
-    with pytest.raises(kinds.ArtifactError) as caught:
-        asyncio.run(kinds.ensure_artifact(xception, 1, 32, 0, tmp_path))
-    message = str(caught.value)
-    assert message.startswith("building the tf_keras model failed: ValueError:") and "71" in message
-    assert not list((tmp_path / kinds.CACHE_FOLDER).iterdir())  # nothing half-made is left as cached
-
-
 def test_the_converters_stand_ins_never_reach_the_harness():
     import webdlbench.runners.browser  # noqa: F401  (the browser side)
     import webdlbench.native.worker  # noqa: F401  (the native side)
     from webdlbench.models import tfjs_converter
     assert not any(name in sys.modules for name in tfjs_converter.STAND_INS)
     assert "tensorflowjs" not in sys.modules
-
-
-def test_page_time_allowance_follows_the_models_work_and_is_capped():
-    def artifact(flops, weight_bytes):
-        return kinds.Artifact(folder=None, relative="", manifest={"facts": {"flops": flops},
-                                                                 "files": {"tfjs": {"w.bin": weight_bytes}}})
-    assert kinds.page_allowance_s(None, "infer", 1, 3) == 0  # the MLP: budget + setup as before
-    small = artifact(0.5e6, 20_000)
-    assert kinds.page_allowance_s(small, "infer", 1, 3) < 1
-    # warm-up prediction + one sample of a 31 GFLOP model (VGG16), plus its 550 MB of weights
-    vgg = artifact(31e9, 550e6)
-    assert kinds.page_allowance_s(vgg, "infer", 1, 1) == pytest.approx(55 + 2 * 31e9 / kinds.SLOWEST_FLOPS)
-    assert kinds.page_allowance_s(artifact(2e9, 1e6), "train", 64, 2) == kinds.MAX_PAGE_ALLOWANCE_S
 
 
 def test_the_cnn_learning_rate_shrinks_with_filters_and_depth():
@@ -200,23 +132,3 @@ def test_the_mlp_learning_rate_shrinks_with_the_square_root_of_depth():
     mlp_kind = kinds.get("mlp")
     assert training.learning_rate(mlp_kind, 4, 64, 0.1) == pytest.approx(0.05)
     assert training.learning_rate(mlp_kind, 16, 512, 0.1) == pytest.approx(0.025)
-
-
-def test_an_artifact_converted_elsewhere_is_adopted_by_kind_depth_width_and_seed(tmp_path, monkeypatch):
-    kind = kinds.get("keras:MobileNetV2")
-    elsewhere = tmp_path / "elsewhere" / "keras-mobilenetv2-1x224-s0-0123456789ab"
-    (elsewhere / "tfjs").mkdir(parents=True)
-    (elsewhere / "tfjs" / "model.json").write_text("{}")
-    manifest = {"facts": {"parameters": 3538984}, "files": {"tfjs": {"model.json": 2}, "keras": {}},
-                "versions": {"tensorflowjs": "4.22.0"}, "input_shape": [224, 224, 3], "classes": 1000}
-    (elsewhere / "manifest.json").write_text(json.dumps(manifest))
-    cache = tmp_path / "cache"
-    assert kinds.cached_artifact(kind, 1, 224, 0, cache) is None  # not asked for: nothing adopted
-    monkeypatch.setenv(kinds.PREBUILT_VARIABLE, str(elsewhere.parent))
-    assert kinds.cached_artifact(kind, 1, 160, 0, cache) is None  # another input size is another model
-    adopted = kinds.cached_artifact(kind, 1, 224, 0, cache)
-    assert adopted.folder.parent == (cache / kinds.CACHE_FOLDER).resolve()
-    assert adopted.folder.name == kinds.artifact_key(kind, 1, 224, 0)  # this machine's key
-    assert (adopted.folder / "tfjs" / "model.json").read_text() == "{}"
-    assert adopted.facts()["prebuilt_from"] == elsewhere.name and adopted.facts()["parameters"] == 3538984
-    assert kinds.cached_artifact(kind, 1, 224, 0, cache).folder == adopted.folder  # cached from now on

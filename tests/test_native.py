@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from webdlbench import native
+from webdlbench import native, subprocesses
 from webdlbench.checks import OUTPUT_ATOL
 from webdlbench.grid import expand
 from webdlbench.models import mlp, mnist
 from webdlbench.native import NativeRuntime, worker
+from webdlbench.runners import native as runners_native
 from webdlbench.runners.native import NativeRunner
 from webdlbench.spec import Spec
 
@@ -102,12 +103,13 @@ def assert_threads_recorded(result, name, threads):
     assert result.info["runtime_version"] == native.RUNTIMES[name].version()
 
 
-def test_child_environment_pins_every_pool_and_hides_gpus_on_cpu():
-    env = native.child_environment(3, "cpu")
-    assert all(env[name] == "3" for name in native.THREAD_VARIABLES)
+def test_worker_environment_pins_every_pool_and_hides_gpus_on_cpu():
+    env = runners_native.worker_environment(3, "cpu")
+    assert all(env[name] == "3" for name in subprocesses.THREAD_VARIABLES)
     assert env["CUDA_VISIBLE_DEVICES"] == ""
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == subprocesses.PACKAGE_ROOT  # this checkout, installed or not
     # A gpu spec sees the devices the parent sees.
-    assert native.child_environment(1, "gpu").get("CUDA_VISIBLE_DEVICES") == os.environ.get("CUDA_VISIBLE_DEVICES")
+    assert runners_native.worker_environment(1, "gpu").get("CUDA_VISIBLE_DEVICES") == os.environ.get("CUDA_VISIBLE_DEVICES")
 
 
 def _cuda_present() -> bool:
@@ -167,7 +169,7 @@ def test_a_crashing_child_and_a_hanging_child_become_outcomes(cache, tmp_path, m
     assert result.outcome == "error" and "killed by signal 9" in result.error
     hang = NativeRuntime(name="hang", title="Hang", python_module="json", backends={"cpu": ("train",)},
                          adapter="fake_adapters:Hang")
-    monkeypatch.setattr(native, "SETUP_ALLOWANCE_S", 0)
+    monkeypatch.setattr(runners_native, "SETUP_ALLOWANCE_S", 0)
     result = measure(spec("hang", "train", time_budget_s=3), cache, hang)
     assert result.outcome == "timeout" and "within 3 s" in result.error
 

@@ -328,15 +328,18 @@ def test_the_command_prints_where_and_the_verdicts(store_path, tmp_path, capsys)
     assert main(["report", "--store", str(store_path), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == f"report written: {tmp_path / 'out' / 'index.html'}"
-    assert printed[1].startswith("paper findings @B1: 1: not tested here, 2: not tested here, 3: partly tested")
-    assert "7: holds" in printed[1]
+    verdicts = " ".join(" ".join(printed[1:]).split())  # wrapped to the terminal's width
+    assert verdicts.startswith("paper findings @B1: 1: not tested here, 2: not tested here, 3: partly tested")
+    assert "7: holds" in verdicts
 
 
 def test_log_axis_falls_back_to_linear_for_zero_times(tmp_path):
     spec = Spec("tfjs", "cpu", "train", 1, 64)
     with Store.open(tmp_path / "s.sqlite") as store:
         _add(store, store.start_run("quick", "test", [spec]), spec, SOFTWARE_GPU,
-             train_batch_ms=[0.0, 0.0, 0.1, 0.1, 0.1, 0.1])
+             train_batch_ms=[0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+        # A store written before times had to be > 0 (limits.py) may hold zeros: the report still copes.
+        store.conn.execute("UPDATE samples SET value = 0 WHERE metric = 'train_batch_ms' AND idx < 2")
     html = build_report(tmp_path / "s.sqlite", tmp_path / "report").read_text()
     assert "The y axis is linear, not log" in html
     assert len(_pngs(html)) == 1

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from webdlbench.analysis.stats import (SUMMARY_COLUMNS, median_ci_coverage, median_ci_rank, summarize,
+from webdlbench.analysis.stats import (SUMMARY_COLUMNS, fmt, median_ci_coverage, median_ci_rank, summarize,
                                        summary_frame)
 from webdlbench.spec import Spec, SpecResult
 from webdlbench.store import Store
@@ -170,3 +170,9 @@ def test_summary_frame_of_nothing_has_the_columns():
     empty = summary_frame(pd.DataFrame(columns=["result_id", "spec_hash", "metric", "unit", "value"]),
                           pd.DataFrame(columns=["result_id", "spec_hash", "run_id", "outcome", "error"]))
     assert empty.empty and list(empty.columns) == SUMMARY_COLUMNS
+
+
+@pytest.mark.parametrize("value,text", [(1234.5, "1,234"), (12.345, "12.3"), (1.2345, "1.23"), (0.012345, "0.0123"),
+                                        (0.0, "0.00"), (float("nan"), "–"), (None, "–")])
+def test_numbers_have_three_significant_digits(value, text):
+    assert fmt(value) == text

@@ -4,7 +4,8 @@ import sqlite3
 import pytest
 
 from webdlbench.errors import UserError
-from webdlbench.spec import Spec, SpecResult
+from webdlbench.analysis.stats import SPEC_KEYS
+from webdlbench.spec import IDENTITY_FIELDS, Spec, SpecResult
 from webdlbench.store import Store, exclusive_writer
 
 SPEC = Spec("tfjs", "cpu", "train", depth=1, width=64)
@@ -25,6 +26,18 @@ def test_a_result_and_its_samples_round_trip(tmp_path):
     assert results.loc[0, "outcome"] == "ok" and results.loc[0, "depth"] == 1
     assert samples.value.tolist() == [3.0, 4.0, 5.0] and set(samples.unit) == {"ms"}
     assert list(envs.values()) == [{"user_agent": "test"}]
+
+
+def test_the_spec_identity_is_written_once_and_the_table_holds_it(tmp_path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        columns = [row[1] for row in store.conn.execute("PRAGMA table_info(specs)")]
+        run = store.start_run("quick", "quick.toml", [SPEC])
+        store.add_result(run, measured())
+        results, _, _ = store.frames()
+    assert columns == ["spec_hash", *IDENTITY_FIELDS, "spec"]
+    assert sorted(SPEC_KEYS) == sorted(IDENTITY_FIELDS)  # the summaries' keys: the same fields, display order
+    row = results.iloc[0]
+    assert {name: row[name] for name in IDENTITY_FIELDS} == {name: getattr(SPEC, name) for name in IDENTITY_FIELDS}
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path):

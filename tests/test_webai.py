@@ -14,7 +14,7 @@ from webdlbench.models import kinds
 from webdlbench.models.webai import artifacts
 from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS, MIN_COSINE, unsupported_reason
 from webdlbench.runners import webai
-from webdlbench.spec import HEADLINE, METRIC_UNITS, TASKS
+from webdlbench.spec import HEADLINE, METRIC_RANGES, METRIC_UNITS, TASKS
 
 
 def grid(**fields):
@@ -28,6 +28,7 @@ def test_the_encoders_are_model_kinds_with_their_geometry():
     assert (minilm.layers, minilm.hidden, minilm.heads) == (6, 384, 12)
     assert "embed" in TASKS and HEADLINE["embed"] == "infer_ms"
     assert {"cold_load_ms", "warm_load_ms", "first_infer_ms"} <= set(METRIC_UNITS)
+    assert set(METRIC_RANGES) == set(METRIC_UNITS)  # the store takes no value of a metric without a range
     assert contract.required_methods("embed") == ["version", "init", "loadEncoder", "embed", "backendUsed"]
 
 

@@ -1,8 +1,8 @@
 """Time limits of a sweep: how long one page load (or native worker) may take, and which specs are
 not worth starting because a smaller one of the same series already ran out of time.
 
-A spec's page gets `time_budget_s` (which caps the samples) + a setup allowance + the kind's
-allowance for loading, warming up and the first sample of a big model (models/kinds.py). A suite can
+A spec's page gets `time_budget_s` (which caps the samples) + a setup allowance + the model's
+allowance for loading, warming up and the first sample of a big model (page_allowance_s). A suite can
 cap that whole time with `time_limit_s`: on a slow machine the paper's largest CNNs would otherwise
 take hours per spec. A page that hits the cap is recorded as `timeout` and, being too slow rather
 than hung, is not measured again.
@@ -17,10 +17,38 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from webdlbench.models.training import TRAIN_FORWARD_MULTIPLE
 from webdlbench.spec import Spec, SpecResult
 
+if TYPE_CHECKING:
+    from webdlbench.models.artifacts import Artifact
+
 SERIES_FIELDS = ("runtime", "framework", "backend", "task", "model", "batch", "threads", "seed")
+
+
+# Page time allowances (page_allowance_s): the slowest backend seen here is TF.js's plain-JavaScript
+# cpu backend training the CNN at 0.075 GFLOP/s (2 shared cores); with a margin:
+SLOWEST_FLOPS = 0.05e9
+SLOWEST_LOAD_BYTES = 10e6     # bytes/s for fetching and parsing weights into the backend
+MAX_PAGE_ALLOWANCE_S = 3600   # beyond this a spec is recorded as `timeout`: too slow to measure here
+
+
+def page_allowance_s(artifact: "Artifact | None", task: str, batch: int, warmup: int) -> float:
+    """Seconds a page (or native worker) may take beyond budget + setup before it counts as hung.
+
+    The time budget caps the samples, but loading the model, the warm-up iterations and the first
+    sample always run: for a big model on a slow backend they alone take minutes to hours. They are
+    estimated from the model's FLOPs at SLOWEST_FLOPS (a multiply-add = 2; training = 3 x forward x
+    batch), plus its files at SLOWEST_LOAD_BYTES, capped at MAX_PAGE_ALLOWANCE_S. The MLP: none."""
+    if artifact is None:
+        return 0.0
+    flops = artifact.manifest["facts"].get("flops") or 0
+    per_iteration = flops * (TRAIN_FORWARD_MULTIPLE * batch if task == "train" else 1)
+    iterations = max(warmup, 1) + 1  # warm-up (the first prediction at least) and one sample
+    load = sum(artifact.tfjs_files.values()) / SLOWEST_LOAD_BYTES
+    return float(min(MAX_PAGE_ALLOWANCE_S, load + iterations * per_iteration / SLOWEST_FLOPS))
 
 
 def page_limit_s(spec: Spec, computed_s: float) -> float:

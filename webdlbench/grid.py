@@ -13,8 +13,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webdlbench import frameworks, native
+from webdlbench import frameworks, limits, native
 from webdlbench.errors import UserError
+from webdlbench.limits import shown
 from webdlbench.models import kinds
 from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
@@ -59,15 +60,17 @@ def resolve_suite_path(name_or_path: str) -> Path:
         return path
     builtin = SUITES_DIR / f"{name_or_path}.toml"
     if not builtin.is_file():
-        raise UserError(f"unknown suite {name_or_path!r}: built-in suites are "
+        raise UserError(f"unknown suite {shown(name_or_path)}: built-in suites are "
                         f"{', '.join(builtin_suites())}, or give the path of a .toml file")
     return builtin
 
 
-def load_suite(name_or_path: str, samples: int | None = None, quick: bool = False) -> Suite:
+def load_suite(name_or_path: str, samples: int | None = None, quick: bool = False,
+               max_specs: int = limits.DEFAULT_MAX_SPECS) -> Suite:
     """Read, validate and expand a suite; `samples` overrides every spec's sample count. With
     `quick`, the suite's CI-sized variant instead (its top-level `quick`: a built-in suite's name,
-    or a .toml path relative to the suite's folder)."""
+    or a .toml path relative to the suite's folder). A suite of more than `max_specs` specs is
+    refused before it is expanded."""
     path = resolve_suite_path(name_or_path)
     data = _read_toml(path)
     if quick:
@@ -78,11 +81,13 @@ def load_suite(name_or_path: str, samples: int | None = None, quick: bool = Fals
                             f"{', '.join(with_quick)} with it (a suite names its variant with quick = \"SUITE\")")
         if variant.endswith(".toml"):
             variant = str(path.parent / variant)
-        return load_suite(variant, samples)
-    specs = expand(data, where=str(path))
+        return load_suite(variant, samples, max_specs=max_specs)
+    specs = expand(data, where=str(path), max_specs=max_specs)
     if samples is not None:
         if samples < 1:
             raise UserError("--samples must be at least 1")
+        if limits.field_problem("samples", samples):
+            raise UserError(f"--samples {samples} is too many: at most {limits.MAXIMA['samples']}")
         specs = [Spec.from_dict({**s.to_dict(), "samples": samples}) for s in specs]
     return Suite(name=data.get("name", path.stem), description=data.get("description", ""),
                  source=str(path), specs=tuple(specs), capabilities=data.get("capabilities", {}))
@@ -97,11 +102,16 @@ def _read_toml(path: Path) -> dict:
         raise UserError(f"{path}: cannot read the suite file ({exc})") from None
 
 
-def expand(data: dict, where: str = "suite") -> list[Spec]:
-    """Validate a parsed suite and expand its grids into Specs (duplicates dropped, order kept)."""
+def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX_SPECS) -> list[Spec]:
+    """Validate a parsed suite and expand its grids into Specs (duplicates dropped, order kept);
+    more than `max_specs` combinations are refused before any is made."""
     _check_keys(data, TOP_LEVEL, where)
     if not all(isinstance(data.get(key, ""), str) for key in ("name", "description", "quick")):
         raise UserError(f"{where}: 'name', 'description' and 'quick' must be strings")
+    for key in ("name", "description", "quick"):
+        problem = limits.field_problem(key, data.get(key, ""))
+        if problem:
+            raise UserError(f"{where}: {problem}")
     if not isinstance(data.get("capabilities", {}), dict):
         raise UserError(f"{where}: 'capabilities' must be a table: a [capabilities] line, then KEY = VALUE lines")
     defaults = data.get("defaults", {})
@@ -111,11 +121,14 @@ def expand(data: dict, where: str = "suite") -> list[Spec]:
     grids = data.get("grid")
     if not grids or not isinstance(grids, list):
         raise UserError(f"{where}: no [[grid]] tables: a suite needs at least one grid to run")
+    if not all(isinstance(grid, dict) for grid in grids):
+        raise UserError(f"{where}: each [[grid]] must be a table")
+    problem = limits.spec_count_problem(sum(_combinations(grid) for grid in grids), max_specs)
+    if problem:
+        raise UserError(f"{where}: {problem}")
     specs: dict[str, Spec] = {}
     for number, grid in enumerate(grids, start=1):
         here = f"{where} grid #{number}"
-        if not isinstance(grid, dict):
-            raise UserError(f"{here}: each [[grid]] must be a table")
         for spec in _expand_grid(grid, defaults, here):
             specs.setdefault(spec.spec_hash, spec)
     return list(specs.values())
@@ -141,11 +154,25 @@ def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
     return [_make_spec({**settings, **combo}, where) for combo in combos]
 
 
+def _combinations(grid: dict) -> int:
+    """How many specs a grid can make at most (its axes' product plus its includes), counted
+    without making them."""
+    count = 1
+    for axis in AXES:
+        value = grid.get(axis)
+        count *= len(value) if isinstance(value, list) and value else 1
+    include = grid.get("include", [])
+    return count + (len(include) if isinstance(include, list) else 0)
+
+
 def _make_spec(fields: dict, where: str) -> Spec:
     for name, value in fields.items():
         _check_type(name, value, where)
         if name in MINIMA and value < MINIMA[name]:
             raise UserError(f"{where}: {name} = {value} is too small: it must be at least {MINIMA[name]}")
+        problem = limits.field_problem(name, value)
+        if problem:
+            raise UserError(f"{where}: {problem}")
     for axis in REQUIRED_AXES:
         if axis not in fields and _filled_by_kind(fields.get("model", "mlp"), axis):
             kind = kinds.get(fields["model"])
@@ -156,26 +183,28 @@ def _make_spec(fields: dict, where: str) -> Spec:
     runtime = fields.setdefault("runtime", "browser")
     registry = {"browser": frameworks.FRAMEWORKS, "native": native.RUNTIMES}.get(runtime)
     if registry is None:
-        raise UserError(f"{where}: unknown runtime {runtime!r}; runtimes are browser, native")
+        raise UserError(f"{where}: unknown runtime {shown(runtime)}; runtimes are browser, native")
     fw = registry.get(fw_name)
     if fw is None:
-        raise UserError(f"{where}: unknown {runtime} framework {fw_name!r}; known: {', '.join(registry) or 'none'}")
+        raise UserError(f"{where}: unknown {runtime} framework {shown(fw_name)}; known: {', '.join(registry) or 'none'}")
     if backend not in fw.backends:
-        raise UserError(f"{where}: {fw_name} has no backend {backend!r}; it has {', '.join(fw.backends)}")
+        raise UserError(f"{where}: {fw_name} has no backend {shown(backend)}; it has {', '.join(fw.backends)}")
     if task not in TASKS:
-        raise UserError(f"{where}: unknown task {task!r}; tasks are {', '.join(TASKS)}")
+        raise UserError(f"{where}: unknown task {shown(task)}; tasks are {', '.join(TASKS)}")
     if task not in fw.backends[backend]:
         raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
                         f"(it can: {', '.join(fw.backends[backend])})")
     if task in ("infer", "embed"):
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if fields.get("model", "mlp") not in MODELS:
-        raise UserError(f"{where}: unknown model {fields['model']!r}; models are {', '.join(MODELS)}")
+        raise UserError(f"{where}: unknown model {shown(fields['model'])}; models are {', '.join(MODELS)}")
     kind = kinds.get(fields.get("model", "mlp"))
     if task not in kind.tasks:
         raise UserError(f"{where}: model {kind.name} cannot {task} (it can: {', '.join(kind.tasks)}); "
                         f"exclude that combination")
     problem = kind.problem(fields["depth"], fields["width"])
+    if not problem and kind.name == "mlp":
+        problem = limits.mlp_size_problem(fields["depth"], fields["width"])
     if problem:
         raise UserError(f"{where}: depth = {fields['depth']}, width = {fields['width']}: {problem}")
     return Spec.from_dict(fields)
@@ -207,7 +236,7 @@ def _check_type(name: str, value, where: str) -> None:
     expected = SETTINGS.get(name) or (str if name in ("runtime", "framework", "backend", "task", "model") else int)
     if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
         kind = {str: "a string", int: "a whole number", bool: "true or false"}.get(expected, "a number")
-        raise UserError(f"{where}: {name} = {value!r} must be {kind}")
+        raise UserError(f"{where}: {name} = {shown(value)} must be {kind}")
 
 
 def _as_list(value, axis: str, where: str) -> list:
@@ -234,4 +263,4 @@ def _matches(combo: dict, entry: dict) -> bool:
 def _check_keys(table: dict, allowed: set[str], where: str) -> None:
     for key in table:
         if key not in allowed:
-            raise UserError(f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(allowed))}")
+            raise UserError(f"{where}: unknown key {shown(key)}; allowed: {', '.join(sorted(allowed))}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from webdlbench.errors import UserError
 from webdlbench.store import SURVEY_SCHEMA, Store, _has_column, _transaction
+from webdlbench.store_checks import is_store_file
 
 RUN_COLUMNS = "run_id, suite, suite_source, spec_hashes, started_at, finished_at, status"
 RESULT_COLUMNS = "run_id, spec_hash, env_id, outcome, error, checks, info, budget, started_at, finished_at"
@@ -19,7 +20,7 @@ RESULT_COLUMNS = "run_id, spec_hash, env_id, outcome, error, checks, info, budge
 
 def merge_store(destination: Store, source_path: Path) -> dict:
     """Copy the runs of the store at `source_path` that `destination` lacks; returns counts."""
-    if Path(source_path).resolve() == Path(destination.path).resolve():
+    if is_store_file(Path(destination.path), Path(source_path)):
         raise UserError(f"{source_path} is the destination store itself: give other stores to merge")
     Store.open(source_path, create=False).close()  # a clear error for a missing or foreign file
     conn = destination.conn

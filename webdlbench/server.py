@@ -22,10 +22,13 @@ from aiohttp import web
 
 from webdlbench.paths import NODE_MODULES, WEB_DIR
 from webdlbench.contract import validate_reply
+from webdlbench.limits import reply_problem
 
 RESULT_MAX_BYTES = 4 * 1024 * 1024      # a result is numbers and short strings; 4 MiB is generous
-MODEL_MAX_BYTES = 512 * 1024 * 1024     # the largest MLP of the study saves to well under this
+MODEL_MAX_BYTES = 512 * 1024 * 1024     # the largest MLP of the study saves to well under this (all files)
+MODEL_MAX_FILES = 64                    # TF.js saves a model.json and one weights file
 MARK_MAX_BYTES = 1024
+MAX_JSON_DEPTH = 64                     # a reply nests a few levels (info, sampling); far more is not one
 # COOP/COEP make the page cross-origin isolated: SharedArrayBuffer (wasm threads) and
 # fine-grained performance.now() (5 µs) need it.
 ISOLATION_HEADERS = {
@@ -125,18 +128,21 @@ class ResultsServer:
 
     async def _post_result(self, request: web.Request) -> web.Response:
         page = self._authorise(request)
-        body = await _read_limited(request, RESULT_MAX_BYTES)
-        try:
-            message = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise web.HTTPBadRequest(text="result is not valid JSON") from None
-        problem = validate_result(message)
-        if problem:
-            raise web.HTTPBadRequest(text=f"result does not match the schema: {problem}")
-        if message["page"] != page.page_id:
-            raise web.HTTPForbidden(text="result names another page")
         if page.result.done():
             raise web.HTTPConflict(text="this page already reported its result")
+        try:
+            body = await _read_limited(request, RESULT_MAX_BYTES)
+            message = parse_json(body)
+        except web.HTTPRequestEntityTooLarge:
+            _refused(page, f"its result is over {RESULT_MAX_BYTES} bytes")
+            raise
+        except ValueError as exc:
+            raise _refused(page, f"its result is not valid JSON ({exc})", web.HTTPBadRequest) from None
+        problem = validate_result(message, page.job)
+        if problem:
+            raise _refused(page, f"its result does not match the schema: {problem}", web.HTTPBadRequest)
+        if message["page"] != page.page_id:
+            raise web.HTTPForbidden(text="result names another page")
         page.result.set_result(message)
         return web.Response(text="stored")
 
@@ -145,14 +151,18 @@ class ResultsServer:
         page = self._authorise(request)
         if page.job.get("kind") != "prepare":
             raise web.HTTPForbidden(text="this page does not save a model")
+        budget = MODEL_MAX_BYTES - sum(len(data) for data in page.uploaded.values())
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             files = {}
             while (part := await reader.next()) is not None:
-                files[part.filename or part.name] = await part.read(decode=False)
+                if len(files) + len(page.uploaded) >= MODEL_MAX_FILES:
+                    raise web.HTTPBadRequest(text=f"a saved model has at most {MODEL_MAX_FILES} files")
+                files[part.filename or part.name or "file"] = data = await _read_part(part, budget)
+                budget -= len(data)
         else:
             name = request.query.get("name", "model.json")
-            files = {name: await _read_limited(request, MODEL_MAX_BYTES)}
+            files = {name: await _read_limited(request, budget)}
         for name, data in files.items():
             page.uploaded[_safe_name(name)] = bytes(data)
         return web.json_response({"stored": sorted(page.uploaded)})
@@ -163,9 +173,13 @@ class ResultsServer:
         return _file_response(_inside(WEB_DIR, path))
 
     async def _get_lib(self, request: web.Request) -> web.StreamResponse:
-        path = request.match_info["path"]
-        if not any(path == a or (a.endswith("/") and path.startswith(a)) for a in self.allowed_libs):
+        path = _plain_relative(request.match_info["path"])
+        entry = next((a for a in sorted(self.allowed_libs)
+                      if path == a or (a.endswith("/") and path.startswith(a))), None) if path else None
+        if entry is None:
             raise web.HTTPNotFound()
+        if entry.endswith("/"):  # a listed folder serves only what is inside it, links followed too
+            return _file_response(_inside(self.node_modules / entry, path[len(entry):]))
         return _file_response(_inside(self.node_modules, path))
 
     async def _get_adapter(self, request: web.Request) -> web.StreamResponse:
@@ -196,18 +210,83 @@ class ResultsServer:
         return response
 
 
-def validate_result(message) -> str:
-    """'' when the message is a reply as the contract defines it (contract.py), else what is wrong."""
-    return validate_reply(message)
+def validate_result(message, job: dict | None = None) -> str:
+    """'' when the message is a reply as the contract defines it (contract.py), with every value
+    finite and in its range and the backend its job asked for (limits.py), else what is wrong."""
+    return validate_reply(message) or reply_problem(message, job)
+
+
+def parse_json(body: bytes):
+    """A posted body as JSON, refusing what standard JSON does not have (NaN, Infinity), numbers
+    past float64 or whole numbers past 64 bits, and nesting deeper than MAX_JSON_DEPTH: ValueError
+    saying which."""
+    def no_constant(name):
+        raise ValueError(f"{name} is not a JSON number")
+
+    def finite(text):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"{text[:40]} is too large for a number")
+        return value
+
+    def bounded(text):  # a whole number past 64 bits fits no float check, no SQLite column
+        value = int(text)
+        if abs(value) >= 2 ** 63:
+            raise ValueError(f"{text[:40]} is too large for a number")
+        return value
+
+    try:
+        message = json.loads(body, parse_constant=no_constant, parse_float=finite, parse_int=bounded)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if _nesting(message) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return message
+
+
+def _nesting(value) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (counted without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _refused(page: PageJob, why: str, error=None):
+    """A page whose own result is refused ends at once as an `error` saying why (instead of
+    waiting for its time limit); returns the HTTP error to answer with."""
+    if not page.result.done():
+        page.result.set_result({"page": page.page_id, "outcome": "error", "metrics": {}, "outputs": [],
+                                "losses": [], "info": {}, "environment": {}, "warmup_output": [], "sampling": {},
+                                "error": f"the harness refused the page's result: {why}"})
+    return error(text=why) if error else None
 
 
 def _inside(root: Path, relative: str) -> Path:
-    """The file under root that `relative` names, or 404: no '..', no absolute paths, no links out."""
+    """The file under root that `relative` names, or 404: no '..', no absolute paths, no links out,
+    no NUL bytes."""
+    if "\0" in relative:
+        raise web.HTTPNotFound()
     root = root.resolve()
     candidate = (root / relative).resolve()
     if root not in candidate.parents or not candidate.is_file():
         raise web.HTTPNotFound()
     return candidate
+
+
+def _plain_relative(path: str) -> str | None:
+    """`path` when it is a plain relative path (no '.', '..' or empty segments, no backslash or NUL),
+    else None: what is matched against the allow-list is exactly what is served."""
+    if not path or "\0" in path or "\\" in path or path.startswith("/"):
+        return None
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return None
+    return path
 
 
 def _file_response(path: Path) -> web.FileResponse:
@@ -224,6 +303,17 @@ def _safe_name(name: str) -> str:
     if cleaned and cleaned == name:
         return cleaned
     return hashlib.sha256(name.encode()).hexdigest()[:12] + "-" + (cleaned or "file")
+
+
+async def _read_part(part, limit: int) -> bytes:
+    """One multipart part, refused (413) once it passes `limit` bytes."""
+    chunks, size = [], 0
+    while chunk := await part.read_chunk():
+        size += len(chunk)
+        if size > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:

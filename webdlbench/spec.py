@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Bump when the meaning of a stored field changes, so old stores are recognised.
 # 2: samples carry their replicate (the fresh page or process they came from); a version-1 store is
@@ -53,11 +54,39 @@ METRIC_UNITS = {
     "first_infer_ms": "ms",       # the first inference after the cold load (WebGPU: shaders compiled here)
 }
 
-# Fields that make a spec's identity; budgets (samples, time) are not part of it.
-IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width",
-                   "batch", "seed", "threads")
-BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision", "precision_budget_s",
-                 "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+
+class ValueRange(NamedTuple):
+    """The values a metric may take: finite, from `low` to `high`; `low` itself only when
+    `low_allowed`; whole numbers only when `whole`."""
+
+    low: float
+    high: float
+    low_allowed: bool = True
+    whole: bool = False
+
+
+_TIME = ValueRange(0, 1e8, low_allowed=False)          # ms: more than 0, under ~28 hours
+_PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up to 4096 cores
+_BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
+_COUNT = ValueRange(0, 2 ** 31, whole=True)
+# The valid values of every metric (limits.py holds posted and stored values to them). A loss may be
+# any finite number: whether it fell is the check's to judge, not a range's.
+METRIC_RANGES = {
+    "train_batch_ms": _TIME, "train_warmup_ms": _TIME, "load_ms": _TIME, "warmup_ms": _TIME, "infer_ms": _TIME,
+    "loss": ValueRange(-1e300, 1e300),
+    "model_file_bytes": _BYTES, "rss_renderer_peak_bytes": _BYTES, "rss_gpu_peak_bytes": _BYTES,
+    "js_heap_used_bytes": _BYTES,
+    "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
+    "max_stack_depth": _COUNT, "profile_samples": _COUNT,
+    "cold_load_ms": _TIME, "warm_load_ms": _TIME, "first_infer_ms": _TIME,
+}
+
+# Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
+# store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
+IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
+                   "threads", "seed")
+BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms"}
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from webdlbench import limits, store_checks
 from webdlbench.errors import UserError
-from webdlbench.spec import METRIC_UNITS, SCHEMA_VERSION, Spec, SpecResult
+from webdlbench.spec import IDENTITY_FIELDS, METRIC_UNITS, SCHEMA_VERSION, Spec, SpecResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,8 +51,9 @@ CREATE TABLE IF NOT EXISTS surveys (
     environment TEXT NOT NULL)
 """
 
-SPEC_COLUMNS = ["runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
-                "threads", "seed"]
+# The specs table's columns between spec_hash and spec: a spec's identity (tests/test_store.py holds
+# the table above to it).
+SPEC_COLUMNS = list(IDENTITY_FIELDS)
 
 
 def environment_id(fingerprint: dict) -> str:
@@ -67,34 +69,32 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, create: bool = True) -> "Store":
+        """Open the store at `path`: with `create`, for writing (made when absent, migrated when
+        older, refused when it cannot be written); without, for reading only (the file is never
+        changed). Anything but a whole webdlbench store is refused (store_checks.py)."""
         path = Path(path)
-        if not path.exists() and not create:
-            raise UserError(f"no results store at {path}: run `webdlbench run SUITE --store {path}` first")
-        if path.is_dir():
-            raise UserError(f"store path {path} is a directory: give a file path such as {path}/webdlbench.sqlite")
+        store_checks.check_path(path)
+        if not path.exists():
+            if not create:
+                raise UserError(f"no results store at {path}: run `webdlbench run SUITE --store {path}` first")
+            _create(path)
+        version = store_checks.inspect(path, EXPECTED_COLUMNS, READABLE_VERSIONS)
+        if not create:
+            try:
+                return cls(store_checks.readonly_connection(path), path)
+            except sqlite3.DatabaseError as exc:
+                raise store_checks.damaged(path, exc) from None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            version = _schema_version(conn)
-            if version is None and create:
-                with _transaction(conn):
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif version is None:
-                raise UserError(f"{path} is not a webdlbench store (no schema): give the store `run` wrote")
-            elif version in MIGRATIONS and create:
+            store_checks.check_writable(conn, path)
+            if version in MIGRATIONS:
                 _migrate(conn, version)
-            elif version not in (SCHEMA_VERSION, *MIGRATIONS):
-                raise UserError(f"{path} has store schema {version}, this webdlbench reads {SCHEMA_VERSION}: "
-                                "use a new --store path")
+        except (sqlite3.OperationalError, OSError) as exc:
+            raise store_checks.write_error(path, exc) from None
         except sqlite3.DatabaseError as exc:
-            raise UserError(f"{path} cannot be used as a results store ({exc}): give another --store path") from None
-        except PermissionError as exc:
-            raise UserError(f"cannot write the store {path} ({exc.strerror}): give a writable --store path") from None
+            raise store_checks.damaged(path, exc) from None
         return cls(conn, path)
 
     def close(self) -> None:
@@ -109,39 +109,43 @@ class Store:
     # -- runs -----------------------------------------------------------------------------------
     def start_run(self, suite: str, suite_source: str, specs: list[Spec]) -> str:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        with _transaction(self.conn):
+        with self._writing(), _transaction(self.conn):
             self.conn.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL, 'running')",
                 (run_id, suite, suite_source, json.dumps([s.spec_hash for s in specs]), time.time()))
         return run_id
 
     def finish_run(self, run_id: str, status: str = "finished") -> None:
-        with _transaction(self.conn):
+        with self._writing(), _transaction(self.conn):
             self.conn.execute("UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?",
                               (time.time(), status, run_id))
 
     def latest_unfinished_run(self, suite: str) -> str | None:
-        row = self.conn.execute(
-            "SELECT run_id FROM runs WHERE suite = ? AND status != 'finished' "
-            "ORDER BY started_at DESC LIMIT 1", (suite,)).fetchone()
+        with self._reading():
+            row = self.conn.execute(
+                "SELECT run_id FROM runs WHERE suite = ? AND status != 'finished' "
+                "ORDER BY started_at DESC LIMIT 1", (suite,)).fetchone()
         return row[0] if row else None
 
     def completed_specs(self, run_id: str) -> set[str]:
-        rows = self.conn.execute("SELECT spec_hash FROM results WHERE run_id = ?", (run_id,))
-        return {r[0] for r in rows}
+        with self._reading():
+            return {r[0] for r in self.conn.execute("SELECT spec_hash FROM results WHERE run_id = ?", (run_id,))}
 
     # -- results --------------------------------------------------------------------------------
     def add_result(self, run_id: str, result: SpecResult) -> int:
-        """Write one spec's result and all its samples atomically; returns its result id."""
+        """Write one spec's result and all its samples atomically; returns its result id. A result
+        carrying a value that is not finite and in range (limits.py) is written as an error naming it."""
+        result = limits.checked_result(result)
         spec = result.spec
         env_id = environment_id(result.environment) if result.environment else None
         budget = spec.budget()
-        with _transaction(self.conn):
+        with self._writing(), _transaction(self.conn):
             if env_id:
                 self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",
                                   (env_id, json.dumps(result.environment, sort_keys=True)))
             self.conn.execute(
-                f"INSERT OR IGNORE INTO specs VALUES (?, {', '.join('?' * len(SPEC_COLUMNS))}, ?)",
+                f"INSERT OR IGNORE INTO specs (spec_hash, {', '.join(SPEC_COLUMNS)}, spec) "
+                f"VALUES (?, {', '.join('?' * len(SPEC_COLUMNS))}, ?)",
                 (spec.spec_hash, *[getattr(spec, c) for c in SPEC_COLUMNS], json.dumps(spec.to_dict())))
             cursor = self.conn.execute(
                 "INSERT INTO results (run_id, spec_hash, env_id, outcome, error, checks, info, budget, "
@@ -164,7 +168,7 @@ class Store:
         (dicts), run and environment ids. samples: one row per sample value, with the spec's
         columns, metric, unit, idx, value, replicate, outcome. environments: env_id -> fingerprint.
         """
-        with _transaction(self.conn):  # a read transaction: one snapshot for all three queries
+        with self._reading(), _transaction(self.conn):  # a read transaction: one snapshot for all three
             results = pd.read_sql_query(
                 "SELECT r.result_id, r.run_id, r.spec_hash, r.env_id, r.outcome, r.error, r.checks, "
                 "r.info, r.budget, r.started_at, r.finished_at, "
@@ -183,12 +187,32 @@ class Store:
         return results, samples, envs
 
     def runs(self) -> pd.DataFrame:
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self.conn)
+        with self._reading():
+            return pd.read_sql_query("SELECT * FROM runs ORDER BY started_at", self.conn)
+
+    @contextmanager
+    def _reading(self):
+        """A damaged page met while reading is the store's damage, said in one line (not a traceback)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise store_checks.damaged(self.path, exc) from None
+
+    @contextmanager
+    def _writing(self):
+        """A write the disk or the file refuses (full, read-only, I/O) is a StoreWriteError; a write
+        that breaks a constraint is a bug and stays what it is."""
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise store_checks.write_error(self.path, exc) from None
 
     # -- surveys (paper Table 1) -----------------------------------------------------------------
     def add_survey(self, facts: dict, environment: dict | None = None) -> int:
         """Store the facts `webdlbench survey` collected; returns the survey's id."""
-        with _transaction(self.conn):
+        with self._writing(), _transaction(self.conn):
             self.conn.execute(SURVEY_SCHEMA)
             cursor = self.conn.execute(
                 "INSERT INTO surveys (created_at, facts, environment) VALUES (?, ?, ?)",
@@ -198,11 +222,12 @@ class Store:
 
     def latest_survey(self) -> dict | None:
         """The most recent survey as {survey_id, created_at, facts, environment}, or None."""
-        has = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='surveys'").fetchone()
-        if not has:
-            return None
-        row = self.conn.execute("SELECT survey_id, created_at, facts, environment FROM surveys "
-                                "ORDER BY survey_id DESC LIMIT 1").fetchone()
+        with self._reading():
+            has = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='surveys'").fetchone()
+            if not has:
+                return None
+            row = self.conn.execute("SELECT survey_id, created_at, facts, environment FROM surveys "
+                                    "ORDER BY survey_id DESC LIMIT 1").fetchone()
         if row is None:
             return None
         return {"survey_id": row[0], "created_at": row[1], "facts": json.loads(row[2]),
@@ -216,6 +241,53 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
 
 # Older schema versions this webdlbench reads as they are and upgrades in place when it writes.
 MIGRATIONS = {1: _migrate_1_to_2}
+# Every version this webdlbench reads -> the (table, column) pairs of SCHEMA it does not have yet.
+READABLE_VERSIONS = {SCHEMA_VERSION: set(), 1: {("samples", "replicate")}}
+
+
+def _schema_columns() -> dict[str, set[str]]:
+    """table -> its columns, as SCHEMA makes them (what a store of this version must have)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                 "AND name NOT LIKE 'sqlite_%'")]
+        return {t: {row[1] for row in conn.execute(f"PRAGMA table_info({t})")} for t in tables}
+    finally:
+        conn.close()
+
+
+EXPECTED_COLUMNS = _schema_columns()
+
+
+def _create(path: Path) -> None:
+    """Make a new, empty store at `path` whole or not at all: built beside it under a temporary
+    name and linked into place (never over a file that appeared meanwhile)."""
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(staging, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            with _transaction(conn):
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        finally:
+            conn.close()
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is checked like any existing store
+        except OSError:  # a filesystem without hard links: a rename is whole too (the path was free just now)
+            if not path.exists():
+                os.replace(staging, path)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise store_checks.write_error(path, exc) from None
+    finally:
+        for leftover in (staging, *[Path(f"{staging}{suffix}") for suffix in ("-wal", "-shm")]):
+            leftover.unlink(missing_ok=True)
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
@@ -230,21 +302,14 @@ def _has_column(conn: sqlite3.Connection, table: str, column: str, schema: str =
     return any(row[1] == column for row in conn.execute(f"PRAGMA {schema}.table_info({table})"))
 
 
-def _schema_version(conn: sqlite3.Connection) -> int | None:
-    has_meta = conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-    if not has_meta:
-        return None
-    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    return int(row[0]) if row else None
-
-
 @contextmanager
 def _transaction(conn: sqlite3.Connection):
     conn.execute("BEGIN")
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk, damage)
+            conn.execute("ROLLBACK")
         raise
     else:
         conn.execute("COMMIT")
@@ -252,11 +317,33 @@ def _transaction(conn: sqlite3.Connection):
 
 @contextmanager
 def exclusive_writer(store_path: Path | str):
-    """Hold the store's writer lock for a sweep; a second sweep on the same store is refused."""
-    lock_path = Path(str(store_path) + ".lock")
+    """Hold the store's writer lock for a sweep; a second sweep on the same store is refused, by
+    whatever path it names the store (a symlink, a hard link, another spelling).
+
+    Two locks: one on `<resolved path>.lock`, taken first (the store may not exist yet; it is made
+    under this lock), and one on the store file itself, which every link to it shares. Both are
+    flock(2) locks, which SQLite's own (fcntl) locks on Linux do not touch. The path and the file
+    are checked first, so that nothing is made beside a path that is not a store."""
+    path = Path(store_path)
+    store_checks.check_path(path)
+    if path.exists():
+        store_checks.inspect(path, EXPECTED_COLUMNS, READABLE_VERSIONS)
+    real = Path(os.path.realpath(path))
+    with _flocked(real.with_name(real.name + ".lock"), path, create=True):
+        if not real.exists():
+            Store.open(real).close()
+        # Opened and closed only while no connection of this process has the store open (the
+        # sweep's Store is closed inside): closing it cannot drop SQLite's locks.
+        with _flocked(real, path, create=False):
+            yield
+
+
+@contextmanager
+def _flocked(file: Path, store_path: Path, create: bool):
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        if create:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(file, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o644)
     except OSError as exc:
         raise UserError(f"cannot write beside the store {store_path} ({exc.strerror}): "
                         "give a writable --store path") from None

@@ -33,6 +33,8 @@ class Option:
     vs_fastest: float = math.nan
     vs_native: float = math.nan
     replicate_medians: list = field(default_factory=list)  # what the comparisons are tested on
+    framework: str = ""
+    backend: str = ""
 
 
 @dataclass
@@ -61,7 +63,7 @@ def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) ->
         option = Option(label, row.runtime, row.outcome, row.median if ok else math.nan,
                         row.ci_low if ok else math.nan, row.ci_high if ok else math.nan,
                         int(row.replicates) if ok else 0, bool(row.precision_met) if ok else False,
-                        software, "" if ok else str(row.error))
+                        software, "" if ok else str(row.error), framework=row.framework, backend=row.backend)
         if ok:
             option.replicate_medians = list(replicates.values(row.spec_hash, HEADLINE[row.task]))
         group.options.append(option)

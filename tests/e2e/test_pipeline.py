@@ -131,7 +131,7 @@ def test_report_is_written(swept, artifacts_dir):
 
 
 def test_env_command_reports_the_page_fingerprint():
-    done = run_cli("env")
+    done = run_cli("env", "--format", "json")
     assert done.returncode == 0, done.stderr
     env = json.loads(done.stdout)
     assert env["webgl_renderer"] and env["cross_origin_isolated"] is True and env["wasm_simd"] is True

@@ -71,3 +71,39 @@ def test_report_page_in_a_real_browser(name, make, tmp_path, artifacts_dir):
     assert len(seen["ascending"]) > 1 and seen["ascending"] == sorted(seen["ascending"])
     assert seen["descending"] == sorted(seen["ascending"], reverse=True)
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_first_screen_shows_the_answer_and_the_contents_stay_in_view(tmp_path, artifacts_dir):
+    """What a reader sees before scrolling: the software-GPU banner, the answer heading and the
+    recommendations (browser vs native); and, far down the page, the table of contents still beside
+    the text, marking where they are."""
+    from playwright.sync_api import sync_playwright
+
+    out = artifacts_dir / "report-first-screen"
+    index = build_report(_one_environment(tmp_path / "store.sqlite"), out)
+    html = index.read_text()
+    assert str(tmp_path) not in html and str(out) not in html and find_browser() not in html
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_browser(), args=list(BASE_FLAGS))
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(index.as_uri(), wait_until="load")
+            page.screenshot(path=str(artifacts_dir / "report-first-screen.png"))
+
+            def box(selector):
+                return page.locator(selector).first.bounding_box()
+            banner, heading = box("p.banner"), box("h2")
+            first, fifth = box("ul.recommendations li"), box("ul.recommendations li >> nth=4")
+            first_text = page.locator("ul.recommendations li").first.inner_text()
+            page.locator("#fig6").scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            toc = box("nav.toc")
+            here = page.eval_on_selector_all("nav.toc a.here", "as => as.map(a => a.textContent)")
+        finally:
+            browser.close()
+    assert banner["y"] + banner["height"] <= 900 and "software GPU (SwiftShader)" in html
+    assert heading["y"] < banner["y"] + 400  # the answer's heading right under the banner
+    assert first["y"] + first["height"] <= 900 and fifth["y"] + fifth["height"] <= 900
+    assert first_text.startswith("infer, mlp 1x64") and "in this browser:" in first_text and "native" in first_text
+    assert toc["y"] == 0 and toc["height"] > 400  # still beside the text, 20 screens down
+    assert here == ["Figure 6: decision trees of the time ratio"]

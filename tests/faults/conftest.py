@@ -12,7 +12,7 @@ from webdlbench.runners.browser import BrowserRunner
 
 TF = "@tensorflow/tfjs/dist/tf.min.js"
 WEBGPU = "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js"
-MODES = ("none", "hang", "webgl-lost", "webgl-oom", "webgpu-lost", "webgpu-oom")
+MODES = ("none", "hang", "webgl-lost", "webgl-oom", "webgpu-lost", "webgpu-oom", "nan-loss")
 FAULTY = Framework(
     name="faulty", title="Fault injection (tests only)", npm_package="@tensorflow/tfjs",
     adapter=str(FRAMEWORKS_DIR / "tfjs" / "adapter.js"),  # the TF.js adapter runs the faulty bundle

@@ -16,6 +16,7 @@
       await big.data();
     },
     none() {},
+    'nan-loss'() {},
   };
 
   window.webdlbench.adapters.faulty = {
@@ -26,7 +27,7 @@
       const backend = mode.startsWith('webgpu') ? 'webgpu' : mode.startsWith('webgl') ? 'webgl' : 'cpu';
       if (!(await tf.setBackend(backend))) throw new window.webdlbench.Unsupported(`no ${backend} here`);
       await tf.ready();
-      return { backend: tf.getBackend(), fault: mode };
+      return { backend: mode, tfjs_backend: tf.getBackend(), fault: mode };  // the backend the spec names
     },
 
     build(layers, options) {  // the real TF.js adapter's model, with our weights
@@ -41,7 +42,8 @@
 
     async trainBatch(model, batch) {
       if (++batches > FAULT_AT_BATCH) await faults[mode]();
-      return model.trainOnBatch(batch.x, batch.y);
+      const loss = await model.trainOnBatch(batch.x, batch.y);
+      return mode === 'nan-loss' && batches > FAULT_AT_BATCH ? NaN : loss;  // a diverged model's loss
     },
   };
 

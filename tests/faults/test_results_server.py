@@ -72,9 +72,11 @@ def test_malformed_and_oversize_bodies_are_refused(tmp_path, body, status):
         page = srv.register({"kind": "train"})
         url = f"{srv.base_url}/api/result?page={page.page_id}&token={srv.token}"
         async with session.post(url, data=body, headers={"content-type": "application/json"}) as r:
-            return r.status, page.result.done()
-    got, stored = serve(tmp_path, scenario)
-    assert got == status and not stored
+            return r.status, page.result.result()
+    got, ended = serve(tmp_path, scenario)
+    # Nothing posted is taken; the page ends at once as an error saying why, not at its time limit.
+    assert got == status and ended["outcome"] == "error" and ended["metrics"] == {}
+    assert ended["error"].startswith("the harness refused the page's result: its result ")
 
 
 @pytest.mark.parametrize("path", [

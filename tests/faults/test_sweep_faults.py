@@ -17,6 +17,7 @@ SUITE = """
 name = "resumable"
 [defaults]
 samples = 40
+sample_time_s = 0   # exactly 40 batches a spec: the test counts them
 warmup = 1
 replicates = 1
 max_replicates = 1

@@ -163,7 +163,7 @@ def faster_wording(decision: Decision, a: str, b: str) -> str:
         return f"{a} is faster than {b} by {_x(1 / high)}–{_x(1 / low)}×"
     if decision.direction == ABOVE:
         return f"{a} is slower than {b} by {_x(low)}–{_x(high)}×"
-    text = f"no significant difference between {a} and {b} ({a}/{b} {_x(low)}–{_x(high)}×"
+    text = f"no significant difference between {a} and {b} (time ratio {_x(low)}–{_x(high)}×"
     if decision.p_value < ALPHA <= decision.p_holm:
         text += f"; not significant after {HOLM} over {decision.family} comparisons"
     return text + ")"

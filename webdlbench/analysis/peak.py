@@ -22,22 +22,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from webdlbench.models import kinds
+from webdlbench.models.mlp import forward_flops as mlp_forward_flops
+from webdlbench.models.training import TRAIN_FORWARD_MULTIPLE  # forward + two backward products of the same size
 from webdlbench.spec import HEADLINE
 
-TRAIN_FORWARD_MULTIPLE = 3  # forward + two backward products of the same size
 OVER_PEAK = "above the measured peak: that peak was not the machine's best (measure it again)"
 FLOP_RULE = ("multiply-add = 2 FLOPs; matrix products only; training = 3 x forward per sample x batch; "
              "inference = 1 forward pass of 1 sample")
 
 
 # -- FLOPs (pure) -------------------------------------------------------------------------------------
-def mlp_forward_flops(depth: int, width: int, samples: int = 1) -> int:
-    """FLOPs of a forward pass of `samples` inputs through the 784-[width]xdepth-10 MLP."""
-    from webdlbench.models.mlp import layer_shapes
-
-    return 2 * samples * sum(fan_in * fan_out for fan_in, fan_out in layer_shapes(depth, width))
-
-
 def mlp_train_flops(depth: int, width: int, batch: int) -> int:
     """FLOPs of one SGD step on a batch (3 x forward, see the module's rule)."""
     return TRAIN_FORWARD_MULTIPLE * mlp_forward_flops(depth, width, batch)
@@ -46,9 +41,11 @@ def mlp_train_flops(depth: int, width: int, batch: int) -> int:
 def task_flops(model: str, task: str, depth: int, width: int, batch: int,
                forward_flops: float | None = None) -> float:
     """FLOPs of the work one headline sample times (a train batch, or one inference); NaN if unknown.
-    `forward_flops` (one sample's forward pass) is needed for every kind but the MLP."""
-    if model == "mlp":
-        forward_flops = mlp_forward_flops(depth, width, 1)
+    `forward_flops` (one sample's forward pass) is needed for every kind that does not count its own
+    (the converted kinds: their results record it)."""
+    counted = kinds.KINDS[model].forward_flops if model in kinds.KINDS else None
+    if counted is not None:
+        forward_flops = counted(depth, width)
     if not forward_flops:
         return float("nan")
     return float(forward_flops) * (TRAIN_FORWARD_MULTIPLE * batch if task == "train" else 1)

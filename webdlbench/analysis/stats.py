@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from webdlbench.spec import IDENTITY_FIELDS
+
 CI_LEVEL = 0.95            # the coverage every reported interval promises at least
 UNSTABLE_RELATIVE_SD = 0.10  # pyperf warns when stdev >= 10% of the mean
 # Below this many samples even [min, max] covers the median less than 95% of the time.
@@ -25,13 +27,29 @@ MIN_N_FOR_CI = 6
 DEFAULT_PRECISION = 0.02   # target CI half-width as a fraction of the centre (suite key `precision`)
 FEW_REPLICATES = 5         # below this many replicates a CI is shown as "few replicates"
 
-# Columns that say which configuration a row belongs to, in display order.
-SPEC_KEYS = ["framework", "backend", "task", "model", "depth", "width", "batch", "runtime",
-             "threads", "seed"]
+# Columns that say which configuration a row belongs to (a spec's identity, spec.IDENTITY_FIELDS), in
+# display order: what ran and on which model first, then where it ran (runtime) after the batch.
+SPEC_KEYS = [f for f in IDENTITY_FIELDS if f != "runtime"]
+SPEC_KEYS.insert(SPEC_KEYS.index("batch") + 1, "runtime")
 SUMMARY_COLUMNS = [*SPEC_KEYS, "spec_hash", "metric", "unit", "n", "median", "ci_low", "ci_high",
                    "mean", "stdev", "min", "max", "unstable", "outcome", "error", "results",
                    "ci_method", "unstable_reason", "replicates", "half_width_pct", "precision_target_pct",
                    "precision_met"]
+
+
+def fmt(value: float) -> str:
+    """A number in about three significant digits ('–' when missing), as the findings and the
+    report write it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1 or magnitude == 0:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """`webdlbench gap`: the browser/native time ratios, the decision trees of the ratio on the paper's
-factors (§5.2, Table 5, Figure 6), and how close each result came to the machine's GEMM peak."""
+factors (§5.2, Table 5, Figure 6), and how close each result came to the machine's GEMM peak.
+
+Each run of the store is its own section (a spec measured in two runs is never pooled into one
+median) unless --pool-runs asks for one section over all of them."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from webdlbench.errors import UserError
@@ -18,69 +22,163 @@ def add_arguments(parser) -> None:
     parser.add_argument("--figures", metavar="DIR", help="also write each tree as a PNG into DIR")
     parser.add_argument("--no-peak", action="store_true",
                         help="skip the GEMM peak (no measurement when the store has none recorded)")
+    parser.add_argument("--pool-runs", action="store_true",
+                        help="one section over every run of the store (default: one section per run)")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="where a GEMM peak measured now is cached (default: cache/ beside the store)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text: tables (default); json: every figure, for scripts")
+
+
+@dataclass
+class Section:
+    """The gap of one run (or of every run pooled)."""
+    heading: str
+    run_ids: list
+    ratios: object          # analysis.gap.ratio_frame
+    trees: list
+    efficiency: object      # analysis.peak.efficiency_frame, or None without a peak section
+    peak: dict | None
+    peak_source: str
 
 
 def run(args) -> int:
-    import pandas as pd
+    from webdlbench.store import Store
+    from webdlbench.textout import print_json, print_lines, terminal_width
 
+    store_path = Path(args.store)
+    cache = Path(args.cache) if args.cache else store_path.parent / "cache"
+    with Store.open(store_path, create=False) as store:
+        frames, runs = store.frames(), store.runs()
+    sections = build_sections(frames, runs, args.pool_runs, None if args.no_peak else (store_path, cache))
+    if not sections:
+        raise UserError(f"{store_path} has no browser+native pairs of the same work: run "
+                        f"`webdlbench run gap-quick --store {store_path}` first (or any of: {FILL_SUITES})")
+    written = _write_figures(sections, Path(args.figures)) if args.figures else []
+    if args.format == "json":
+        print_json({"store": str(store_path), "pooled": args.pool_runs, "sections": [to_json(s) for s in sections],
+                    "figures": [str(p) for p in written]})
+        return 0
+    width = terminal_width()
+    lines = []
+    for section in sections:
+        lines += render(section, width) + [""]
+    print_lines(lines + [f"wrote {p}" for p in written])
+    return 0
+
+
+def build_sections(frames, runs, pool: bool, peak_at: tuple | None) -> list[Section]:
+    """One Section per run with browser+native pairs (or one over all runs when `pool`), in the
+    order the runs started; `peak_at` = (store path, cache folder), None to skip the GEMM peak."""
     from webdlbench.analysis import gap, peak
     from webdlbench.analysis.compare import replicate_medians
     from webdlbench.analysis.stats import summary_frame
-    from webdlbench.report.trees import tree_png
-    from webdlbench.store import Store
 
-    store_path = Path(args.store)
-    with Store.open(store_path, create=False) as store:
-        results, samples, _ = store.frames()
-    summary = summary_frame(samples, results)
-    ratios = gap.ratio_frame(summary, replicate_medians(samples))
-    if ratios.empty:
-        raise UserError(f"{store_path} has no browser+native pairs of the same work: run "
-                        f"`webdlbench run gap-quick --store {store_path}` first (or any of: {FILL_SUITES})")
+    results, samples, _ = frames
+    suites = dict(zip(runs["run_id"], runs["suite"]))
+    if pool:
+        parts = [("every run pooled (--pool-runs): " + ", ".join(results["run_id"].unique()),
+                  list(results["run_id"].unique()), results)]
+    else:
+        order = [r for r in runs.sort_values("started_at")["run_id"] if r in set(results["run_id"])]
+        parts = [(f"run {r} (suite {suites.get(r, '?')})", [r], results[results["run_id"] == r]) for r in order]
+    sections = []
+    for heading, run_ids, mine in parts:
+        own_samples = samples[samples["result_id"].isin(mine["result_id"])]
+        summary = summary_frame(own_samples, mine)
+        ratios = gap.ratio_frame(summary, replicate_medians(own_samples))
+        if ratios.empty:
+            continue
+        figure, source, efficiency = None, "", None
+        if peak_at:
+            figure, source = _peak(mine, *peak_at)
+            efficiency = peak.efficiency_frame(summary, figure, mine)
+        sections.append(Section(heading, run_ids, ratios, gap.fit_trees(ratios), efficiency, figure, source))
+    return sections
 
-    with pd.option_context("display.width", 250, "display.max_columns", 40, "display.max_rows", 10000):
-        print("Browser / native time ratio (median browser ms / median native ms; train: per batch, "
-              "infer: per sample)")
-        print(f"interval and test: {gap.RATIO_TEST_METHOD} (without 2 replicates a side: {gap.RATIO_CI_METHOD})")
-        print(_ratio_table(ratios).to_string(index=False))
-        fallback = ratios[ratios["pairing"] == gap.PAIRING_FALLBACK]
-        if not fallback.empty:
-            print(f"note: {len(fallback)} row(s) pair a browser GPU backend with a native CPU result: "
-                  "no ok native GPU result for those configurations")
-        trees = gap.fit_trees(ratios)
-        print()
-        if not trees:
-            print("no decision tree: each needs at least 2 configurations of TF.js cpu/webgl against one "
-                  f"native framework; run {FILL_SUITES}")
-        for tree in trees:
-            print(f"Decision tree of the ratio, {tree.title} (DecisionTreeRegressor, max_depth={tree.max_depth} = "
-                  f"number of factors, leaves of at least {tree.min_leaf} configurations)")
-            print(tree.text.rstrip())
-            print(f"root split: {tree.root_text}" + (f" (the same root factor in {tree.root_share:.0%} of "
-                                                      f"{tree.resamples} bootstrap trees)" if tree.resamples else ""))
-            print("feature importances (95% bootstrap interval): " + importances_text(tree))
-            print()
-        if args.figures:
-            folder = Path(args.figures)
-            folder.mkdir(parents=True, exist_ok=True)
-            for tree in trees:
-                path = folder / f"gap-tree-{tree.network}-{tree.native_framework}.png".lower()
-                path.write_bytes(tree_png(tree))
-                print(f"wrote {path}")
-        if not args.no_peak:
-            figure, source = _peak(results, store_path)
-            efficiency = peak.efficiency_frame(summary, figure, results)
-            print()
-            if figure:
-                per_thread = ", ".join(f"{t} thread{'s' * (t != 1)} {v:.1f}"
-                                       for t, v in sorted(peak.peak_by_threads(figure).items()))
-                print(f"GEMM peak, GFLOP/s: {per_thread} ({figure.get('method', '')}; "
-                      f"{figure.get('cpu_model', '?')}, {figure.get('blas', '?')}; {source})")
-            else:
-                print(f"GEMM peak: unknown ({source})")
-            print(f"FLOPs: {peak.FLOP_RULE}")
-            print(_efficiency_table(efficiency).to_string(index=False))
-    return 0
+
+# -- text --------------------------------------------------------------------------------------------------
+def render(section: Section, width: int) -> list[str]:
+    """A section as lines no wider than `width`: the ratio table, the trees, the peak table."""
+    from webdlbench.analysis import gap
+    from webdlbench.textout import wrap
+
+    lines = [*wrap(section.heading, width), ""]
+    lines += wrap("Browser / native time ratio: median browser ms / median native ms (train: per batch, infer: "
+                  f"per sample). Interval and verdict: {gap.RATIO_TEST_METHOD} (without 2 replicates a side: "
+                  "the two CIs' ratio, untested).", width)
+    lines += [""] + _ratio_lines(section.ratios, width)
+    if not section.trees:
+        lines += [""] + wrap("No decision tree: each needs at least 2 configurations of TF.js cpu/webgl against one "
+                             f"native framework; run {FILL_SUITES}.", width)
+    for tree in section.trees:
+        lines += [""] + _tree_lines(tree, width)
+    if section.efficiency is not None:
+        lines += [""] + _peak_lines(section, width)
+    return lines
+
+
+def _ratio_lines(ratios, width: int) -> list[str]:
+    from webdlbench import comparison
+    from webdlbench.analysis import gap
+    from webdlbench.comparison import group_title
+    from webdlbench.textout import Column, Title, interval, number, table_lines, wrap
+
+    columns = [Column("browser", wrap=True, min_width=8), Column("ms", ">"),
+               Column("native", wrap=True, min_width=10), Column("ms", ">"), Column("ratio", ">"),
+               Column("95% CI", ">"), Column("verdict", wrap=True, min_width=7)]
+    rows, group, fallback, imprecise, holm_only = [], None, False, False, False
+    ordered = ratios.sort_values(["task", "model", "depth", "width", "batch"], kind="stable")
+    for r in ordered.to_dict("records"):
+        title = group_title(r)
+        if title != group:
+            rows.append(Title(title))
+            group = title
+        threads = int(r["native_threads"])
+        native = f"{r['native_framework']}/{r['native_backend']}" + (f" t{threads}" if threads != 1 else "")
+        if r["pairing"] == gap.PAIRING_FALLBACK:
+            native, fallback = native + "†", True
+        verdict = _verdict(r) + ("~" if r["precision"] else "")
+        holm_only |= verdict.startswith(comparison.HOLM_ONLY)
+        imprecise |= bool(r["precision"])
+        rows.append([f"  {r['browser_framework']}/{r['browser_backend']}", number(r["browser_median"]), native,
+                     number(r["native_median"]), number(r["ratio"]), interval(r["ratio_ci_low"], r["ratio_ci_high"]),
+                     verdict])
+    lines = table_lines(columns, rows, width)
+    notes = ["native: one thread unless tN says N."]
+    if fallback:
+        notes.append("†: a browser GPU backend against native CPU (no ok native GPU result for that configuration).")
+    if holm_only:
+        notes.append(comparison.HOLM_NOTE)
+    if imprecise:
+        notes.append("~: a side's CI missed its precision target, or rests on few replicates (`--format json` says "
+                     "which; raise max_replicates or precision).")
+    return lines + [line for note in notes for line in wrap(note, width, "   ")]
+
+
+def _verdict(row: dict) -> str:
+    """The table's word for analysis/compare.py's sentence about browser against native."""
+    from webdlbench import comparison
+
+    said = row["comparison"]
+    word = (comparison.SLOWER if said.startswith("browser is slower") else comparison.FASTER
+            if said.startswith("browser is faster") else comparison.UNTESTED if "not tested" in said
+            else comparison.SAME)
+    return comparison.short_verdict(word, row["p_value"], row["p_holm"])
+
+
+def _tree_lines(tree, width: int) -> list[str]:
+    from webdlbench.textout import wrap
+
+    lines = wrap(f"Decision tree of the ratio, {tree.title} (DecisionTreeRegressor, max_depth={tree.max_depth} = "
+                 f"number of factors, leaves of at least {tree.min_leaf} configurations)", width)
+    lines += [text if len(text) <= width else "\n".join(wrap(text, width, "        "))
+              for text in tree.text.rstrip().splitlines()]
+    root = f"root split: {tree.root_text}"
+    if tree.resamples and tree.root is not None:
+        root += f" (the same root factor in {tree.root_share:.0%} of {tree.resamples} bootstrap trees)"
+    return lines + wrap(root, width, "   ") + wrap("feature importances (95% bootstrap interval): "
+                                                  + importances_text(tree), width, "   ")
 
 
 def importances_text(tree) -> str:
@@ -90,47 +188,65 @@ def importances_text(tree) -> str:
                                        if k in tree.importance_intervals else "") for k, v in ordered)
 
 
-def _config(frame):
-    """depth x width; a Keras application (one architecture) by its name and input side instead."""
-    return [f"{m.split(':', 1)[1]} {w}px" if str(m).startswith("keras:") else f"{d}x{w}"
-            for m, d, w in zip(frame["model"], frame["depth"], frame["width"])]
+def _peak_lines(section: Section, width: int) -> list[str]:
+    from webdlbench.analysis import peak
+    from webdlbench.comparison import group_title, option_label
+    from webdlbench.textout import Column, Title, number, table_lines, wrap
+
+    figure = section.peak
+    if figure:
+        per_thread = ", ".join(f"{t} thread{'s' * (t != 1)} {v:.1f}"
+                               for t, v in sorted(peak.peak_by_threads(figure).items()))
+        lines = wrap(f"GEMM peak, GFLOP/s: {per_thread} ({figure.get('method', '')}; {figure.get('cpu_model', '?')}, "
+                     f"{figure.get('blas', '?')}; {section.peak_source})", width)
+    else:
+        lines = wrap(f"GEMM peak: unknown ({section.peak_source})", width)
+    lines += wrap(f"FLOPs: {peak.FLOP_RULE}", width) + [""]
+    columns = [Column("result", wrap=True, min_width=10), Column("ms", ">"), Column("MFLOP", ">"),
+               Column("GFLOP/s", ">"), Column("of peak", ">")]
+    rows, group, flags = [], None, set()
+    frame = section.efficiency.sort_values(["task", "model", "depth", "width", "batch"], kind="stable")
+    for r in frame.to_dict("records"):
+        if group_title(r) != group:
+            group = group_title(r)
+            rows.append(Title(group))
+        label = option_label(r) + (" t1" if r["runtime"] == "native" and r["threads"] == 1 else "")
+        share = "-" if math.isnan(r["fraction_of_peak"]) else f"{r['fraction_of_peak']:.2%}"
+        if r["flag"]:
+            flags.add(r["flag"])
+            share += "!"
+        rows.append([f"  {label}", number(r["median"]), number(r["flops"] / 1e6), number(r["achieved_gflops"]),
+                     share])
+    lines += table_lines(columns, rows, width)
+    return lines + [line for flag in sorted(flags) for line in wrap(f"!: {flag}", width, "   ")]
 
 
-def _ratio_table(ratios):
-    table = ratios.assign(
-        config=_config(ratios),
-        browser=ratios["browser_framework"] + "/" + ratios["browser_backend"],
-        native=(ratios["native_framework"] + "/" + ratios["native_backend"] + " t"
-                + ratios["native_threads"].astype(str)),
-        browser_ms=ratios["browser_median"].map(_ms),
-        native_ms=ratios["native_median"].map(_ms),
-        ratio_=ratios["ratio"].map(lambda v: f"{v:.3g}"),
-        interval=[f"[{lo:.3g}, {hi:.3g}]" for lo, hi in zip(ratios["ratio_ci_low"], ratios["ratio_ci_high"])],
-        replicates=ratios["browser_replicates"].astype(str) + "/" + ratios["native_replicates"].astype(str),
-    )
-    table["fallback"] = ratios["pairing"].map(lambda p: "" if p == "same class" else "gpu-vs-cpu")
-    columns = ["network", "task", "config", "batch", "browser", "native", "browser_ms", "native_ms", "ratio_",
-               "interval", "replicates", "comparison", "precision", "fallback"]
-    return table[columns].rename(columns={"ratio_": "ratio"})
+# -- data --------------------------------------------------------------------------------------------------
+def to_json(section: Section) -> dict:
+    trees = [{"title": t.title, "network": t.network, "browser_framework": t.browser_framework,
+              "native_framework": t.native_framework, "configurations": t.rows, "root": t.root_text,
+              "root_share": t.root_share, "resamples": t.resamples, "importances": t.importances,
+              "importance_intervals": t.importance_intervals, "text": t.text} for t in section.trees]
+    efficiency = None if section.efficiency is None else section.efficiency.to_dict("records")
+    return {"heading": section.heading, "run_ids": section.run_ids, "ratios": section.ratios.to_dict("records"),
+            "trees": trees, "peak": section.peak, "peak_source": section.peak_source, "efficiency": efficiency}
 
 
-def _efficiency_table(frame):
-    return frame.assign(
-        runtime_fw=frame["runtime"] + ":" + frame["framework"] + "/" + frame["backend"],
-        config=_config(frame),
-        median_ms=frame["median"].map(_ms),
-        gflop=(frame["flops"] / 1e9).map(lambda v: f"{v:.4g}"),
-        gflops=frame["achieved_gflops"].map(lambda v: f"{v:.3g}"),
-        of_peak=frame["fraction_of_peak"].map(lambda v: "-" if math.isnan(v) else f"{v:.2%}"),
-    )[["runtime_fw", "task", "config", "batch", "threads", "median_ms", "gflop", "gflops", "of_peak", "flag"]].rename(
-        columns={"runtime_fw": "result", "gflop": "GFLOP", "gflops": "GFLOP/s", "of_peak": "of peak"})
+def _write_figures(sections: list[Section], folder: Path) -> list[Path]:
+    from webdlbench.report.trees import tree_png
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for section in sections:
+        suffix = "" if len(sections) == 1 else f"-{section.run_ids[0]}"
+        for tree in section.trees:
+            path = folder / f"gap-tree-{tree.network}-{tree.native_framework}{suffix}.png".lower()
+            path.write_bytes(tree_png(tree))
+            written.append(path)
+    return written
 
 
-def _ms(value) -> str:
-    return f"{value:.3g}"
-
-
-def _peak(results, store_path: Path):
+def _peak(results, store_path: Path, cache: Path):
     """The peak recorded with the native results (most recent), else measured here and now at the
     thread counts of the store's native results."""
     from webdlbench.native import gemm_peak
@@ -142,7 +258,7 @@ def _peak(results, store_path: Path):
         return recorded[0], "recorded with the native results in the store"
     threads = results[results["runtime"] == "native"]["threads"].dropna().astype(int).unique().tolist()
     try:
-        return (gemm_peak.measure_peak(store_path.parent / "cache", threads=threads or (1,)),
+        return (gemm_peak.measure_peak(cache, threads=threads or (1,)),
                 "measured now on this machine: the store has none")
     except Exception as exc:  # the table still shows FLOPs and GFLOP/s without it
         return None, f"measuring it failed: {exc}"

@@ -18,10 +18,11 @@ def run(args) -> int:
     import pandas as pd
 
     from webdlbench.report.build import build_report
+    from webdlbench.textout import print_lines, terminal_width, wrap
     index = build_report(Path(args.store), Path(args.out))
     print(f"report written: {index}")
     found = pd.read_csv(index.parent / "findings.csv", keep_default_na=False)
     for env, group in found.groupby("environment", sort=False):
         verdicts = ", ".join(f"{n}: {v}" for n, v in zip(group["number"], group["verdict"]))
-        print(f"paper findings{' @' + env if env else ''}: {verdicts}")
+        print_lines(wrap(f"paper findings{' @' + env if env else ''}: {verdicts}", terminal_width(), "   "))
     return 0

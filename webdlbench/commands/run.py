@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -11,16 +12,27 @@ from webdlbench import frameworks
 from webdlbench.browser import find_browser
 from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
-from webdlbench.grid import load_suite
+from webdlbench.grid import builtin_suites, load_suite
+from webdlbench.limits import DEFAULT_MAX_SPECS
 from webdlbench.paths import DEFAULT_STORE
+from webdlbench.pipe_safe import PipeSafeStream
 from webdlbench.store import Store, exclusive_writer
+from webdlbench.store_checks import StoreWriteError
 
 HELP = "measure a suite (built-in name or TOML file) in real Chromium into the store"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("suite", metavar="SUITE", help="quick, paper-training, paper-inference, or a .toml path")
+    parser.add_argument("suite", metavar="SUITE",
+                        help=f"a built-in suite ({', '.join(builtin_suites())}; `webdlbench suites` says what each "
+                             "measures) or the path of a .toml file")
     parser.add_argument("--store", default=str(DEFAULT_STORE), help=f"results store (default {DEFAULT_STORE})")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="where models, converted files and the GEMM peak are cached (default: cache/ beside "
+                             "the store)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="the summary at the end: text (default) or json on stdout, progress then going to "
+                             "stderr")
     parser.add_argument("--resume", action="store_true",
                         help="continue the last unfinished run of this suite, skipping specs already stored")
     parser.add_argument("--quick", action="store_true",
@@ -44,6 +56,8 @@ def add_arguments(parser) -> None:
                              "[capabilities]; VALUE is a string, or JSON when it is {...}, [...], true or false; may repeat")
     parser.add_argument("--cdp-url", action="append", metavar="URL",
                         help="CDP endpoint of a browser, e.g. http://HOST:9222; may repeat (one worker each)")
+    parser.add_argument("--max-specs", type=int, default=DEFAULT_MAX_SPECS, metavar="N",
+                        help=f"refuse a suite of more specs than this before it starts (default {DEFAULT_MAX_SPECS:,})")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="browsers measuring at once, sharing one results server (default: 1 locally, "
                              "the grid's free slots for the browser asked for, one per --cdp-url)")
@@ -51,14 +65,18 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     # Everything the user can get wrong is checked before the store is touched.
-    suite = load_suite(args.suite, args.samples, quick=args.quick)
+    if args.max_specs < 1:
+        raise UserError("--max-specs must be 1 or more")
+    suite = load_suite(args.suite, args.samples, quick=args.quick, max_specs=args.max_specs)
     frameworks.set_user_bundles(args.lib)
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
     needs_browser = any(s.runtime == "browser" for s in suite.specs)
     drivers = _driver_plan(args, suite.capabilities) if needs_browser else []
     store_path = Path(args.store)
-    console = Console()
+    cache_dir = Path(args.cache) if args.cache else store_path.parent / "cache"
+    # `run … | head` must not end the sweep; with --format json, stdout carries the summary alone.
+    console = Console(file=PipeSafeStream(sys.stderr if args.format == "json" else sys.stdout))
     if args.host != "127.0.0.1":
         console.print(f"[yellow]warning: the results server binds {args.host}: other hosts can reach it "
                       "(posts still need the run's token)")
@@ -74,19 +92,32 @@ def run(args) -> int:
             results, _, _ = store.frames()
             over_limit.note_stored(results[results.run_id == run_id])
         console.print(f"run {run_id}: suite {suite.name}, {len(todo)} of {len(suite.specs)} specs to measure, "
-                      f"store {store_path}")
+                      f"store {store_path}, cache {cache_dir}", markup=False, highlight=False)
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
                        "over_limit": over_limit}
-            asyncio.run(_sweep(todo, store, run_id, drivers, store_path.parent / "cache", console, options))
+            asyncio.run(_sweep(todo, store, run_id, drivers, cache_dir, console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
                           "measures the rest")
             return 130
+        except StoreWriteError as exc:  # a full disk, a store made read-only: stop, keep what is stored
+            raise UserError(_stopped_writing(store, run_id, exc, f"{args.suite} --store {store_path}")) from None
         store.finish_run(run_id)
-        _print_summary(store, run_id, console)
+        _print_summary(store, run_id, console, args.format)
     return 0
+
+
+def _stopped_writing(store: Store, run_id: str, exc: StoreWriteError, rerun: str) -> str:
+    """The one line for a sweep the store stopped: what failed, what is kept, how to go on."""
+    try:
+        store.finish_run(run_id, "interrupted")
+    except StoreWriteError:
+        pass  # still unwritable: the run stays 'running', which --resume continues just the same
+    stored = len(store.completed_specs(run_id))
+    return (f"{exc}; the sweep stopped with {stored} spec(s) of run {run_id} stored (the spec being written "
+            f"is measured again): then `webdlbench run {rerun} --resume` measures the rest")
 
 
 def _driver_plan(args, suite_capabilities: dict) -> list:
@@ -165,7 +196,8 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
                 finished[0] += 1
                 node = result.environment.get("node")
                 if not console.is_terminal:  # CI logs, `| tee`: a line per spec instead of a bar
-                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False)
+                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False,
+                                  soft_wrap=True)  # one line per spec, whatever the width
                 elif result.outcome != "ok":
                     progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
                 if len(workers) > 1:
@@ -202,15 +234,30 @@ def _progress_line(result, done: int, total: int) -> str:
     return text + f" in {seconds:.1f} s"
 
 
-def _print_summary(store: Store, run_id: str, console: Console) -> None:
+def _print_summary(store: Store, run_id: str, console: Console, fmt: str = "text") -> None:
     """The run's verdict (verdict.py): per task and model, the options ranked, with CIs over
-    replicates and the distance to the fastest and to native."""
+    replicates and the distance to the fastest and to native; as JSON on stdout with fmt "json"."""
     from webdlbench.verdict import render, verdict
 
     results, samples, environments = store.frames()
     results = results[results.run_id == run_id]
     samples = samples[samples.result_id.isin(results.result_id)]
     ok = int((results.outcome == "ok").sum())
+    if fmt == "json":
+        from webdlbench.textout import print_json
+        print_json(summary_json(run_id, results, verdict(results, samples, environments)),
+                   PipeSafeStream(sys.stdout))
+        return
     console.print(f"run {run_id}: {len(results)} specs, {ok} ok")
     for line in render(verdict(results, samples, environments), width=max(80, console.width)):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def summary_json(run_id: str, results, groups) -> dict:
+    """The verdict as data: the run, its outcome counts, and per group the ranked options."""
+    from dataclasses import asdict
+
+    return {"run_id": run_id, "specs": len(results), "ok": int((results.outcome == "ok").sum()),
+            "outcomes": {k: int(v) for k, v in results.outcome.value_counts().items()},
+            "groups": [{"title": g.title, "recommendation": g.recommendation,
+                        "options": [asdict(o) for o in g.options]} for g in groups]}

@@ -27,6 +27,7 @@ from webdlbench import frameworks
 from webdlbench.analysis import survey as table
 from webdlbench.errors import UserError
 from webdlbench.paths import NODE_MODULES
+from webdlbench.software_gpu import backend_is_software
 from webdlbench.spec import Spec
 
 HELP = "print paper Table 1 regenerated: each framework's features, probed here (Markdown)"
@@ -212,16 +213,14 @@ def probe_specs(fw: frameworks.Framework) -> list[Spec]:
 
 def spec_facts(fw: frameworks.Framework, spec: Spec, result) -> dict:
     env = result.environment or {}
+    software = backend_is_software(spec.backend, env)  # None: a CPU backend, or nothing recorded
     if spec.backend == "webgpu":
         adapter = env.get("webgpu_adapter") or {}
-        software = adapter.get("architecture") == "swiftshader" if adapter else None
         device = f"{adapter.get('vendor')} / {adapter.get('architecture')}" if adapter else None
     elif spec.backend in GPU_BACKENDS:
-        renderer = env.get("webgl_renderer") or ""
-        software = "swiftshader" in renderer.lower() if renderer else None
-        device = renderer or None
+        device = env.get("webgl_renderer") or None
     else:
-        software, device = None, None
+        device = None
     checks = {k: v for k, v in (result.checks or {}).items() if isinstance(v, (int, float, str, bool))}
     return {"backend": spec.backend, "task": spec.task, "outcome": result.outcome, "error": result.error,
             "checks": checks, "device": device, "software_gpu": software,

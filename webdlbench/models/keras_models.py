@@ -19,7 +19,7 @@ TensorFlow worker: it imports TensorFlow. The TF.js converter reads Keras 2 mode
 Weights: Keras's own initializers under `tf_keras.utils.set_random_seed(seed)`, then every bias,
 BatchNormalization beta/gamma and moving statistic gets a small seeded perturbation (numpy), so a
 runtime that drops a bias or ignores the moving statistics fails the output check. The weights are
-made once per (kind, depth, width, seed) and cached with the converted model (kinds.py), so the
+made once per (kind, depth, width, seed) and cached with the converted model (artifacts.py), so the
 browser and native TensorFlow always load the same numbers.
 """
 from __future__ import annotations

@@ -20,6 +20,12 @@ def layer_shapes(depth: int, width: int) -> list[tuple[int, int]]:
     return list(zip(sizes[:-1], sizes[1:]))
 
 
+def forward_flops(depth: int, width: int, samples: int = 1) -> int:
+    """FLOPs of a forward pass of `samples` inputs: 2 per multiply-add of every Dense layer's
+    product (analysis/peak.py states the rule)."""
+    return 2 * samples * sum(fan_in * fan_out for fan_in, fan_out in layer_shapes(depth, width))
+
+
 def make_weights(depth: int, width: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """He-normal kernels [in, out] and uniform biases, float32, reproducible from the seed."""
     rng = np.random.default_rng([seed, depth, width])

@@ -1,5 +1,5 @@
 """The converting subprocess: `python -m webdlbench.models.tfjs_converter` reads one job (JSON) on
-stdin and makes one model artifact (see kinds.py) in the job's `out` folder.
+stdin and makes one model artifact (see artifacts.py) in the job's `out` folder.
 
 The official TF.js converter (PyPI `tensorflowjs` 4.22.0, installed with --no-deps: its declared
 dependencies pull a second TensorFlow, jax, flax and ydf) imports three modules it does not need to
@@ -133,7 +133,7 @@ def make_artifact(job: dict, out: Path) -> dict:
     for part in ("tfjs", "keras"):
         files[part] = {p.name: p.stat().st_size for p in sorted((out / part).iterdir()) if p.is_file()}
         digests[part] = {name: _sha256(out / part / name) for name in files[part]}
-    from webdlbench.models.kinds import versions
+    from webdlbench.models.artifacts import versions
     manifest = {
         "kind": job["kind"], "depth": job["depth"], "width": job["width"], "seed": job["seed"],
         "input_shape": job["input_shape"], "classes": job["classes"], "reference_count": len(inputs),

@@ -13,18 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from webdlbench import subprocesses
 
 GEMM_SIZES = (1024, 2048)   # 2.1 and 17 GFLOP: large enough for BLAS's steady state
 GEMM_REPEATS = 5
 GEMM_WARMUP = 2
 PEAK_CACHE_FILE = "gemm-peak.json"
 PEAK_TIMEOUT_S = 300
-PINNED_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS")
+STDERR_TAIL_CHARS = 1000
 METHOD = (f"best of {GEMM_REPEATS} float32 square matmuls of sides {' and '.join(map(str, GEMM_SIZES))} in numpy "
           "(BLAS) and PyTorch, per thread count")
 
@@ -60,15 +59,13 @@ def measure_peak(cache_dir: Path, threads=(1,), refresh: bool = False) -> dict:
 
 
 def _measure_in_subprocess(count: int) -> dict:
-    env = {**os.environ, **{name: str(count) for name in PINNED_VARIABLES}}
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
     # -c, not -m: the native package imports its submodules while discovering runtimes.
     child = f"from webdlbench.native.gemm_peak import main; main({count})"
-    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=env,
-                          timeout=PEAK_TIMEOUT_S)
+    done = subprocesses.run_python_sync(["-c", child], subprocesses.python_environment(threads=count), PEAK_TIMEOUT_S)
+    if done.timed_out:
+        raise RuntimeError(f"GEMM peak measurement ({count} threads) took over {PEAK_TIMEOUT_S} s")
     if done.returncode != 0:
-        raise RuntimeError(f"GEMM peak measurement ({count} threads) failed: {done.stderr.strip()[-1000:]}")
+        raise RuntimeError(f"GEMM peak measurement ({count} threads) failed: {done.stderr_tail(STDERR_TAIL_CHARS)}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -67,7 +67,8 @@ def _timed(call):
     return (time.perf_counter_ns() - start) / 1e6, value
 
 
-RUNNERS = {"embed": run_embed}
+# What the worker runs for each task of these kinds (the job names it: worker.runner).
+RUNNERS = {"embed": f"{__name__}:run_embed"}
 
 
 class TransformersEncoder:

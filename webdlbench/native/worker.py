@@ -9,7 +9,7 @@ Adapter (the class named by the job's "adapter", "module:Class"), constructed as
   init() -> dict            import the library, pin threads, pick the device; raise Unsupported
   environment() -> dict     library versions, threads in effect, device name
   build(layers, lr)         a trainable model from [(kernel [in,out], bias)], SGD at lr
-  build_from_file(folder, lr)  (converted kinds, models/kinds.py) the same from the saved model file;
+  build_from_file(folder, lr)  (converted kinds, models/artifacts.py) the same from the saved model file;
                             an adapter without it cannot run those kinds
   prepare_batch(x, labels)  the batch in the library's own form (not timed, as in the page)
   train_batch(model, b)     one SGD step; returns the batch's loss as a float (read back)
@@ -40,10 +40,10 @@ def main() -> int:
     try:
         from webdlbench.native import Unsupported
         try:
-            adapter = _load_adapter(job["adapter"])(job["spec"])
+            adapter = _load_named(job["adapter"])(job["spec"])
             reply["info"].update(adapter.init() or {})
             reply["environment"].update(adapter.environment())
-            runner(job["kind"])(job, adapter, reply)
+            runner(job)(job, adapter, reply)
         except Unsupported as exc:
             reply["outcome"], reply["error"] = "unsupported", str(exc)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
@@ -61,7 +61,7 @@ def main() -> int:
     return 0
 
 
-def _load_adapter(path: str):
+def _load_named(path: str):
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
@@ -101,14 +101,14 @@ def batch_indices(batch: int, number: int, train_count: int) -> np.ndarray:
 # -- the runs -------------------------------------------------------------------------------------------
 def training_batches(job: dict, adapter):
     """(model, batch(i) -> (inputs, labels)): the MLP from its weights and MNIST rows; a converted
-    kind from its model file and models/kinds.py's batches (the twin of the page's cursor)."""
+    kind from its model file and models/datasets.py's batches (the twin of the page's cursor)."""
     spec = job["spec"]
     if job.get("model_kind"):
-        from webdlbench.models import kinds
+        from webdlbench.models import datasets, kinds
 
         kind = kinds.get(job["model_kind"]["name"])
         model = adapter.build_from_file(Path(job["model_dir"]), job["learning_rate"])
-        return model, lambda i: kinds.training_batch(kind, spec["batch"], i)
+        return model, lambda i: datasets.training_batch(kind, spec["batch"], i)
     images, labels = load_data(job)
     model = adapter.build(load_layers(job), job["learning_rate"])
 
@@ -124,7 +124,8 @@ TOLERANCE = 0.10       # ... is within this of the median of the WINDOW before
 TICKS_PER_REGION = 100  # a timed region spans at least this many ticks of the timer
 MAX_BLOCK = 10000
 WARMUP_SHARE = 0.25    # warm-up may use at most this share of the sampling budget
-MAX_SAMPLES = 5000     # a replicate's samples at most, however short its calls
+MAX_SAMPLES = 1000     # a replicate's samples at most, however short its calls
+SAMPLES_TARGET = 200   # calls too short to fill sample_time_s in about this many samples are blocked
 
 
 def wants_sample(taken: int, timed_ms: float, samples: int, sample_time_s: float) -> bool:
@@ -141,10 +142,14 @@ def settled(timings: list[float], minimum: int) -> bool:
     return abs(last - before) <= TOLERANCE * before
 
 
-def block_size(per_call_ms: float, resolution_ms: float) -> int:
-    if not per_call_ms > 0 or not resolution_ms > 0:
+def min_region_ms(resolution_ms: float, sample_time_s: float) -> float:
+    return max(TICKS_PER_REGION * resolution_ms, sample_time_s * 1000 / SAMPLES_TARGET)
+
+
+def block_size(per_call_ms: float, region_ms: float) -> int:
+    if not per_call_ms > 0 or not region_ms > 0:
         return 1
-    return max(1, min(MAX_BLOCK, math.ceil(TICKS_PER_REGION * resolution_ms / per_call_ms)))
+    return max(1, min(MAX_BLOCK, math.ceil(region_ms / per_call_ms)))
 
 
 def timer_resolution_ms() -> float:
@@ -159,11 +164,12 @@ def timer_resolution_ms() -> float:
     return smallest / 1e6
 
 
-def calibrate_block(time_block, per_call_ms: float, resolution_ms: float) -> int:
+def calibrate_block(time_block, per_call_ms: float, resolution_ms: float, sample_time_s: float) -> int:
     """Calls per timed region (see harness.js calibrateBlock)."""
-    k = block_size(per_call_ms if per_call_ms > 0 else resolution_ms / TICKS_PER_REGION, resolution_ms)
+    region = min_region_ms(resolution_ms, sample_time_s)
+    k = block_size(per_call_ms if per_call_ms > 0 else resolution_ms / TICKS_PER_REGION, region)
     if k > 1:
-        k = block_size(time_block(k) / k, resolution_ms)
+        k = block_size(time_block(k) / k, region)
     return k
 
 
@@ -194,7 +200,8 @@ def run_train(job: dict, adapter, reply: dict) -> None:
     warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
     while _warming(warmup, len(warmup), spec, warmup_deadline):
         warmup.append(train(1))
-    k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution)
+    k = calibrate_block(train, float(np.median(warmup[-WINDOW:])) if warmup else 0.0, resolution,
+                        spec["sample_time_s"])
     timed = 0.0
     while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
         if samples and time.perf_counter() > deadline:
@@ -218,7 +225,8 @@ def steady_state(call, first_ms: float, spec: dict, resolution: float) -> tuple[
     warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
     while _warming(warm, len(warm) + 1, spec, warmup_deadline):
         warm.append(call(1, len(warm) + 1))
-    k = calibrate_block(call, float(np.median(warm[-WINDOW:])) if warm else first_ms, resolution)
+    k = calibrate_block(call, float(np.median(warm[-WINDOW:])) if warm else first_ms, resolution,
+                        spec["sample_time_s"])
     samples: list[float] = []
     timed = 0.0
     while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
@@ -284,13 +292,10 @@ def _vector(value, what: str) -> list[float]:
 RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare}
 
 
-def runner(kind: str):
-    """The loop of a job kind: this module's, or RQ4's (native/webai.py: embed)."""
-    if kind in RUNNERS:
-        return RUNNERS[kind]
-    from webdlbench.native import webai
-
-    return webai.RUNNERS[kind]
+def runner(job: dict):
+    """The loop of a job: the one the job names ("module:function", a task added elsewhere, e.g.
+    RQ4's embed in native/webai.py, which builds on this module), else this module's for its kind."""
+    return _load_named(job["runner"]) if job.get("runner") else RUNNERS[job["kind"]]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""`webdlbench report`: the paper's tables and figures regenerated from a store, its findings
-re-judged, written as one self-contained index.html (figures as data: URIs, CSS and a tiny table
-sorter inline), report.md, and the data behind every table and figure as CSV (figures as PNG)."""
+"""`webdlbench report`: the answer first (every option ranked per task and model, with a
+recommendation), then the paper's tables and figures regenerated from a store and its findings
+re-judged, written as one self-contained index.html (figures as data: URIs, CSS, a table sorter and
+the table of contents inline), report.md, and the data behind every table and figure as CSV
+(figures as PNG). No machine path appears in any of it (redact.py)."""
 from __future__ import annotations
 
 import re
@@ -16,20 +18,31 @@ from webdlbench.analysis.findings import VERDICTS
 from webdlbench.errors import UserError
 from webdlbench.report import data as report_data
 from webdlbench.report.document import Part, md_cell
-from webdlbench.report.sections import findings, method, rq1, rq2, rq3, rq4
+from webdlbench.report.redact import redact, redact_frame
+from webdlbench.report.sections import answer, findings, method, rq1, rq2, rq3, rq4
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Tables longer than this start folded in the HTML (a click shows them); Markdown shows every row.
 LONG_TABLE_ROWS = 24
 PAPER = "Ma et al., “Moving Deep Learning into Web Browser: How Far Can We Go?” (WWW ’19)"
+PAPER_GROUP = "The paper, re-judged"
+METHOD_GROUP = "How it was measured"
+TODAY_GROUP = "Beyond the paper"
 
 
-def build_parts(data: report_data.ReportData, judged: dict) -> list[Part]:
-    """The report's parts in the paper's order: RQ1, RQ2, RQ3, Table 6, then RQ4 (today's stack,
-    beyond the paper), then environment and method."""
-    parts = [rq1.part(data), rq2.part(data), rq3.part(data), method.part(data)]
-    names = {s.key: s.title.split(":")[0] for p in parts for s in p.sections}  # "fig1" -> "Figure 1"
-    return [*parts[:3], findings.part(data, judged, names), rq4.part(data), parts[3]]
+def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> list[Part]:
+    """The report's parts: the answer first, then the paper's in its order (RQ1, RQ2, RQ3, Table 6),
+    then RQ4 (today's web-AI stack, beyond the paper), then environment and method."""
+    paper = [rq1.part(data), rq2.part(data), rq3.part(data)]
+    closing = method.part(data)
+    names = {s.key: s.title.split(":")[0] for p in [*paper, closing] for s in p.sections}  # "fig1" -> "Figure 1"
+    paper.append(findings.part(data, judged, names))
+    for part in paper:
+        part.group = PAPER_GROUP
+    closing.group = METHOD_GROUP
+    today = rq4.part(data)
+    today.group = TODAY_GROUP
+    return [answer.part(data, grouped), *paper, today, closing]
 
 
 def glance(judged: dict) -> list[str]:
@@ -47,8 +60,10 @@ def build_report(store_path: Path | str, out_dir: Path | str) -> Path:
     out_dir = Path(out_dir)
     data = report_data.load(store_path)
     judged = findings.judged(data)
-    parts = build_parts(data, judged)
-    context = {"parts": parts, "store": str(store_path), "paper": PAPER, "glance": glance(judged),
+    grouped = {view.label: answer.view_groups(data, view) for view in data.views}
+    parts = build_parts(data, judged, grouped)
+    context = {"parts": parts, "store": Path(store_path).name, "paper": PAPER, "glance": glance(judged),
+               "banners": answer.banners(data, grouped), "paper_group": PAPER_GROUP,
                "long_table": LONG_TABLE_ROWS,
                "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "environments": [f"{e.label}: {e.description}" for e in data.environments],
@@ -76,16 +91,23 @@ def build_report(store_path: Path | str, out_dir: Path | str) -> Path:
 def _csv(frame: pd.DataFrame, target: Path) -> None:
     # Dict cells (info, checks) would print as Python reprs: CSV readers get JSON-free plain columns only.
     plain = frame[[c for c in frame.columns if not frame[c].map(lambda v: isinstance(v, (dict, list))).any()]]
-    plain.to_csv(target, index=False)
+    redact_frame(plain).to_csv(target, index=False)
 
 
 def _jinja() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(["html.j2"]), trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+                             lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize)
     env.filters["md"] = md_cell
     env.filters["code"] = _code
     return env
+
+
+def _finalize(value):
+    """Every value a template prints, with machine paths shown as file names (Markup stays Markup)."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(redact(str(value)))
+    return redact(value) if isinstance(value, str) else value
 
 
 def _code(text) -> markupsafe.Markup:

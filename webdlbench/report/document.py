@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from webdlbench.analysis.findings import fmt as num  # about three significant digits; '–' when missing
+from webdlbench.analysis.stats import fmt as num  # about three significant digits; '–' when missing
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Part:
     title: str
     intro: str = ""
     sections: list[Section] = field(default_factory=list)
+    group: str = ""   # the report's larger division it opens or belongs to ("Your results", "The paper")
 
 
 # -- formatting ---------------------------------------------------------------------------------

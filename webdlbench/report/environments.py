@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from webdlbench.software_gpu import software_device, webgl_is_software, webgpu_is_software
+
 # Keys that name the machine the harness ran on (drivers of remote browsers leave them None), and
 # keys that name a remote node, device or host (Selenium Grid, remote CDP).
 MACHINE_KEYS = ("cpu_model", "cpu_count", "platform")
@@ -57,8 +59,8 @@ def gpu_summary(fingerprint: dict) -> str:
     renderer = str(fingerprint.get("webgl_renderer") or "")
     if not renderer:
         return "no WebGL renderer recorded"
-    if "swiftshader" in renderer.lower():
-        return "SwiftShader (software)"
+    if webgl_is_software(fingerprint):
+        return f"{software_device(renderer)} (software)"
     inner = re.search(r"\((.*)\)", renderer)
     text = inner.group(1) if inner else renderer
     return text if len(text) <= 70 else text[:67] + "…"
@@ -132,14 +134,14 @@ def group_environments(results: pd.DataFrame, envs: dict[str, dict]) -> tuple[li
 def environment_warnings(fingerprint: dict) -> list[str]:
     """Plain statements about what a fingerprint means for GPU and threading results."""
     warnings = []
-    if "swiftshader" in str(fingerprint.get("webgl_renderer", "")).lower():
-        warnings.append("The WebGL renderer is SwiftShader: software rendering on the CPU. WebGL timings from this "
-                        "environment measure no GPU.")
+    if webgl_is_software(fingerprint):
+        warnings.append(f"The WebGL renderer is {software_device(fingerprint['webgl_renderer'])}: software rendering "
+                        "on the CPU. WebGL timings from this environment measure no GPU.")
     if "webgpu_adapter" in fingerprint:
         adapter = fingerprint["webgpu_adapter"]
         if not adapter:
             warnings.append("No WebGPU adapter: WebGPU specs are unsupported here.")
-        elif adapter.get("is_fallback") or "swiftshader" in str(adapter).lower():
+        elif webgpu_is_software(fingerprint):
             warnings.append("WebGPU fell back to a software adapter (SwiftShader): WebGPU timings measure the CPU.")
     if fingerprint.get("cross_origin_isolated") is False:
         warnings.append("Not cross-origin isolated: SharedArrayBuffer, and so multi-threaded WebAssembly, is "

@@ -1,4 +1,6 @@
-"""Figures for the report: medians with 95% CI error bars per configuration, as PNG bytes.
+"""Figures for the report: medians with 95% CI error bars per configuration, as PNG bytes. Line
+figures draw one titled panel per group (e.g. per depth) and at most eight series per panel, each
+with its own colour and marker; more series go to further rows sharing the y axis.
 
 Uses matplotlib's object API on the Agg canvas (no pyplot), so drawing has no global state and
 needs no display.
@@ -11,49 +13,145 @@ import math
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from PIL import Image
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-# Okabe–Ito: distinguishable with every common colour-vision deficiency; yellow last (low contrast).
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+# Okabe–Ito: distinguishable with every common colour-vision deficiency; grey in place of its
+# yellow, which is too faint as a line on white.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#888888"]
 # A second cue besides colour, so series stay apart in greyscale prints.
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "<"]
 # A third cue for bars (patterns), for the same reason.
 HATCHES = ["", "//", "..", "xx", "\\\\", "--", "oo", "++"]
-LINESTYLES = ["-", "--", ":", "-."]
 PNG_COLOURS = 128
 DODGE_SPAN = 0.5  # x-axis units shared by the series at one configuration, so error bars do not overlap
+# At most this many series share a panel (one colour and one marker each); more go to further rows.
+MAX_SERIES = len(PALETTE)
+FIGURE_WIDTH_IN = 9.6    # 960 px at 100 dpi: the report's text column beside the contents, so no figure is scaled down
+LEGEND_WIDTH_IN = 2.6    # room the legend of a row takes at the right
+ROW_HEIGHT_IN = 2.9
+TICK_FONT_PT = 8
 
 
 def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool,
                   xlabel: str = "model: hidden layers × neurons per layer") -> bytes:
-    """Median with error bars (ci_low..ci_high) per configuration x, one series per `series` value.
+    """Median with error bars (ci_low..ci_high) per configuration, one line per `series`.
 
     points: columns series, x (label), x_order (sort key), group (lines join points of one group
-    only, e.g. one depth), median, ci_low, ci_high.
+    only, e.g. one depth), median, ci_low, ci_high; optionally tick (the x label within a panel,
+    default x), panel (the title of a group's panel), facet (a family of series: more series than
+    one panel holds are split into rows by family) and runtime (native series drawn dashed).
+    Each group is its own titled panel; every panel shares one y axis, so rows compare directly.
     """
-    configs = points.drop_duplicates("x").sort_values("x_order")[["x", "group"]]
-    position = {x: i for i, x in enumerate(configs["x"])}
+    points = points.assign(tick=points["tick"] if "tick" in points else points["x"],
+                           panel=points["panel"] if "panel" in points else points["group"].map(str))
+    groups = list(points.sort_values("x_order").drop_duplicates("group")["group"])
+    rows = _series_rows(points)
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, 0.6 + ROW_HEIGHT_IN * len(rows)), dpi=100, layout="constrained")
+    subfigs = fig.subfigures(len(rows), 1, squeeze=False)[:, 0]
+    shared = None
+    panel_width = (FIGURE_WIDTH_IN - LEGEND_WIDTH_IN) / len(groups)
+    for (row_title, series), subfig in zip(rows, subfigs):
+        axes = subfig.subplots(1, len(groups), squeeze=False)[0]
+        for column, (group, ax) in enumerate(zip(groups, axes)):
+            shared = shared or ax
+            if ax is not shared:
+                ax.sharey(shared)
+            in_group = points[points["group"] == group]
+            _draw_panel(ax, in_group, series, panel_width)
+            ax.set_title(str(in_group["panel"].iloc[0]), fontsize=9)
+            ax.tick_params(labelleft=column == 0, labelsize=TICK_FONT_PT)
+            ax.grid(True, which="major", axis="y", color="#dddddd", linewidth=0.6)
+        handles = [_legend_handle(points, name, i) for i, name in enumerate(series)]
+        subfig.legend(handles=handles, loc="outside right upper", fontsize="small", frameon=False)
+        if len(rows) > 1:
+            subfig.suptitle(row_title, x=0.01, ha="left", fontsize=9, fontweight="bold", color="#333333")
+    fig.suptitle(title)
+    fig.supxlabel(xlabel, fontsize=10)
+    fig.supylabel(ylabel, fontsize=10)
+    if log_y:
+        _log_axis(shared)
+    return _save(fig)
+
+
+def _series_rows(points: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """The series split into rows of at most MAX_SERIES: by facet (a family too big for one row is
+    cut into balanced chunks), neighbouring small families sharing a row. One row when all fit."""
     series = list(dict.fromkeys(points["series"]))
+    if len(series) <= MAX_SERIES or "facet" not in points:
+        chunks = -(-len(series) // MAX_SERIES)
+        return [(f"series {i + 1} of {chunks}", part) for i, part in enumerate(_balanced(series, chunks))]
+    facet_of = dict(zip(points["series"], points["facet"]))
+    families = list(dict.fromkeys(facet_of[s] for s in series))
+    pieces = []
+    for family in families:
+        members = [s for s in series if facet_of[s] == family]
+        chunks = -(-len(members) // MAX_SERIES)
+        pieces += [(family + (f" ({i + 1} of {chunks})" if chunks > 1 else ""), part)
+                   for i, part in enumerate(_balanced(members, chunks))]
+    rows = [pieces[0]]
+    for name, members in pieces[1:]:
+        if len(rows[-1][1]) + len(members) <= MAX_SERIES:
+            rows[-1] = (f"{rows[-1][0]}; {name}", rows[-1][1] + members)
+        else:
+            rows.append((name, members))
+    return rows
+
+
+def _balanced(items: list, chunks: int) -> list[list]:
+    size, extra = divmod(len(items), max(chunks, 1))
+    out, start = [], 0
+    for i in range(max(chunks, 1)):
+        end = start + size + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
+
+
+def _style(points: pd.DataFrame, name: str, index: int) -> dict:
+    """Colour and marker by the series' place in its row; native series dashed and hollow."""
+    native = "runtime" in points and (points.loc[points["series"] == name, "runtime"] == "native").any()
+    style = dict(color=PALETTE[index], marker=MARKERS[index], markersize=5, linewidth=1.2)
+    if native:
+        style.update(linestyle="--", markerfacecolor="white")
+    return style
+
+
+def _legend_handle(points: pd.DataFrame, name: str, index: int):
+    return Line2D([], [], label=name, **_style(points, name, index))
+
+
+def _draw_panel(ax, points: pd.DataFrame, series: list[str], panel_width_in: float) -> None:
+    configs = points.drop_duplicates("x").sort_values("x_order")
+    position = {x: i for i, x in enumerate(configs["x"])}
     step = DODGE_SPAN / max(len(series), 1)
-    fig = Figure(figsize=(8.5, 4.5), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
     for i, name in enumerate(series):
-        style = dict(color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)], markersize=5,
-                     linewidth=1.2, capsize=3, **_repeat_style(i))
+        mine = points[points["series"] == name].sort_values("x_order")
+        if mine.empty:
+            continue
         offset = (i - (len(series) - 1) / 2) * step
-        mine = points[points["series"] == name]
-        for j, (_, data) in enumerate(mine.sort_values("x_order").groupby("group", sort=False)):
-            yerr = [data["median"] - data["ci_low"], data["ci_high"] - data["median"]]
-            ax.errorbar([position[x] + offset for x in data["x"]], data["median"], yerr=yerr,
-                        label=name if j == 0 else None, **style)
-    for boundary, (before, after) in enumerate(zip(configs["group"], configs["group"][1:]), start=1):
-        if before != after:  # a thin rule where a new group (depth) starts
-            ax.axvline(boundary - 0.5, color="#bbbbbb", linewidth=0.6)
-    ax.set_xticks(range(len(position)), list(position))
-    ax.set_xlabel(xlabel)
-    return _finish(fig, ax, title, ylabel, log_y)
+        ax.errorbar([position[x] + offset for x in mine["x"]], mine["median"], capsize=3,
+                    yerr=[mine["median"] - mine["ci_low"], mine["ci_high"] - mine["median"]],
+                    **_style(points, name, i))
+    _ticks(ax, list(configs["tick"].map(str)), panel_width_in)
+    ax.set_xlim(-0.5, len(position) - 0.5)
+
+
+def _ticks(ax, labels: list[str], room_in: float) -> None:
+    """Tick labels that never overlap: flat when they fit, rotated when not, and only every n-th
+    one labelled when even rotated ones would touch."""
+    ax.set_xticks(range(len(labels)))
+    char_in = 0.6 * TICK_FONT_PT / 72
+    flat = sum(len(label) * char_in + 0.12 for label in labels)
+    rotate = flat > room_in * 0.9
+    every = 1
+    if rotate:  # rotated 45°, a label needs about one line height and a half of width
+        every = max(1, math.ceil(len(labels) * 1.6 * TICK_FONT_PT / 72 / (room_in * 0.9)))
+    shown = [label if i % every == 0 else "" for i, label in enumerate(labels)]
+    ax.set_xticklabels(shown, rotation=45 if rotate else 0, ha="right" if rotate else "center",
+                       rotation_mode="anchor" if rotate else "default", fontsize=TICK_FONT_PT)
 
 
 def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xlabel: str,
@@ -98,15 +196,6 @@ def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xl
     return _finish(fig, ax, title, ylabel, log_y and len(points) > 0)
 
 
-def _repeat_style(i: int) -> dict:
-    """Past the palette's eight series, colours and markers repeat: a dashed or dotted line and hollow
-    markers keep the repeats apart."""
-    cycle = i // len(PALETTE)
-    if cycle == 0:
-        return {}
-    return {"linestyle": LINESTYLES[cycle % len(LINESTYLES)], "markerfacecolor": "white"}
-
-
 def compact_png(png: bytes) -> bytes:
     """The PNG in at most 128 colours (a quarter of the bytes; plots have few colours), the same
     bytes for the same input."""
@@ -120,15 +209,23 @@ def _finish(fig, ax, title: str, ylabel: str, log_y: bool) -> bytes:
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if log_y:
-        ax.set_yscale("log")
-        # Plain numbers (0.01, 20; not 1e-02 or 2×10¹); minor ticks labelled only when the axis spans
-        # less than two decades, where the major ones alone would be too few to read a value.
-        plain = FuncFormatter(lambda value, _: f"{value:g}")
-        ax.yaxis.set_major_formatter(plain)
-        low, high = ax.get_ylim()
-        ax.yaxis.set_minor_formatter(plain if high / low < 100 else NullFormatter())
+        _log_axis(ax)
     ax.grid(True, which="major", axis="y", color="#dddddd", linewidth=0.6)
     fig.legend(loc="outside right upper", fontsize="small", frameon=False)
+    return _save(fig)
+
+
+def _log_axis(ax) -> None:
+    """A log y axis with plain numbers (0.01, 20; not 1e-02 or 2×10¹); minor ticks labelled only when
+    the axis spans less than two decades, where the major ones alone would be too few to read."""
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    ax.yaxis.set_minor_formatter(plain if high / low < 100 else NullFormatter())
+
+
+def _save(fig) -> bytes:
     buffer = io.BytesIO()
     # No Software/date metadata, so the same data draws the same bytes.
     fig.savefig(buffer, format="png", metadata={"Software": None})

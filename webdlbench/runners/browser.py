@@ -15,11 +15,11 @@ from webdlbench import contract, frameworks
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
-from webdlbench.models import kinds, mlp, mnist, training
+from webdlbench.models import artifacts, datasets, kinds, mlp, mnist, training
+from webdlbench.models.webai import kinds as webai_kinds
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
-from webdlbench.models.webai import kinds as webai_kinds
-from webdlbench.runners import webai
+from webdlbench.runners import saved_model, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -83,8 +83,8 @@ class BrowserRunner:
         prepared = Prepared(job=self._job(spec, fw))
         if kind.converted:
             try:
-                artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
-            except kinds.ArtifactError as exc:  # the converter's own words are the outcome
+                artifact = await artifacts.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
+            except artifacts.ArtifactError as exc:  # the converter's own words are the outcome
                 raise Failed("error", f"preparing the {kind.title} failed: {exc}") from None
             self._use_artifact(prepared, spec, kind, artifact)
             return prepared
@@ -149,13 +149,14 @@ class BrowserRunner:
             "required_methods": contract.required_methods(kind or spec.task, converted=model.converted),
         }
 
-    def _use_artifact(self, prepared: Prepared, spec: Spec, kind: kinds.ModelKind, artifact: kinds.Artifact) -> None:
-        """Point a job at a converted model (models/kinds.py): its TF.js files, input shape and classes,
+    def _use_artifact(self, prepared: Prepared, spec: Spec, kind: kinds.ModelKind,
+                      artifact: artifacts.Artifact) -> None:
+        """Point a job at a converted model (models/artifacts.py): its TF.js files, input shape and classes,
         training data and reference inputs; record the model's facts (paper Table 4)."""
         job, base = prepared.job, f"/data/{artifact.relative}"
         job["model_url"] = f"{base}/tfjs/model.json"
         job["options"].update(input_shape=artifact.manifest["input_shape"], classes=artifact.manifest["classes"])
-        job["data"].update(kinds.page_data(kind, self.cache_dir))
+        job["data"].update(datasets.page_data(kind, self.cache_dir))
         job["data"]["reference_inputs"] = {"url": f"{base}/inputs.f32", "count": artifact.manifest["reference_count"]}
         prepared.artifact, prepared.reference = artifact, artifact.reference_outputs
         prepared.info["model_facts"] = artifact.facts()
@@ -208,7 +209,10 @@ class BrowserRunner:
         if reply["outcome"] != "ok" or not page.uploaded:
             raise Failed("error" if reply["outcome"] == "ok" else reply["outcome"],
                          "saving the model failed: " + (reply["error"] or "the page uploaded no file"))
-        return page.uploaded
+        try:  # only the model's own files: nothing else a page uploads is kept or counted
+            return saved_model.model_files(page.uploaded, fw.model_entry)
+        except saved_model.NoEntryFile as exc:
+            raise Failed("error", f"saving the model failed: {exc}") from None
 
     # -- pages ----------------------------------------------------------------------------------
     async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None) -> dict:

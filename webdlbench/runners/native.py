@@ -6,10 +6,13 @@ error there is the spec's outcome with the verbatim error.
 from __future__ import annotations
 
 import asyncio
+import json
+import tempfile
 from pathlib import Path
 
-from webdlbench import contract, native
-from webdlbench.models import kinds, mlp, mnist, training
+from webdlbench import contract, native, subprocesses
+from webdlbench.hostinfo import machine_facts
+from webdlbench.models import artifacts, kinds, mlp, mnist, training
 from webdlbench.models.webai import kinds as webai_kinds
 from webdlbench.runners import webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
@@ -18,6 +21,12 @@ from webdlbench.spec import Spec, SpecResult
 
 # Saving a model file (once per runtime, version and weights) is not measured; it gets this long.
 PREPARE_TIMEOUT_S = 300
+# Importing TensorFlow takes 3-12 s here and loading a model more: time a child may spend outside
+# the spec's own time budget before it counts as hung.
+SETUP_ALLOWANCE_S = 180
+# How much of a failing child's stderr is kept as its verbatim error.
+STDERR_TAIL_CHARS = 2000
+WORKER_MODULE = "webdlbench.native.worker"
 
 
 class NativeRunner:
@@ -27,7 +36,7 @@ class NativeRunner:
 
     @property
     def setup_allowance_s(self) -> float:
-        return native.SETUP_ALLOWANCE_S  # importing TensorFlow and loading a model precede the samples
+        return SETUP_ALLOWANCE_S  # importing TensorFlow and loading a model precede the samples
 
     def __init__(self, cache_dir: Path, runtimes: dict[str, native.NativeRuntime] | None = None):
         self.cache_dir = Path(cache_dir)
@@ -72,10 +81,10 @@ class NativeRunner:
                                            "gemm_peak": _gemm_peak(self.cache_dir, spec.threads)})
         if kind.converted:
             # The tf_keras model file the converting process saved beside the TF.js conversion: the
-            # same weights the page loads, written by TensorFlow's own serializer (models/kinds.py).
+            # same weights the page loads, written by TensorFlow's own serializer (models/artifacts.py).
             try:
-                artifact = await kinds.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
-            except kinds.ArtifactError as exc:
+                artifact = await artifacts.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
+            except artifacts.ArtifactError as exc:
                 raise Failed("error", f"preparing the {kind.title} failed: {exc}") from None
             job["model_dir"] = str(artifact.folder / "keras")
             job["model_kind"] = {"name": kind.name, "classes": artifact.manifest["classes"],
@@ -96,7 +105,7 @@ class NativeRunner:
         return prepared
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
-        reply = await native.run_worker({**prepared.job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
+        reply = await run_worker({**prepared.job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
         for key in ("metrics", "info", "environment", "sampling"):
             reply.setdefault(key, {})
         if reply["outcome"] == "ok":  # held to the same contract as a page's reply
@@ -109,7 +118,7 @@ class NativeRunner:
         return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take
 
     def environment(self, reply: dict) -> dict:
-        return {**native.host_facts(), **reply.get("environment", {})}
+        return {"runtime": "native", **machine_facts(), **reply.get("environment", {})}
 
     async def _ensure_model(self, runtime: native.NativeRuntime, spec: Spec, job: dict) -> tuple[Path, dict]:
         """The model file the runtime itself saved from our weights, made once in its own process."""
@@ -119,7 +128,7 @@ class NativeRunner:
         async def saved_by_the_runtime(staging: Path) -> None:
             # The model is saved on the CPU: the file format does not depend on the device.
             cpu_spec = {**job["spec"], "backend": "cpu", "threads": 1}
-            reply = await native.run_worker({**job, "spec": cpu_spec, "kind": "prepare", "model_dir": str(staging)},
+            reply = await run_worker({**job, "spec": cpu_spec, "kind": "prepare", "model_dir": str(staging)},
                                             1, "cpu", PREPARE_TIMEOUT_S)
             if reply["outcome"] != "ok":
                 raise Failed(reply["outcome"], f"saving the {runtime.title} model failed: {reply['error']}")
@@ -135,3 +144,41 @@ def _gemm_peak(cache_dir: Path, threads: int) -> dict:
         return gemm_peak.measure_peak(cache_dir, threads=(1, threads))
     except Exception as exc:  # a missing figure must not fail the spec it rides along with
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+# -- the worker process --------------------------------------------------------------------------------
+def worker_environment(threads: int, backend: str) -> dict[str, str]:
+    """The child's environment: threads pinned, the package importable, quiet TF, GPUs hidden on cpu."""
+    hidden = {"CUDA_VISIBLE_DEVICES": ""} if backend == "cpu" else {}  # else TF places a cpu spec's ops on a GPU
+    return subprocesses.python_environment(threads, overrides={"PYTHONUNBUFFERED": "1", **hidden},
+                                           defaults={"TF_CPP_MIN_LOG_LEVEL": "2"})  # errors still reach stderr
+
+
+async def run_worker(job: dict, threads: int, backend: str, timeout_s: float) -> dict:
+    """Run one job in a fresh `python -m webdlbench.native.worker`; its reply, never an exception.
+
+    The job goes in on stdin; the reply comes back in a file (libraries print to stdout)."""
+    with tempfile.TemporaryDirectory(prefix="webdlbench-native-") as tmp:
+        reply_path = Path(tmp) / "reply.json"
+        payload = json.dumps({**job, "reply_path": str(reply_path)}).encode()
+        try:
+            done = await subprocesses.run_python(["-m", WORKER_MODULE], worker_environment(threads, backend),
+                                                 timeout_s, stdin=payload)
+        except OSError as exc:
+            return _failure("error", f"could not start the native worker: {exc}")
+        if done.timed_out:
+            return _failure("timeout", f"the native worker gave no result within {timeout_s:.0f} s")
+        text = done.stderr_tail(STDERR_TAIL_CHARS)
+        if reply_path.is_file():
+            try:
+                reply = json.loads(reply_path.read_text())
+            except ValueError as exc:
+                return _failure("error", f"the native worker wrote an unreadable reply ({exc})")
+            if reply["outcome"] == "error" and not reply.get("error"):
+                reply["error"] = text
+            return reply
+        return _failure("error", f"the native worker {done.how} without a result: {text or '(nothing on stderr)'}")
+
+
+def _failure(outcome: str, error: str) -> dict:
+    return {"outcome": outcome, "error": error, "metrics": {}, "info": {}, "environment": {}}

@@ -18,8 +18,9 @@ from typing import Callable, Protocol
 import numpy as np
 
 from webdlbench import budget
-from webdlbench.checks import check_training
+from webdlbench.checks import check_kind_outputs, check_training
 from webdlbench.models import kinds
+from webdlbench.models.artifacts import Artifact
 from webdlbench.runners.sampling import ReplicatePlan
 from webdlbench.spec import HEADLINE, Spec, SpecResult
 
@@ -37,7 +38,7 @@ class Prepared:
     """A spec made ready to run: what each replicate gets, and what the checks compare against."""
 
     job: dict                                   # what one replicate runs (the page's / worker's job)
-    artifact: kinds.Artifact | None = None      # converted kinds: the model made by the TF.js converter
+    artifact: Artifact | None = None            # converted kinds: the model made by the TF.js converter
     reference: Callable[[], np.ndarray] | None = None  # infer: the reference outputs
     model_files: dict[str, int] = field(default_factory=dict)  # infer: the model's files and sizes
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
@@ -81,7 +82,7 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False) -> Spe
         result.info.update(prepared.info)
         # A big converted model's load, warm-up and first sample run whatever the budget: more time.
         limit_s = budget.page_limit_s(spec, spec.time_budget_s + runner.setup_allowance_s
-                                      + kinds.page_allowance_s(prepared.artifact, spec.task, spec.batch, spec.warmup))
+                                      + budget.page_allowance_s(prepared.artifact, spec.task, spec.batch, spec.warmup))
         result.info.update(budget.limit_note(spec, limit_s))
         replies = await _replicates(spec, runner, prepared, limit_s, result)
         if spec.task != "train":  # what the replicates loaded (a spec that never ran records no size)
@@ -128,8 +129,9 @@ async def _replicates(spec: Spec, runner: Runner, prepared: Prepared, limit_s: f
         index = len(replies)
         for metric, values in reply["metrics"].items():
             result.add(metric, values, replicate=index)
-        result.info.update(reply.get("info") or {})
         result.info.setdefault("replicates", []).append({**(reply.get("sampling") or {}), "wall_ms": last_s * 1e3})
+        for key, value in (reply.get("info") or {}).items():  # the page's facts, never over the harness's own
+            result.info.setdefault(key, value)
         replies.append(reply)
     half = plan.half_width(*result.replicate_values(HEADLINE[spec.task]))
     result.info["sampling"] = {"replicates": len(replies), "stopped": why, "precision": spec.precision,
@@ -149,8 +151,8 @@ def _checks(spec: Spec, kind: kinds.ModelKind, prepared: Prepared, replies: list
     reference = prepared.reference()
     if prepared.check is not None:
         return prepared.check(replies, reference)
-    outputs = [kinds.check_outputs(reply.get("outputs") or [], reference, kind) for reply in replies]
-    warmups = [kinds.check_outputs([reply.get("warmup_output") or []], reference[:1], kind) for reply in replies]
+    outputs = [check_kind_outputs(reply.get("outputs") or [], reference, kind) for reply in replies]
+    warmups = [check_kind_outputs([reply.get("warmup_output") or []], reference[:1], kind) for reply in replies]
     failed = [c for c in outputs if not c["passed"]]
     check = dict(failed[0] if failed else max(outputs, key=lambda c: c.get("max_abs_error", 0)))
     check["reference"] = prepared.reference_source or kind.reference

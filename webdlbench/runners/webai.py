@@ -86,6 +86,7 @@ async def prepare_native(runner, spec: Spec, kind: WebAIKind) -> Prepared:
     artifact, reference = await made(spec, kind, runner.cache_dir)
     runtime = runner.runtimes[spec.framework]
     job = {"runtime": runtime.name, "adapter": native_webai.ADAPTERS[runtime.name], "spec": spec.to_dict(),
+           "runner": native_webai.RUNNERS[spec.task],
            "data": {"ids": {"path": str(reference.folder / "ids.i32"), "count": reference.count,
                             "length": reference.length}},
            "model_dir": str(artifact.model_dir)}

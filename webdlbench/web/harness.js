@@ -24,9 +24,9 @@
   // Libraries also lose contexts on purpose (gpu.js releases its kernels' contexts with
   // WEBGL_lose_context): a loss ends the task only if the task has not finished soon after it.
   const GPU_LOSS_GRACE_MS = 3000;
-  function gpuEvent(text, fatal) {
+  function gpuEvent(text, fatal, graceMs = GPU_LOSS_GRACE_MS) {
     gpuEvents.push(text);
-    if (fatal) setTimeout(() => failGpu(new Error(text)), GPU_LOSS_GRACE_MS);
+    if (fatal) setTimeout(() => failGpu(new Error(text)), graceMs);
   }
   function watchCanvas(prototype) {
     if (!prototype) return;
@@ -46,7 +46,9 @@
     const requestDevice = GPUAdapter.prototype.requestDevice;
     GPUAdapter.prototype.requestDevice = async function (...args) {
       const device = await requestDevice.apply(this, args);
-      device.lost.then((info) => gpuEvent(`WebGPU device lost (${info.reason}): ${info.message}`, true));
+      // No library loses its WebGPU device on purpose: work after the loss measures nothing (TF.js
+      // returns at once on a destroyed device), so the task ends at once, with no grace.
+      device.lost.then((info) => gpuEvent(`WebGPU device lost (${info.reason}): ${info.message}`, true, 0));
       device.addEventListener('uncapturederror', (e) => gpuEvent(
         `WebGPU ${e.error.constructor.name}: ${e.error.message}`, e.error.constructor.name === 'GPUOutOfMemoryError'));
       return device;
@@ -135,12 +137,14 @@
     };
   }
 
-  // Calls per timed region: one, unless a call is too short for the timer; then a block whose time
-  // is checked once against the timer itself (a call under one tick reads as 0 or one tick).
-  async function calibrateBlock(timeBlock, perCallMs, resolution) {
+  // Calls per timed region: one, unless a call is shorter than the shortest region (sampling.js
+  // minRegionMs: the timer's resolution, and sample_time_s spread over a few hundred samples); then
+  // a block whose time is checked once against the timer itself (a call under one tick reads as 0).
+  async function calibrateBlock(timeBlock, perCallMs, resolution, sampleTimeS) {
     const S = window.webdlbenchSampling;
-    let k = S.blockSize(perCallMs > 0 ? perCallMs : resolution / S.TICKS_PER_REGION, resolution);
-    if (k > 1) k = S.blockSize((await timeBlock(k)) / k, resolution);
+    const region = S.minRegionMs(resolution, sampleTimeS);
+    let k = S.blockSize(perCallMs > 0 ? perCallMs : resolution / S.TICKS_PER_REGION, region);
+    if (k > 1) k = S.blockSize((await timeBlock(k)) / k, region);
     return k;
   }
 
@@ -186,7 +190,7 @@
       warmup.push(await train([nextBatch()]));
     }
     const k = await calibrateBlock((count) => train(Array.from({ length: count }, nextBatch)),
-      warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution);
+      warmup.length ? S.median(warmup.slice(-S.WINDOW)) : 0, resolution, spec.sample_time_s);
     let timed = 0;
     for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
       if (i > 0 && performance.now() > deadline) break;  // at least one sample
@@ -238,7 +242,7 @@
       warm.push(await call(1, warm.length + 1));
     }
     const k = await calibrateBlock((count) => call(count, 0), warm.length ? S.median(warm.slice(-S.WINDOW)) : firstMs,
-      resolution);
+      resolution, spec.sample_time_s);
     const samples = [];
     let timed = 0;
     for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {

@@ -12,8 +12,11 @@
   const TICKS_PER_REGION = 100;
   const MAX_BLOCK = 10000;
   // A replicate samples until it has spec.samples samples and spec.sample_time_s inside its timed
-  // regions (fast calls get more samples), within its time budget and this many samples.
-  const MAX_SAMPLES = 5000;
+  // regions, within its time budget and this many samples. Calls too short to fill sample_time_s
+  // in about SAMPLES_TARGET samples are timed in blocks (pyperf's loops): each sample then is the
+  // mean of k calls, and a replicate stores a few hundred values, not tens of thousands.
+  const MAX_SAMPLES = 1000;
+  const SAMPLES_TARGET = 200;
 
   function median(values) {
     const sorted = [...values].sort((a, b) => a - b);
@@ -30,16 +33,21 @@
   }
 
   // Calls per timed region: 1, or enough that a region spans TICKS_PER_REGION ticks of the timer.
+  // The shortest timed region: 100 ticks of the timer, and sample_time_s / SAMPLES_TARGET.
+  function minRegionMs(resolutionMs, sampleTimeS) {
+    return Math.max(TICKS_PER_REGION * resolutionMs, (sampleTimeS * 1000) / SAMPLES_TARGET);
+  }
+
   // Another sample? `taken` samples so far, `timedMs` inside timed regions (see MAX_SAMPLES).
   function wantsSample(taken, timedMs, samples, sampleTimeS) {
     if (taken < samples) return true;
     return taken < MAX_SAMPLES && timedMs < sampleTimeS * 1000;
   }
 
-  function blockSize(perCallMs, resolutionMs) {
-    if (!(perCallMs > 0) || !(resolutionMs > 0)) return 1;
-    const needed = Math.ceil((TICKS_PER_REGION * resolutionMs) / perCallMs);
-    return Math.max(1, Math.min(MAX_BLOCK, needed));
+  // Calls per timed region: 1, or enough that a region lasts `regionMs` (minRegionMs).
+  function blockSize(perCallMs, regionMs) {
+    if (!(perCallMs > 0) || !(regionMs > 0)) return 1;
+    return Math.max(1, Math.min(MAX_BLOCK, Math.ceil(regionMs / perCallMs)));
   }
 
   // The smallest step performance.now() takes here (5 µs cross-origin isolated, 100 µs otherwise).
@@ -54,8 +62,8 @@
     return smallest;
   }
 
-  const api = { WINDOW, TOLERANCE, TICKS_PER_REGION, MAX_BLOCK, MAX_SAMPLES, median, settled, wantsSample, blockSize,
-    timerResolutionMs };
+  const api = { WINDOW, TOLERANCE, TICKS_PER_REGION, MAX_BLOCK, MAX_SAMPLES, SAMPLES_TARGET, median, settled,
+    wantsSample, minRegionMs, blockSize, timerResolutionMs };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else root.webdlbenchSampling = api;
 })(typeof self !== 'undefined' ? self : this);

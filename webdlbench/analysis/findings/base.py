@@ -2,13 +2,14 @@
 formatting, which rows are ok, model classes, and what kind of GPU a backend ran on."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from webdlbench.analysis import compare, gap, paper
 from webdlbench.analysis.findings.rules import FILL, LINKS, RULES
+from webdlbench.analysis.stats import fmt
+from webdlbench.software_gpu import webgl_is_software, webgpu_is_software
 from webdlbench.spec import HEADLINE
 
 HOLDS, DIFFERS, NOT_TESTED = "holds", "differs", "not tested here"
@@ -112,20 +113,6 @@ def finding(number: int, parts: list[Part], evidence: list[Evidence]) -> Finding
 
 
 # -- formatting -----------------------------------------------------------------------------------------
-def fmt(value: float) -> str:
-    """About three significant digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    if magnitude >= 1 or magnitude == 0:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
 def ci_text(row, unit: str = "ms") -> str:
     """'4.20 ms (95% CI 4.10–4.30, 5 replicates)' from a summary row (n samples where the row has
     no replicate count)."""
@@ -163,7 +150,6 @@ def model_class(model: str) -> str:
 
 
 # -- GPUs -----------------------------------------------------------------------------------------------
-SOFTWARE_WORDS = ("swiftshader", "llvmpipe", "software", "microsoft basic render")
 # Renderer words of integrated graphics (sharing the CPU's memory) and of standalone cards.
 INTEGRATED_WORDS = ("intel(r) uhd", "intel(r) hd", "intel uhd", "intel hd", "iris", "apple", "mali", "adreno",
                     "powervr", "radeon(tm) graphics", "radeon graphics", "tegra", "videocore")
@@ -179,12 +165,12 @@ def hardware_gpu(fingerprint: dict, backend: str) -> tuple[bool, str]:
         if not adapter:
             return False, "no WebGPU adapter"
         text = f"WebGPU adapter {adapter.get('vendor') or '?'} / {adapter.get('architecture') or '?'}"
-        software = adapter.get("is_fallback") or "swiftshader" in str(adapter).lower()
+        software = webgpu_is_software(fingerprint)
         return (not software), text + (" (software fallback)" if software else "")
     renderer = str(fingerprint.get("webgl_renderer") or "")
     if not renderer:
         return False, "no WebGL renderer recorded"
-    software = any(word in renderer.lower() for word in SOFTWARE_WORDS)
+    software = webgl_is_software(fingerprint)
     return (not software), f"WebGL renderer {renderer}" + (" (software)" if software else "")
 
 

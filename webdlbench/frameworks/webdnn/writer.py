@@ -16,14 +16,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-import webdlbench
+from webdlbench import subprocesses
 
 # Descriptor files each backend's runtime fetches (webdnn.js 1.2.11), relative to the model folder.
 DESCRIPTOR_FILES = {
@@ -36,6 +34,7 @@ EMSCRIPTEN_COMPILER = "em++"   # what WebDNN's webassembly generator calls
 EIGEN_INCLUDE = Path("/usr/include/eigen3")  # Debian's libeigen3-dev; the wasm kernels include Eigen
 # The converter optimizes the graph once per backend; a depth-8 x 1024 MLP takes seconds, not minutes.
 GENERATE_TIMEOUT_S = 600
+GENERATOR_MODULE = "webdlbench.frameworks.webdnn._generate"
 
 
 def webassembly_unavailable_reason() -> str:
@@ -59,14 +58,15 @@ def write_model(layers, folder: Path, backends: tuple[str, ...] | None = None) -
         weights = Path(scratch) / "weights.npz"
         np.savez(weights, **{f"{kind}_{i}": np.asarray(a, dtype=np.float32)
                              for i, pair in enumerate(layers) for kind, a in zip(("kernel", "bias"), pair)})
-        env = dict(os.environ)
-        # The subprocess imports this package: make that work whether or not it is installed.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(webdlbench.__file__).resolve().parents[1]),
-                                                          env.get("PYTHONPATH")]))
+        # The subprocess imports this package: subprocesses.py makes that work whether or not it is installed.
+        extra = {}
         if "webassembly" in backends and EIGEN_INCLUDE.is_dir():
-            env["CPLUS_INCLUDE_PATH"] = os.pathsep.join(filter(None, [str(EIGEN_INCLUDE), env.get("CPLUS_INCLUDE_PATH")]))
-        done = subprocess.run([sys.executable, "-m", "webdlbench.frameworks.webdnn._generate", str(weights), str(folder),
-                               *backends], capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S, env=env)
+            extra["CPLUS_INCLUDE_PATH"] = os.pathsep.join(filter(None, [str(EIGEN_INCLUDE),
+                                                                        os.environ.get("CPLUS_INCLUDE_PATH")]))
+        done = subprocesses.run_python_sync(["-m", GENERATOR_MODULE, str(weights), str(folder), *backends],
+                                            subprocesses.python_environment(overrides=extra), GENERATE_TIMEOUT_S)
+    if done.timed_out:
+        raise RuntimeError(f"WebDNN's converter took over {GENERATE_TIMEOUT_S} s")
     if done.returncode != 0:
         lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
         raise RuntimeError(f"WebDNN's converter exited {done.returncode}: " + (lines[-1] if lines else "no output"))

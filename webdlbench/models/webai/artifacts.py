@@ -11,20 +11,17 @@ runtime's own cache (Cache Storage), never the HTTP cache.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import importlib.metadata
 import json
-import os
 import shutil
-import signal
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from webdlbench import subprocesses
+from webdlbench.models import artifacts as converted  # the converted kinds' cache: its error, versions()
 from webdlbench.models.webai import build, corpus
 from webdlbench.models.webai.kinds import WebAIKind
 
@@ -39,8 +36,8 @@ SOURCE_FILES = ("__init__.py", "build.py", "corpus.py")
 BROWSER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx")
 
 
-class BuildError(Exception):
-    """Making the model failed; the message is the library's own words."""
+# Making the model failed; the message is the library's own words.
+BuildError = converted.ArtifactError
 
 
 @dataclass(frozen=True)
@@ -82,21 +79,11 @@ class Reference:
         return np.fromfile(self.folder / "reference.f32", dtype="<f4").reshape(self.count, self.hidden).astype(np.float64)
 
 
-def versions() -> dict[str, str | None]:
-    found = {}
-    for dist in build.VERSIONED:
-        try:
-            found[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            found[dist] = None
-    return found
-
-
 def artifact_key(kind: WebAIKind, seed: int) -> str:
     here = Path(__file__).resolve().parent
     blob = json.dumps({"kind": kind.name, "geometry": kind.geometry.__dict__, "seed": seed,
                        "sources": {n: hashlib.sha256((here / n).read_bytes()).hexdigest() for n in SOURCE_FILES},
-                       "corpus": corpus.sha256(), "versions": versions()}, sort_keys=True).encode()
+                       "corpus": corpus.sha256(), "versions": converted.versions(build.VERSIONED)}, sort_keys=True).encode()
     slug = kind.name.replace(":", "-").lower()
     return f"{slug}-s{seed}-{hashlib.sha256(blob).hexdigest()[:12]}"
 
@@ -136,27 +123,13 @@ async def _made_once(folder: Path, job: dict, marker: str) -> None:
 
 
 async def _run_build(job: dict, expected: Path) -> None:
-    env = {**os.environ, **build.LIBRARY_ENVIRONMENT, "CUDA_VISIBLE_DEVICES": ""}
-    root = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", BUILD_MODULE, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True)
-    try:
-        _, stderr = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), timeout=BUILD_TIMEOUT_S)
-    except BaseException as exc:  # hung or interrupted: leave no builder behind
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if not isinstance(exc, TimeoutError):
-            raise
-        await process.wait()
-        raise BuildError(f"making the {job['action']} took over {BUILD_TIMEOUT_S} s") from None
+    env = subprocesses.python_environment(overrides={**build.LIBRARY_ENVIRONMENT, "CUDA_VISIBLE_DEVICES": ""})
+    done = await subprocesses.run_python(["-m", BUILD_MODULE], env, BUILD_TIMEOUT_S, json.dumps(job).encode())
+    if done.timed_out:
+        raise BuildError(f"making the {job['action']} took over {BUILD_TIMEOUT_S} s")
     failure = Path(job["out"]) / "failure.json"
     if failure.is_file():
         raise BuildError(json.loads(failure.read_text())["error"])
     if not expected.is_file():
-        tail = stderr.decode(errors="replace").strip()[-STDERR_TAIL_CHARS:]
-        raise BuildError(f"the model builder exited with status {process.returncode} without a result: "
-                         f"{tail or '(nothing on stderr)'}")
+        tail = done.stderr_tail(STDERR_TAIL_CHARS)
+        raise BuildError(f"the model builder {done.how} without a result: {tail or '(nothing on stderr)'}")

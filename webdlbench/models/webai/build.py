@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from webdlbench.models import artifacts as converted  # versions(), as the converted kinds record them
+
 # Environment the libraries need here: no TensorFlow import by transformers, no hub access.
 LIBRARY_ENVIRONMENT = {"USE_TF": "0", "TRANSFORMERS_NO_TF": "1", "HF_HUB_OFFLINE": "1",
                        "TOKENIZERS_PARALLELISM": "false"}
@@ -104,7 +106,7 @@ def make_model(job: dict, out: Path) -> None:
                   "onnx_outputs": onnx_files, "exporter": "optimum.exporters.onnx (task feature-extraction)",
                   "tokenizer": f"WordPiece trained here by tokenizers on {len(corpus.files())} local files",
                   "corpus_sha256": corpus.sha256(), "tokenizer_s": tokenizer_s, "export_s": export_s},
-        "versions": versions(),
+        "versions": converted.versions(VERSIONED),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
 
@@ -166,18 +168,6 @@ def mean_pooled(model, torch, ids: np.ndarray) -> np.ndarray:
     hidden = model(input_ids=input_ids, attention_mask=mask, token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
     pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
     return pooled[0].numpy()
-
-
-def versions() -> dict[str, str | None]:
-    import importlib.metadata
-
-    found = {}
-    for dist in VERSIONED:
-        try:
-            found[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            found[dist] = None
-    return found
 
 
 if __name__ == "__main__":

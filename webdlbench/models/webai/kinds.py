@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The registry (models/kinds.py) imports this module at its end, and this module builds on its
-# ModelKind: whichever is imported first, both are whole before either is used.
-from webdlbench.models import kinds as registry
+# The registry (models/kinds.py) lists these kinds beside its own; they build on its ModelKind.
+from webdlbench.models.kind import ModelKind
 
 ENCODER_NETWORK = "Transformer encoder"
 # Tasks of this family (spec.TASKS has them too): what the page and native worker run for them.
@@ -44,7 +43,7 @@ class Geometry:
 
 
 @dataclass(frozen=True)
-class WebAIKind(registry.ModelKind):
+class WebAIKind(ModelKind):
     """A model kind of RQ4: made by build.py, not by the TF.js converter."""
 
     family: str = "encoder"
@@ -81,7 +80,7 @@ KINDS: dict[str, WebAIKind] = {k.name: k for k in (
 )}
 
 
-def owns(kind: registry.ModelKind) -> bool:
+def owns(kind: ModelKind) -> bool:
     """True for the kinds of this package (their files and replicates are made here)."""
     return isinstance(kind, WebAIKind)
 
@@ -94,5 +93,3 @@ def unsupported_reason(kind: WebAIKind, who: str, runtime: str) -> str:
     return (f"{who} does not run the {kind.title}: it is a transformers model exported to ONNX, which "
             f"{', '.join(allowed)} ({runtime}) load here")
 
-
-registry.KINDS.update(KINDS)

@@ -10,6 +10,7 @@ from webdlbench.analysis.compare import precision_note
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Figure, Section, Table, ci_cell, int_cell, median_cell
 from webdlbench.report.plots import data_uri, series_figure
+from webdlbench.software_gpu import GPU_BACKENDS
 
 TRAINING_HINT = "No data yet: run `webdlbench run quick` or `webdlbench run paper-training` to fill this section."
 INFERENCE_HINT = "No data yet: run `webdlbench run quick` or `webdlbench run paper-inference` to fill this section."
@@ -35,6 +36,23 @@ def series_labels(rows: pd.DataFrame, data: ReportData, extra_keys=SERIES_EXTRA_
     return [" ".join([data.title(r["framework"], r["runtime"]), str(r["backend"]),
                       *(f"{k} {r[k]}" for k in varying)]) + (f" @{r['environment']}" if data.split else "")
             for r in rows.to_dict("records")]
+
+
+# Figure rows, in this order, when a figure has more series than one panel holds.
+FAMILIES = ("In the browser: CPU backends", "In the browser: GPU backends", "Native")
+
+
+def series_family(runtime: str, backend: str) -> str:
+    if runtime == "native":
+        return FAMILIES[2]
+    return FAMILIES[1] if backend in GPU_BACKENDS else FAMILIES[0]
+
+
+def _figure_order(column: pd.Series) -> pd.Series:
+    """Sort keys of a figure's points: families in FAMILIES' order, series by name whatever its case."""
+    if column.name == "facet":
+        return column.map(FAMILIES.index)
+    return column.str.lower() if column.name == "series" else column
 
 
 def env_columns(data: ReportData) -> list[str]:
@@ -90,7 +108,10 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
     shown = with_precision(pd.concat([measured, missing]))
     shown = shown.assign(series=series_labels(shown, data), group=shown["depth"],
                          config=[f"{d}×{w}" for d, w in zip(shown["depth"], shown["width"])],
-                         x_order=shown["depth"] * 1_000_000 + shown["width"])
+                         x_order=shown["depth"] * 1_000_000 + shown["width"], tick=shown["width"].map(str),
+                         panel=[f"{d} hidden layer{'s' if d != 1 else ''}" for d in shown["depth"]],
+                         facet=[series_family(r, b) for r, b in zip(shown["runtime"], shown["backend"])])
+    shown = shown.sort_values(["facet", "series", "x_order"], key=_figure_order, kind="stable")
     points = shown[(shown["metric"] == spec.metric) & (shown["n"] > 0)]
     unit = "ms"
     rows_out = [[p.series, Cell(p.config, sort=float(p.x_order)), int_cell(p.n), median_cell(p._asdict(), unit),
@@ -120,7 +141,7 @@ def figure_section(spec: FigureSpec, data: ReportData, rows: pd.DataFrame | None
         section.notes.append(f"The y axis is log, not linear as in the paper: the medians span more than "
                              f"{WIDE_RANGE:g}x, and a linear axis would flatten all but the slowest series.")
     png = series_figure(points.rename(columns={"config": "x"}), title=spec.title, ylabel=spec.ylabel, log_y=log_y,
-                        xlabel="model: hidden layers × neurons per layer")
+                        xlabel="neurons per hidden layer (one panel per number of hidden layers)")
     section.figures.append(Figure(spec.title, data_uri(png), f"{spec.key}.png"))
     section.files[f"{spec.key}.png"] = png
     section.files[csv_name] = listed.reindex(columns=POINT_COLUMNS)

@@ -11,7 +11,7 @@ from webdlbench.report.data import ReportData, View
 from webdlbench.report.document import Cell, Figure, Section, Table, int_cell, num
 from webdlbench.report.plots import compact_png, data_uri
 from webdlbench.report.sections.common import GAP_HINT, env_cells, env_columns
-from webdlbench.report.trees import tree_png
+from webdlbench.report.trees import leaf_rules, tree_png
 
 PEAK_HINT = ("No GEMM peak recorded: native specs record it (run `webdlbench run gap-quick`); achieved GFLOP/s are "
              "shown without it.")
@@ -99,16 +99,20 @@ def figure6_section(data: ReportData) -> Section:
                       about="A DecisionTreeRegressor of the ratio (browser time / native time) on the four factors "
                             "of Table 5 (backend_gpu, task_train, depth, width), max_depth = 4 as in the paper, leaves "
                             f"of at least {gap.MIN_LEAF} configurations (a leaf of one configuration fits its noise), "
-                            "one tree per network type and native framework (TensorFlow first, the paper's reference). "
+                            "one tree per network type and native framework (TensorFlow first, the paper's reference), "
+                            "drawn left to right: each box says the condition that leads to it, how many "
+                            "configurations it holds and their mean ratio (darker: a larger ratio). "
                             "The table gives each tree's actual root split — the factor the paper reads as the most "
                             "important — and the importances (how much each factor's splits reduced the error) with "
                             f"95% bootstrap intervals ({gap.TREE_RESAMPLES} trees refitted on resampled "
                             "configurations).")
-    rows, records = [], []
+    rows, records, leaves = [], [], []
     for view in data.views:
         for tree in gap.fit_trees(ratios_of(view)):
             name = f"fig6_{view.label}_{tree.network}_{tree.native_framework}".lower()
-            png = compact_png(tree_png(tree, dpi=80))
+            png = compact_png(tree_png(tree))
+            which = f"{tree.network} over {tree.native_framework}" + (f" @{view.label}" if data.split else "")
+            leaves += [{"tree": which, **rule} for rule in leaf_rules(tree)]
             title = f"{tree.title}" + (f" @{view.label}" if data.split else "")
             section.figures.append(Figure(f"Figure 6: {title}", data_uri(png), f"{name}.png"))
             section.files[f"{name}.png"] = png
@@ -124,6 +128,7 @@ def figure6_section(data: ReportData) -> Section:
                             **{f"{k}_ci_low": v[0] for k, v in tree.importance_intervals.items()},
                             **{f"{k}_ci_high": v[1] for k, v in tree.importance_intervals.items()}})
     section.files["fig6_importances.csv"] = pd.DataFrame(records)
+    section.files["fig6_leaves.csv"] = pd.DataFrame(leaves, columns=["tree", "path", "samples", "ratio"])
     if not rows:
         section.empty = GAP_HINT.replace("pairs of the same work", "pairs of the same work for a tree (at least two "
                                          "configurations of TF.js cpu/webgl against one native framework)")
@@ -132,6 +137,12 @@ def figure6_section(data: ReportData) -> Section:
                                  "Importances (95% bootstrap interval)"],
                                 ["text"] * (len(env_columns(data)) + 2) + ["num", "text", "text"], rows,
                                 caption="The paper: backend is the most important factor, then task type."))
+    section.tables.append(Table(["Tree", "Leaf: the configurations where", "Configurations", "Mean time ratio"],
+                                ["text", "text", "num", "num"],
+                                [[r["tree"], r["path"], int_cell(r["samples"]),
+                                  Cell(f"{r['ratio']:.3g}×", sort=r["ratio"])] for r in leaves],
+                                caption="Every tree as a table: one row per leaf, top to bottom as drawn "
+                                        "(fig6_leaves.csv)"))
     return section
 
 

@@ -11,6 +11,7 @@ from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Part, Section, Table, int_cell, num
 from webdlbench.report.sections.common import (INFERENCE_HINT, PROFILE_HINT, TRAINING_HINT, FigureSpec, env_cells,
                                                env_columns, figure_section)
+from webdlbench.software_gpu import GPU_BACKENDS, backend_is_software
 
 CPU_METRICS = {"cpu_renderer_pct": "Renderer", "cpu_gpu_pct": "GPU process"}
 BYTES_PER_MB = 1_000_000  # decimal megabytes, stated in the table
@@ -121,7 +122,7 @@ def cpu_section(data: ReportData) -> Section:
         rows.append(row)
     notes = []
     software = sorted({e for e, b in zip(stats["environment"], stats["backend"])
-                       if b in ("webgl", "webgpu") and _software_gpu(data, e)})
+                       if b in GPU_BACKENDS and _software_gpu(data, e, b)})
     if software:
         notes.append("WebGL/WebGPU ran on SwiftShader here" + (f" ({', '.join(software)})" if data.split else "")
                      + ": their 'GPU process' CPU% is the software rendering itself, where the paper's GPU rows had "
@@ -131,9 +132,9 @@ def cpu_section(data: ReportData) -> Section:
     return section
 
 
-def _software_gpu(data: ReportData, label: str) -> bool:
+def _software_gpu(data: ReportData, label: str, backend: str) -> bool:
     env = next((e for e in data.environments if e.label == label), None)
-    return env is not None and "swiftshader" in str(env.fingerprint.get("webgl_renderer", "")).lower()
+    return env is not None and bool(backend_is_software(backend, env.fingerprint))
 
 
 def _paper_cpu(framework: str, backend: str) -> str:
