@@ -11,7 +11,7 @@ from webdlbench.analysis import today
 from webdlbench.errors import UserError
 from webdlbench.grid import expand, load_suite
 from webdlbench.models import kinds
-from webdlbench.models.webai import artifacts
+from webdlbench.models.webai import artifacts, checks
 from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS, MIN_COSINE, unsupported_reason
 from webdlbench.runners import webai
 from webdlbench.spec import HEADLINE, METRIC_RANGES, METRIC_UNITS, TASKS
@@ -74,7 +74,7 @@ def test_only_the_rq4_runtimes_run_the_encoders():
     assert "tensorflow does not run the BERT-Tiny encoder" in unsupported_reason(kind, "tensorflow", "native")
     assert "embed" in native.RUNTIMES["onnxruntime"].backends["cpu"]
     assert "embed" not in native.RUNTIMES["onnxruntime"].backends["gpu"]
-    assert frameworks.FRAMEWORKS["transformersjs"].tasks() == {"embed"}
+    assert frameworks.FRAMEWORKS["transformersjs"].tasks() == {"embed", "generate"}
     assert "transformersjs" not in frameworks.surveyed() and "onnxruntime_web" in frameworks.surveyed()
 
 
@@ -91,18 +91,18 @@ def _reply(outputs, cold_outputs=None, first=None):
 
 def test_the_embedding_check_passes_for_the_reference_and_fails_for_the_wrong_inputs():
     reference = _reference()
-    ok = webai.check_embeddings([_reply(reference + 1e-6)], reference)
+    ok = checks.check_embeddings([_reply(reference + 1e-6)], reference)
     assert ok["passed"] and ok["min_cosine"] > 0.999999 and ok["cross_input_max_cosine"] < MIN_COSINE
-    shuffled = webai.check_embeddings([_reply(reference[[1, 0, 3, 2]])], reference)
+    shuffled = checks.check_embeddings([_reply(reference[[1, 0, 3, 2]])], reference)
     assert not shuffled["passed"] and "cosine similarity with PyTorch's" in shuffled["reason"]
     # Only the cold visit (or only its first embedding) wrong: still a failure.
-    cold = webai.check_embeddings([_reply(reference, cold_outputs=-reference)], reference)
-    first = webai.check_embeddings([_reply(reference, first=reference[1])], reference)
+    cold = checks.check_embeddings([_reply(reference, cold_outputs=-reference)], reference)
+    first = checks.check_embeddings([_reply(reference, first=reference[1])], reference)
     assert not cold["passed"] and not first["passed"]
-    short = webai.check_embeddings([_reply(reference[:, :4])], reference)
+    short = checks.check_embeddings([_reply(reference[:, :4])], reference)
     assert not short["passed"] and "lengths [4]" in short["reason"]
     nothing = {"outputs": [], "cold_outputs": [], "warmup_output": []}
-    assert not webai.check_embeddings([nothing], reference)["passed"]
+    assert not checks.check_embeddings([nothing], reference)["passed"]
 
 
 def test_a_replicate_takes_its_load_and_first_inference_from_the_cold_visit():

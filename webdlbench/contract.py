@@ -20,7 +20,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "web" / "contract.schema.json"
 
 # The job a page fetches from /api/job (the native worker gets its twin on stdin). JSON types.
 JOB_FIELDS = {
-    "kind": ("string", "train | infer | embed (RQ4, web/webai.js) | prepare (save the model) | env (fingerprint only)"),
+    "kind": ("string", "train | infer | embed, generate (RQ4, web/webai.js) | prepare (save the model) | env (fingerprint only)"),
     "framework": ("string|null", "the adapter to use (null: an env page loads every adapter)"),
     "spec": ("object", "the Spec being measured (spec.py), budgets included"),
     "scripts": ("array", "bundle URLs to load, in order"),
@@ -34,8 +34,8 @@ OPTIONAL_JOB_FIELDS = {
     "model_url": ("string", "the model file to load (infer; converted models also to train)"),
     "upload_url": ("string", "where a prepare page posts the model its framework saved"),
     "survey": ("object", "what the survey probe page is asked"),
-    "model_folder": ("string", "embed: the model's folder as transformers.js lays it out (runners/webai.py)"),
-    "visit": ("string", "embed: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
+    "model_folder": ("string", "embed, generate: the model's folder as transformers.js lays it out (runners/webai.py)"),
+    "visit": ("string", "embed, generate: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
 }
 
 # The reply a page posts to /api/result and a native worker writes: every field, always.
@@ -63,6 +63,7 @@ ADAPTER_METHODS = {
     "infer": ("load", "predict"),
     "prepare": ("build", "save"),                           # the page saves the model it built
     "embed": ("loadEncoder", "embed", "backendUsed"),        # RQ4's text encoder (web/webai.js)
+    "generate": ("loadGenerator", "generate", "backendUsed"),  # RQ4's decoder LLM (web/webai.js)
 }
 OPTIONAL_ADAPTER_METHODS = {
     "releaseBatch": "free a batch's tensors after its timed call",
@@ -76,7 +77,7 @@ def required_methods(task: str, converted: bool = False, saves_in_page: bool = F
     needed = list(ADAPTER_METHODS["always"])
     if task == "train":
         needed += ADAPTER_METHODS["train_converted" if converted else "train"]
-    elif task in ("infer", "embed"):
+    elif task in ("infer", "embed", "generate"):
         needed += ADAPTER_METHODS[task]
     elif task == "prepare" or saves_in_page:
         needed += ADAPTER_METHODS["prepare"]

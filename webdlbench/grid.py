@@ -194,7 +194,7 @@ def _make_spec(fields: dict, where: str) -> Spec:
     if task not in fw.backends[backend]:
         raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
                         f"(it can: {', '.join(fw.backends[backend])})")
-    if task in ("infer", "embed"):
+    if task in ("infer", "embed", "generate"):
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if fields.get("model", "mlp") not in MODELS:
         raise UserError(f"{where}: unknown model {shown(fields['model'])}; models are {', '.join(MODELS)}")

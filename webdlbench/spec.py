@@ -16,8 +16,9 @@ from typing import NamedTuple
 # read as one replicate per result, and migrated in place when a sweep writes to it.
 SCHEMA_VERSION = 2
 
-# embed: a text encoder's mean-pooled embedding (RQ4, models/webai/); its replicate is two visits.
-TASKS = ("train", "infer", "embed")
+# embed: a text encoder's mean-pooled embedding; generate: a decoder LLM's greedy generation (RQ4,
+# models/webai/); a replicate of either is two visits.
+TASKS = ("train", "infer", "embed", "generate")
 RUNTIMES = ("browser", "native")
 
 # Outcomes a spec result can have; anything but "ok" carries the verbatim error.
@@ -52,7 +53,12 @@ METRIC_UNITS = {
     "cold_load_ms": "ms",         # first visit, caches empty: runtime fetched + compiled, model fetched, session made
     "warm_load_ms": "ms",         # second visit: runtime and model from the caches the runtime itself fills
     "first_infer_ms": "ms",       # the first inference after the cold load (WebGPU: shaders compiled here)
+    "ttft_ms": "ms",              # generate: call to first new token (prefill of the prompt + one step)
+    "prefill_tok_s": "tok/s",     # generate: prompt tokens / time to first token
+    "decode_tok_s": "tok/s",      # generate: new tokens after the first / the time they took
 }
+# Throughputs: a larger value is better (everything else here is a time or a size).
+HIGHER_IS_BETTER = ("prefill_tok_s", "decode_tok_s")
 
 
 class ValueRange(NamedTuple):
@@ -69,6 +75,7 @@ _TIME = ValueRange(0, 1e8, low_allowed=False)          # ms: more than 0, under 
 _PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up to 4096 cores
 _BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
 _COUNT = ValueRange(0, 2 ** 31, whole=True)
+_RATE = ValueRange(0, 1e9, low_allowed=False)           # tokens/s: more than 0 (a token took some time)
 # The valid values of every metric (limits.py holds posted and stored values to them). A loss may be
 # any finite number: whether it fell is the check's to judge, not a range's.
 METRIC_RANGES = {
@@ -79,6 +86,7 @@ METRIC_RANGES = {
     "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
     "cold_load_ms": _TIME, "warm_load_ms": _TIME, "first_infer_ms": _TIME,
+    "ttft_ms": _TIME, "prefill_tok_s": _RATE, "decode_tok_s": _RATE,
 }
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
@@ -88,7 +96,7 @@ IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", 
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
                  "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
 # The figure each task is judged and auto-sampled by.
-HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms"}
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s"}
 
 
 @dataclass(frozen=True)

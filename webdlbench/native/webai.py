@@ -1,6 +1,7 @@
-"""RQ4 natively (models/webai/): the `embed` loop of the native worker, twin of the page's
-(web/webai.js), and the adapters that run an encoder in PyTorch (transformers) and ONNX Runtime
-on the same files the browser fetches.
+"""RQ4 natively (models/webai/): the `embed` and `generate` loops of the native worker, twins of the
+page's (web/webai.js), and the adapters that run an encoder in PyTorch (transformers) and ONNX
+Runtime, and a decoder LLM in PyTorch (transformers generate) and llama.cpp (llama-cpp-python), on
+the same files the browser fetches.
 
 A replicate is one fresh process, with two loads in it, as a page replicate is two visits:
   cold_load_ms    importing the library and loading the model (the process's first load; the
@@ -15,7 +16,11 @@ Adapter (the job's "adapter", "module:Class", constructed as Adapter(spec)):
   environment() -> dict   library versions and threads once imported ({} before)
   load(folder) -> model   the model folder of artifacts.py (model/)
   embed(model, ids)       int32 token ids [length] -> the mean-pooled embedding, float32 numpy
+  generate(model, prompt, count) -> (tokens, stamps): a decoder's greedy tokens, EOS masked, and
+                          when each arrived (ms after the call); prompt = {"ids", "text"}
   backend_used(model)     what actually ran (device, threads, execution providers)
+A decoder's replicate is the same two loads; its steady state is generations, each giving
+ttft_ms, prefill_tok_s and decode_tok_s, as the page's.
 """
 from __future__ import annotations
 
@@ -29,8 +34,10 @@ from webdlbench.models.webai.build import LIBRARY_ENVIRONMENT
 from webdlbench.native import worker
 
 ONNX_FILE = Path("onnx") / "model.onnx"
-ADAPTERS = {"pytorch": "webdlbench.native.webai:TransformersEncoder",
-            "onnxruntime": "webdlbench.native.webai:OnnxRuntimeEncoder"}
+ADAPTERS = {("pytorch", "encoder"): "webdlbench.native.webai:TransformersEncoder",
+            ("onnxruntime", "encoder"): "webdlbench.native.webai:OnnxRuntimeEncoder",
+            ("pytorch", "decoder"): "webdlbench.native.webai:TransformersGenerator",
+            ("llamacpp", "decoder"): "webdlbench.native.llamacpp_runner:LlamaCppGenerator"}
 
 
 def run_embed(job: dict, adapter, reply: dict) -> None:
@@ -61,6 +68,45 @@ def run_embed(job: dict, adapter, reply: dict) -> None:
     reply["info"]["backend_used"] = adapter.backend_used(model)
 
 
+def run_generate(job: dict, adapter, reply: dict) -> None:
+    spec, data = job["spec"], job["data"]
+    ids = np.fromfile(data["ids"]["path"], dtype="<i4").tolist()
+    prompt = {"ids": ids, "text": Path(data["prompt_text"]).read_text()}
+    count = data["generated"]
+    source = Path(job.get("model_file") or job["model_dir"])
+    outputs: list[list[int]] = []
+
+    def generate(model):
+        tokens, stamps = adapter.generate(model, prompt, count)
+        if len(tokens) != len(stamps) or not tokens:
+            raise TypeError("adapter generate returned no tokens with their times")
+        outputs.append([int(t) for t in tokens])
+        return stamps
+
+    cold_load_ms, model = _timed(lambda: adapter.load(source))
+    first_infer_ms = generate(model)[0]
+    reply["warmup_output"] = outputs[0]
+    del model
+    warm_load_ms, model = _timed(lambda: adapter.load(source))
+    warmup_ms = generate(model)[0]
+    for _ in range(1, spec["warmup"]):
+        generate(model)
+    ttft, prefill, decode = [], [], []
+    deadline = time.perf_counter() + spec["time_budget_s"]
+    while len(ttft) < spec["samples"] and (not ttft or time.perf_counter() < deadline):
+        stamps = generate(model)
+        ttft.append(stamps[0])
+        prefill.append(len(ids) / (stamps[0] / 1000))
+        if len(stamps) > 1:
+            decode.append((len(stamps) - 1) / ((stamps[-1] - stamps[0]) / 1000))
+    reply["metrics"] = {"cold_load_ms": [cold_load_ms], "first_infer_ms": [first_infer_ms],
+                        "warm_load_ms": [warm_load_ms], "warmup_ms": [warmup_ms], "ttft_ms": ttft,
+                        "prefill_tok_s": prefill, "decode_tok_s": decode}
+    reply["outputs"] = outputs[1:]  # the first (cold) one is warmup_output; each is checked
+    reply["sampling"] = {"generations": len(ttft), "warmup_calls": max(spec["warmup"], 1)}
+    reply["info"]["backend_used"] = adapter.backend_used(model)
+
+
 def _timed(call):
     start = time.perf_counter_ns()
     value = call()
@@ -68,7 +114,7 @@ def _timed(call):
 
 
 # What the worker runs for each task of these kinds (the job names it: worker.runner).
-RUNNERS = {"embed": f"{__name__}:run_embed"}
+RUNNERS = {"embed": f"{__name__}:run_embed", "generate": f"{__name__}:run_generate"}
 
 
 class TransformersEncoder:
@@ -92,7 +138,8 @@ class TransformersEncoder:
                 "numpy_version": np.__version__, "torch_threads": torch.get_num_threads(),
                 "torch_interop_threads": torch.get_num_interop_threads()}
 
-    def load(self, folder: Path):
+    def load_library(self) -> None:
+        """Import torch and transformers (the first load's share of the cold load) and pin threads."""
         if self.torch is None:
             # transformers would import TensorFlow too (installed here for other runtimes) and look
             # for the hub: both are off, as where the model was made (models/webai/build.py).
@@ -102,6 +149,9 @@ class TransformersEncoder:
             torch.set_num_threads(self.spec["threads"])
             torch.set_num_interop_threads(self.spec["threads"])  # only possible before any parallel work
             self.torch = torch
+
+    def load(self, folder: Path):
+        self.load_library()
         from transformers import BertModel
 
         return BertModel.from_pretrained(folder).eval()
@@ -162,3 +212,43 @@ class OnnxRuntimeEncoder:
     def backend_used(self, session) -> dict:
         return {"device": "cpu", "execution_providers": session.get_providers(),
                 "intra_op_threads": self.spec["threads"]}
+
+
+class _Stamps:
+    """A transformers streamer that timestamps every new token (generate puts the prompt first)."""
+
+    def __init__(self):
+        self.start = time.perf_counter_ns()
+        self.stamps: list[float] = []
+        self.tokens: list[int] = []
+        self.prompted = False
+
+    def put(self, value) -> None:
+        if not self.prompted:
+            self.prompted = True
+            return
+        self.stamps.append((time.perf_counter_ns() - self.start) / 1e6)
+        self.tokens.append(int(value.reshape(-1)[0]))
+
+    def end(self) -> None:
+        pass
+
+
+class TransformersGenerator(TransformersEncoder):
+    """PyTorch as transformers runs a causal LM: LlamaForCausalLM.from_pretrained, eager, and
+    generate() greedy with min_new_tokens = max_new_tokens (EOS masked) and a timestamping streamer."""
+
+    def load(self, folder: Path):
+        self.load_library()
+        from transformers import LlamaForCausalLM
+
+        return LlamaForCausalLM.from_pretrained(folder).eval()
+
+    def generate(self, model, prompt: dict, count: int) -> tuple[list[int], list[float]]:
+        torch = self.torch
+        with torch.inference_mode():
+            input_ids = torch.tensor([prompt["ids"]], dtype=torch.int64)
+            streamer = _Stamps()
+            model.generate(input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False, max_new_tokens=count,
+                           min_new_tokens=count, pad_token_id=model.config.eos_token_id, streamer=streamer)
+        return streamer.tokens, streamer.stamps

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from webdlbench import contract, frameworks
-from webdlbench.models.webai import artifacts
+from webdlbench.models.webai import artifacts, checks
 from webdlbench.models.webai import kinds as webai_kinds
-from webdlbench.models.webai.kinds import MIN_COSINE, WebAIKind
+from webdlbench.models.webai.kinds import WebAIKind
 from webdlbench.native import webai as native_webai
 from webdlbench.runners.skeleton import Failed, Prepared
 from webdlbench.spec import Spec
@@ -33,6 +31,7 @@ PAGE_SCRIPT = "/webai.js"  # the page's RQ4 tasks (web/webai.js), loaded before 
 VISITS = ("cold", "warm")
 # Metrics a replicate takes from its cold visit; every other metric comes from the warm visit.
 COLD_METRICS = ("cold_load_ms", "first_infer_ms")
+GGUF_RUNTIMES = ("wllama", "llamacpp")  # they load llama.cpp's GGUF file, not the transformers folder
 
 
 async def made(spec: Spec, kind: WebAIKind, cache_dir: Path) -> tuple[artifacts.Artifact, artifacts.Reference]:
@@ -44,11 +43,30 @@ async def made(spec: Spec, kind: WebAIKind, cache_dir: Path) -> tuple[artifacts.
         raise Failed("error", f"making the {kind.title} failed: {exc}") from None
 
 
+async def made_gguf(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
+    """A decoder's GGUF file (llama.cpp's converter), made once."""
+    try:
+        return await artifacts.ensure_gguf(artifact)
+    except artifacts.BuildError as exc:
+        raise Failed("error", f"making the GGUF file of the {kind.title} failed: {exc}") from None
+
+
 def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Reference,
               model_files: dict[str, int]) -> Prepared:
-    return Prepared(job=job, reference=reference.outputs, model_files=model_files,
-                    info={"model_facts": artifact.facts()}, reference_source="pytorch fp32 (transformers)",
-                    check=check_embeddings)
+    decoder = artifact.family == "decoder"
+    info = {"model_facts": artifact.facts(), **({"reference_facts": reference.facts()} if decoder else {})}
+    return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
+                    reference_source="pytorch fp32 (transformers" + (" generate, greedy)" if decoder else ")"),
+                    check=checks.check_generations if decoder else checks.check_embeddings)
+
+
+def _data(reference: artifacts.Reference, key: str, locate) -> dict:
+    """The token ids (and a decoder's prompt text and how many tokens to generate); `key` is "url"
+    for a page, "path" natively, and `locate` turns a file into one."""
+    data = {"ids": {key: locate(reference.folder / "ids.i32"), "count": reference.count, "length": reference.length}}
+    if (reference.folder / "prompt.txt").is_file():
+        data.update(prompt_text=locate(reference.folder / "prompt.txt"), generated=reference.hidden)
+    return data
 
 
 async def prepare_browser(runner, spec: Spec, kind: WebAIKind) -> Prepared:
@@ -58,15 +76,20 @@ async def prepare_browser(runner, spec: Spec, kind: WebAIKind) -> Prepared:
     base = f"/data/{artifact.relative}/model"
     options = {"threads": spec.threads, **{k: f"/lib/{v}" if k.endswith(("_dir", "_file")) else v
                                            for k, v in fw.options.items()}}
+    cache = Path(runner.cache_dir).resolve()
     job = {
         "kind": spec.task, "framework": fw.name, "spec": spec.to_dict(),
         "scripts": [PAGE_SCRIPT], "adapters": [fw.adapter_url()], "options": options,
-        "data": {"ids": {"url": f"/data/{reference.relative}/ids.i32", "count": reference.count,
-                         "length": reference.length}},
+        "data": _data(reference, "url", lambda path: f"/data/{path.relative_to(cache).as_posix()}"),
         "weights": None, "required_methods": contract.required_methods(spec.task),
-        "model_url": f"{base}/{artifacts.BROWSER_FILES[-1]}", "model_folder": f"{base}/",
+        "model_url": f"{base}/{artifacts.BROWSER_FILES[artifact.family][-1]}", "model_folder": f"{base}/",
     }
-    prepared = _prepared(job, artifact, reference, artifact.browser_files())
+    files = artifact.browser_files()
+    if spec.framework in GGUF_RUNTIMES:  # llama.cpp's format, not transformers.js's folder
+        gguf = await made_gguf(kind, artifact)
+        job["model_url"] = f"/data/{gguf.relative_to(cache).as_posix()}"
+        files = {gguf.name: gguf.stat().st_size}
+    prepared = _prepared(job, artifact, reference, files)
 
     async def two_visits(index: int, limit_s: float) -> dict:
         share = f"{spec.spec_hash}/replicate-{index}"  # a context of its own: every cache empty
@@ -85,13 +108,16 @@ async def prepare_native(runner, spec: Spec, kind: WebAIKind) -> Prepared:
     """Files and job of a native spec: the same model folder and token ids as the pages."""
     artifact, reference = await made(spec, kind, runner.cache_dir)
     runtime = runner.runtimes[spec.framework]
-    job = {"runtime": runtime.name, "adapter": native_webai.ADAPTERS[runtime.name], "spec": spec.to_dict(),
-           "runner": native_webai.RUNNERS[spec.task],
-           "data": {"ids": {"path": str(reference.folder / "ids.i32"), "count": reference.count,
-                            "length": reference.length}},
+    job = {"runtime": runtime.name, "adapter": native_webai.ADAPTERS[(runtime.name, kind.family)],
+           "runner": native_webai.RUNNERS[spec.task], "spec": spec.to_dict(), "data": _data(reference, "path", str),
            "model_dir": str(artifact.model_dir)}
-    files = {"onnx/model.onnx": artifact.onnx_file.stat().st_size} if runtime.name == "onnxruntime" else {
-        name: (artifact.model_dir / name).stat().st_size for name in ("config.json", "model.safetensors")}
+    if runtime.name == "onnxruntime":
+        files = {"onnx/model.onnx": artifact.onnx_file.stat().st_size}
+    elif runtime.name in GGUF_RUNTIMES:
+        gguf = await made_gguf(kind, artifact)
+        job["model_file"], files = str(gguf), {gguf.name: gguf.stat().st_size}
+    else:
+        files = {name: (artifact.model_dir / name).stat().st_size for name in ("config.json", "model.safetensors")}
     prepared = _prepared(job, artifact, reference, files)
     prepared.info.update(runtime=runtime.name, runtime_version=runtime.version(), threads_requested=spec.threads)
     return prepared
@@ -104,42 +130,10 @@ def unsupported_reason(spec: Spec, kind: WebAIKind, runtime: str) -> str:
 
 def merge_visits(cold: dict, warm: dict) -> dict:
     """One replicate's reply from its two visits: the cold visit's load and first inference, the
-    warm visit's everything else; both visits' outputs are checked (check_embeddings)."""
+    warm visit's everything else; both visits' outputs are checked (models/webai/checks.py)."""
     metrics = {k: v for k, v in warm["metrics"].items() if k not in COLD_METRICS}
     metrics.update({k: cold["metrics"][k] for k in COLD_METRICS if k in cold["metrics"]})
     info = {**warm["info"], "cold_visit": cold["info"]}
     sampling = {**warm["sampling"], "cold_visit_ms": cold["sampling"].get("harness_ms")}
     return {**warm, "metrics": metrics, "info": info, "sampling": sampling,
             "warmup_output": cold["warmup_output"], "cold_outputs": cold["outputs"]}
-
-
-def cosines(outputs, reference: np.ndarray) -> np.ndarray:
-    got = np.asarray(outputs, dtype=np.float64)
-    want = reference[: len(got)]
-    return (got * want).sum(1) / (np.linalg.norm(got, axis=1) * np.linalg.norm(want, axis=1))
-
-
-def check_embeddings(replies: list[dict], reference: np.ndarray) -> dict:
-    """Every embedding of every replicate — both visits' outputs and the first inference — has a
-    cosine similarity of at least MIN_COSINE with PyTorch's. The reference sequences' own
-    embeddings are less alike than that (cross_input_max_cosine), so the check can fail."""
-    sets = []
-    for reply in replies:
-        sets += [reply.get("outputs") or [], reply.get("cold_outputs", reply.get("outputs")) or [],
-                 [reply.get("warmup_output") or []]]
-    worst, max_abs = 1.0, 0.0
-    for outputs in sets:
-        shapes = {len(row) for row in outputs}
-        if not outputs or shapes != {reference.shape[1]}:
-            return {"passed": False, "reason": f"embeddings of lengths {sorted(shapes) or 'none'}, the reference "
-                                               f"{reference.shape[1]}"}
-        worst = min(worst, float(np.min(cosines(outputs, reference))))
-        max_abs = max(max_abs, float(np.max(np.abs(np.asarray(outputs) - reference[: len(outputs)]))))
-    normed = reference / np.linalg.norm(reference, axis=1, keepdims=True)
-    cross = normed @ normed.T
-    check = {"passed": worst >= MIN_COSINE, "min_cosine": worst, "min_cosine_required": MIN_COSINE,
-             "max_abs_error": max_abs, "replicates_checked": len(replies),
-             "cross_input_max_cosine": float(np.max(cross[~np.eye(len(cross), dtype=bool)])) if len(cross) > 1 else None}
-    if not check["passed"]:
-        check["reason"] = f"an embedding's cosine similarity with PyTorch's is {worst:.6f} (< {MIN_COSINE})"
-    return check

@@ -1,8 +1,9 @@
 // webdlbench's RQ4 page tasks (models/webai/), added to the harness's tasks (harness.js). A job of
-// kind `embed` is one visit of a replicate (runners/webai.py): the cold visit, in a browser context
-// whose caches are empty, times loading the encoder and its first embedding; the warm visit, in
-// the same context, times loading it again and then the steady state. Each timed region holds one
-// adapter call, and the adapter returns the embedding read back (numbers).
+// kind `embed` or `generate` is one visit of a replicate (runners/webai.py): the cold visit, in a
+// browser context whose caches are empty, times loading the model and its first inference; the
+// warm visit, in the same context, times loading it again and then the steady state. Each timed
+// region holds one adapter call, and the adapter returns its result read back (numbers): an
+// embedding, or a generation's tokens with the time each arrived.
 'use strict';
 (() => {
   const W = window.webdlbench;
@@ -24,6 +25,14 @@
       for (const name of await caches.keys()) stored.cache_storage[name] = (await (await caches.open(name)).keys()).length;
     }
     if (self.indexedDB && indexedDB.databases) stored.indexeddb = (await indexedDB.databases()).map((d) => d.name);
+    if (navigator.storage && navigator.storage.getDirectory) {  // the origin-private file system (wllama's cache)
+      stored.opfs = [];
+      try {
+        for await (const name of (await navigator.storage.getDirectory()).keys()) stored.opfs.push(name);
+      } catch (error) {
+        stored.opfs = `unreadable: ${error}`;
+      }
+    }
     return stored;
   }
 
@@ -85,5 +94,64 @@
     if (adapter.dispose) await adapter.dispose(model);
   }
 
+  // A generation as the adapter returns it: `count` token ids, and when each arrived (ms after the
+  // call began); fewer tokens than asked are kept as they are, for the check to catch.
+  function requireGeneration(run) {
+    if (!run || !Array.isArray(run.tokens) || !Array.isArray(run.stamps) || run.tokens.length !== run.stamps.length
+        || !run.tokens.length) {
+      throw new Error('adapter generate returned no tokens with their times');
+    }
+    return run;
+  }
+
+  async function runGenerate(job, adapter, result) {
+    const { spec } = job;
+    const [ids] = await loadIds(job);
+    const prompt = { ids, text: await (await W.fetchOk(job.data.prompt_text)).text() };
+    const count = job.data.generated;
+    const cold = job.visit === 'cold';
+    result.info.visit = job.visit;
+    result.info.stored_before = await storedHere();
+    const messages = [];
+    let last = null;
+    const generate = async () => {  // one timed region: the adapter's call, its tokens read back
+      last = requireGeneration(await adapter.generate(model, prompt, count));
+      result.outputs.push(last.tokens.map(Number));
+      return last;
+    };
+    await W.mark('measure');
+    const start = performance.now();
+    const model = await withConsoleCopied(messages, () => adapter.loadGenerator(job));
+    const loadMs = performance.now() - start;
+    const first = await generate();
+    result.warmup_output = result.outputs[0];
+    if (cold) {
+      result.metrics.cold_load_ms = [loadMs];
+      result.metrics.first_infer_ms = [first.stamps[0]];
+    } else {
+      result.metrics.warm_load_ms = [loadMs];
+      result.metrics.warmup_ms = [first.stamps[0]];
+      for (let i = 1; i < spec.warmup; i++) await generate();
+      const ttft = [], prefill = [], decode = [];
+      const deadline = performance.now() + spec.time_budget_s * 1000;
+      for (let i = 0; i < spec.samples && (i === 0 || performance.now() < deadline); i++) {
+        const run = await generate();
+        const [firstMs, lastMs] = [run.stamps[0], run.stamps[run.stamps.length - 1]];
+        ttft.push(firstMs);
+        prefill.push(prompt.ids.length / (firstMs / 1000));
+        if (run.stamps.length > 1) decode.push((run.stamps.length - 1) / ((lastMs - firstMs) / 1000));
+      }
+      Object.assign(result.metrics, { ttft_ms: ttft, prefill_tok_s: prefill, decode_tok_s: decode });
+      result.sampling.generations = ttft.length;
+    }
+    await W.mark('done');
+    Object.assign(result.info, await adapter.backendUsed(model));
+    result.info.runtime_timings = last.timings || null;  // the runtime's own account, where it gives one
+    result.info.runtime_messages = messages;
+    result.info.stored_after = await storedHere();
+    if (adapter.dispose) await adapter.dispose(model);
+  }
+
   W.tasks.embed = runEmbed;
+  W.tasks.generate = runGenerate;
 })();

@@ -7,7 +7,9 @@ runtime's own cache (Cache Storage), never the HTTP cache.
 
     manifest.json         facts (parameters, vocabulary, geometry, opset, exporter), versions
     model/                config.json, model.safetensors, tokenizer files, onnx/model.onnx
-    ref-<length>/         ids.i32 (the reference token ids), reference.f32 (PyTorch's embeddings)
+    ref-<length>/         ids.i32 (the reference token ids) and PyTorch's outputs: an encoder's
+                          embeddings (reference.f32), a decoder's generated tokens (tokens.i32)
+    gguf/                 a decoder's model-f32.gguf (llama.cpp's converter) and gguf.json
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import numpy as np
 from webdlbench import subprocesses
 from webdlbench.models import artifacts as converted  # the converted kinds' cache: its error, versions()
 from webdlbench.models.webai import build, corpus
-from webdlbench.models.webai.kinds import WebAIKind
+from webdlbench.models.webai.kinds import GENERATED_TOKENS, WebAIKind
 
 CACHE_FOLDER = "models/webai"  # under models/: served no-store (server.py)
 BUILD_MODULE = "webdlbench.models.webai.build"
@@ -31,9 +33,13 @@ BUILD_MODULE = "webdlbench.models.webai.build"
 # runs longer than this is hung.
 BUILD_TIMEOUT_S = 1200
 STDERR_TAIL_CHARS = 3000
-SOURCE_FILES = ("__init__.py", "build.py", "corpus.py")
-# What transformers.js fetches from a model folder (its layout: env.localModelPath + model id).
-BROWSER_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx")
+SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py")
+# What transformers.js fetches from a model folder (its layout: env.localModelPath + model id);
+# the ONNX file last (ONNX Runtime Web's model_url).
+BROWSER_FILES = {"encoder": ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"),
+                 "decoder": ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                             "onnx/model.onnx")}
+GGUF_FILE = "gguf/model-f32.gguf"
 
 
 # Making the model failed; the message is the library's own words.
@@ -54,9 +60,13 @@ class Artifact:
     def onnx_file(self) -> Path:
         return self.model_dir / "onnx" / "model.onnx"
 
+    @property
+    def family(self) -> str:
+        return self.manifest["family"]
+
     def browser_files(self) -> dict[str, int]:
-        """The files a page fetches and their sizes (model_file_bytes counts these)."""
-        return {name: (self.model_dir / name).stat().st_size for name in BROWSER_FILES}
+        """The files transformers.js fetches and their sizes (model_file_bytes counts these)."""
+        return {name: (self.model_dir / name).stat().st_size for name in BROWSER_FILES[self.family]}
 
     def facts(self) -> dict:
         return {**self.manifest["facts"], "artifact": self.folder.name, "versions": self.manifest["versions"]}
@@ -70,13 +80,19 @@ class Reference:
     relative: str
     count: int
     length: int
-    hidden: int
+    hidden: int  # an encoder's embedding width; a decoder's generated tokens
 
     def ids(self) -> np.ndarray:
         return np.fromfile(self.folder / "ids.i32", dtype="<i4").reshape(self.count, self.length)
 
     def outputs(self) -> np.ndarray:
+        """An encoder's embeddings [count, hidden]; a decoder's generated tokens [1, generated]."""
+        if (self.folder / "tokens.i32").is_file():
+            return np.fromfile(self.folder / "tokens.i32", dtype="<i4")[None, :]
         return np.fromfile(self.folder / "reference.f32", dtype="<f4").reshape(self.count, self.hidden).astype(np.float64)
+
+    def facts(self) -> dict:
+        return json.loads((self.folder / "reference.json").read_text())
 
 
 def artifact_key(kind: WebAIKind, seed: int) -> str:
@@ -97,12 +113,26 @@ async def ensure_artifact(kind: WebAIKind, seed: int, cache_dir: Path) -> Artifa
 
 
 async def ensure_reference(artifact: Artifact, length: int) -> Reference:
-    """The reference inputs and PyTorch's outputs at this sequence length, made now if not cached."""
+    """The reference inputs and PyTorch's outputs at this sequence (prompt) length, made now if not cached."""
     folder = artifact.folder / f"ref-{length}"
-    await _made_once(folder, {"action": "reference", "model_dir": str(artifact.model_dir), "width": length},
-                     "reference.json")
+    await _made_once(folder, {"action": "reference", "model_dir": str(artifact.model_dir), "width": length,
+                              "family": artifact.family, "generated": GENERATED_TOKENS}, "reference.json")
     meta = json.loads((folder / "reference.json").read_text())
-    return Reference(folder, f"{artifact.relative}/ref-{length}", meta["count"], meta["length"], meta["hidden"])
+    return Reference(folder, f"{artifact.relative}/ref-{length}", meta["count"], meta["length"],
+                     meta.get("hidden", meta.get("generated")))
+
+
+async def ensure_gguf(artifact: Artifact) -> Path:
+    """A decoder's GGUF file (llama.cpp's converter), made now if not cached. Raises BuildError."""
+    from webdlbench.models.webai import gguf_converter
+
+    missing = gguf_converter.missing_reason()
+    folder = artifact.folder / "gguf"
+    if missing and not (folder / "gguf.json").is_file():
+        raise BuildError(missing)
+    await _made_once(folder, {"action": "gguf", "model_dir": str(artifact.model_dir),
+                              "converter": str(gguf_converter.SCRIPT)}, "gguf.json")
+    return artifact.folder / GGUF_FILE
 
 
 async def _made_once(folder: Path, job: dict, marker: str) -> None:

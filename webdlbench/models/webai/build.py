@@ -2,13 +2,16 @@
 job on stdin; artifacts.py starts it): transformers, tokenizers, optimum and torch are imported
 here only, never by the sweep itself.
 
-Two actions:
+Three actions:
   model      train the tokenizer on the local corpus (corpus.py), build the architecture with seeded
              random weights, save it as transformers does (config.json, model.safetensors, the
              tokenizer files) and export it with optimum's ONNX exporter (onnx/model.onnx, checked
              by the exporter against PyTorch); writes manifest.json with the model's facts
-  reference  for one sequence length: REFERENCE_COUNT token-id sequences cut from the corpus
-             (ids.i32) and PyTorch's fp32 mean-pooled embeddings of them (reference.f32)
+  reference  for one sequence length: an encoder's REFERENCE_COUNT token-id sequences cut from the
+             corpus (ids.i32) and PyTorch's fp32 mean-pooled embeddings of them (reference.f32); a
+             decoder's prompt (ids.i32) and PyTorch's greedy generation from it (tokens.i32:
+             decoder.py)
+  gguf       a decoder's GGUF file, by llama.cpp's own converter (gguf_converter.py fetches it)
 
 A failure is written to failure.json with the library's own words (the spec's outcome).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -33,10 +37,7 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 # has no more merges to offer (the manifest records the size reached).
 TARGET_VOCABULARY = 30522
 REFERENCE_COUNT = 4  # sequences per length whose embeddings are checked (as the MNIST digits)
-# Where in the corpus the reference sequences start (a fraction of its tokens): the same text for
-# every length, away from the first README's boilerplate.
-REFERENCE_START = 0.5
-VERSIONED = ("torch", "transformers", "tokenizers", "optimum", "optimum-onnx", "onnx", "onnxruntime")
+VERSIONED = ("torch", "transformers", "tokenizers", "sentencepiece", "optimum", "optimum-onnx", "onnx", "onnxruntime")
 
 
 def main() -> int:
@@ -44,7 +45,7 @@ def main() -> int:
     out = Path(job["out"])
     os.environ.update(LIBRARY_ENVIRONMENT)
     try:
-        {"model": make_model, "reference": make_reference}[job["action"]](job, out)
+        {"model": make_model, "reference": make_reference, "gguf": make_gguf}[job["action"]](job, out)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
         traceback.print_exc()
         (out / "failure.json").write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
@@ -79,6 +80,14 @@ def make_model(job: dict, out: Path) -> None:
     from webdlbench.models.webai.kinds import KINDS
 
     kind = KINDS[job["kind"]]
+    if kind.family == "decoder":
+        from webdlbench.models.webai import decoder
+
+        facts = decoder.make_model(kind, job["seed"], out)
+        manifest = {"kind": kind.name, "seed": job["seed"], "family": kind.family, "facts": facts,
+                    "versions": converted.versions(VERSIONED)}
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        return
     geometry = kind.geometry
     started = time.perf_counter()
     tokenizer = train_tokenizer()
@@ -96,6 +105,7 @@ def make_model(job: dict, out: Path) -> None:
     export_s = time.perf_counter() - started
     (folder / "onnx").mkdir()
     (out / "export" / "model.onnx").replace(folder / "onnx" / "model.onnx")
+    shutil.rmtree(out / "export")  # the rest: copies of the model folder's own files
     manifest = {
         "kind": kind.name, "seed": job["seed"], "family": kind.family,
         "facts": {"parameters": int(sum(p.numel() for p in model.parameters())),
@@ -134,7 +144,7 @@ def reference_ids(tokenizer, length: int, count: int = REFERENCE_COUNT) -> np.nd
     lines = corpus.lines()
     body = length - 2
     tokens: list[int] = []
-    for line in lines[int(len(lines) * REFERENCE_START):]:
+    for line in lines[int(len(lines) * corpus.REFERENCE_START):]:
         tokens += tokenizer(line, add_special_tokens=False)["input_ids"]
         if len(tokens) >= count * body:
             break
@@ -144,10 +154,22 @@ def reference_ids(tokenizer, length: int, count: int = REFERENCE_COUNT) -> np.nd
     return np.asarray(rows, dtype=np.int32)
 
 
+def make_gguf(job: dict, out: Path) -> None:
+    from webdlbench.models.webai import decoder
+
+    facts = decoder.make_gguf(Path(job["model_dir"]), out, Path(job["converter"]))
+    (out / "gguf.json").write_text(json.dumps(facts))
+
+
 def make_reference(job: dict, out: Path) -> None:
     import torch
     from transformers import AutoTokenizer, BertModel
 
+    if job.get("family") == "decoder":
+        from webdlbench.models.webai import decoder
+
+        decoder.make_reference(Path(job["model_dir"]), job["width"], job["generated"], out)
+        return
     folder = Path(job["model_dir"])
     tokenizer = AutoTokenizer.from_pretrained(folder)
     ids = reference_ids(tokenizer, job["width"])

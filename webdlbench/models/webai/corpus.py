@@ -19,6 +19,9 @@ from webdlbench.paths import NODE_MODULES
 # README.md files at most this deep under node_modules (a package's own, or a scoped package's).
 README_DEPTH = 3
 EXTRA_FILES = ("@tensorflow/tfjs-core/dist/tf-core.js",)
+# Where in the corpus the reference sequences start (a fraction of its tokens): the same text for
+# every length, away from the first README's boilerplate.
+REFERENCE_START = 0.5
 
 
 def files(node_modules: Path = NODE_MODULES) -> list[Path]:
