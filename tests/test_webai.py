@@ -60,10 +60,13 @@ def test_bad_rq4_suites_name_the_field_and_the_fix(fields, words):
 def test_the_built_in_suites_load_and_quick_is_the_ci_variant():
     full, quick = load_suite("web-ai"), load_suite("web-ai", quick=True)
     assert quick.name == "web-ai-quick" and len(quick.specs) < len(full.specs)
-    assert {s.model for s in quick.specs} == {"encoder:bert-tiny"} and {s.width for s in quick.specs} == {16}
+    # The smallest encoder and LLM, short sequences.
+    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32)}
     assert {(s.runtime, s.framework) for s in full.specs} == {
-        ("browser", "transformersjs"), ("browser", "onnxruntime_web"), ("native", "onnxruntime"), ("native", "pytorch")}
+        ("browser", "transformersjs"), ("browser", "onnxruntime_web"), ("browser", "wllama"), ("native", "onnxruntime"),
+        ("native", "pytorch"), ("native", "llamacpp")}
     assert {s.width for s in full.specs} == {16, 128, 512} and {s.threads for s in full.specs} == {1, 2}
+    assert {s.model for s in full.specs if s.task == "generate"} == {"llm:15M", "llm:110M"}
     assert {s.backend for s in full.specs if s.runtime == "browser"} == {"wasm", "webgpu", "webnn"}
 
 

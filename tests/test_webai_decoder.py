@@ -1,9 +1,11 @@
 """RQ4's decoder LLMs (models/webai/): their kinds, the greedy-token check, and a throughput headline
 ranked as one (larger is better) by the verdict."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from webdlbench import frameworks, native
+from webdlbench.analysis import today
 from webdlbench.errors import UserError
 from webdlbench.grid import expand
 from webdlbench.models import kinds
@@ -78,3 +80,19 @@ def test_a_throughput_ranks_from_the_largest_and_reads_as_times_slower():
     assert wllama.vs_native == pytest.approx(2.0) and tjs.vs_fastest == pytest.approx(4.0)
     assert group.recommendation.startswith("in this browser: wllama/wasm")
     assert "faster than transformersjs/wasm" in group.recommendation
+
+
+def test_a_decode_rate_against_native_reads_as_times_slower_and_a_share_of_native():
+    summary, replicates = [], []
+    for spec, runtime, framework, values in (("b", "browser", "wllama", [50.0, 52.0, 48.0]),
+                                             ("n", "native", "pytorch", [200.0, 204.0, 196.0])):
+        summary.append({"runtime": runtime, "framework": framework, "backend": "wasm" if runtime == "browser" else "cpu",
+                        "threads": 1, "model": "llm:15M", "width": 32, "depth": 6, "task": "generate", "seed": 0,
+                        "batch": 1, "metric": "decode_tok_s", "outcome": "ok", "n": 3,
+                        "median": float(np.median(values)), "spec_hash": spec})
+        replicates += [{"spec_hash": spec, "metric": "decode_tok_s", "replicate": str(j), "value": v}
+                       for j, v in enumerate(values)]
+    ratios = today.native_ratios(pd.DataFrame(summary), pd.DataFrame(replicates), "decode_tok_s")
+    row = ratios.iloc[0]
+    assert row["ratio"] == pytest.approx(4.0) and row["pct_of_native"] == pytest.approx(25.0)
+    assert row["ratio_ci_low"] < 4.0 < row["ratio_ci_high"] and "browser is slower than native" in row["comparison"]

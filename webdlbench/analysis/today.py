@@ -6,7 +6,10 @@ same work (model, task, sequence length, seed). wasm pairs with native at the sa
 WebGPU and WebNN, which do not run on the CPU's threads, pair with native at every thread count.
 Each ratio (browser median time / native median time, "×") and its 95% CI come from Welch's t on
 the log replicate medians, Holm-corrected across the table (analysis/compare.py); `pct_of_native`
-is its inverse as a throughput, 100 / ratio.
+is its inverse as a throughput, 100 / ratio. A throughput metric (tok/s, spec.HIGHER_IS_BETTER) is
+paired the same way and read as a time per token: "×" is native's rate over the browser's, so above
+1 the browser is slower for both kinds of metric, and `pct_of_native` is the browser's rate as a
+share of native's.
 
 The wasm/WebGPU crossover (`crossover`): per browser runtime, the configurations in order of work
 (model parameters × tokens); WebGPU "wins" at one when it is significantly faster than that
@@ -21,6 +24,7 @@ import pandas as pd
 
 from webdlbench.analysis import compare
 from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS
+from webdlbench.spec import HIGHER_IS_BETTER
 
 # Browser backends that do not run on the CPU's wasm threads.
 ACCELERATOR_BACKENDS = ("webgpu", "webnn")
@@ -44,8 +48,8 @@ def headline(summary: pd.DataFrame, metric: str = "infer_ms") -> pd.DataFrame:
 
 
 def work(model: str, width: int) -> float:
-    """How much a configuration computes, to order sizes: the encoder's parameters (its geometry)
-    times its tokens."""
+    """How much a configuration computes, to order sizes: the transformer's layer parameters (its
+    geometry) times its tokens."""
     g = WEBAI_KINDS[model].geometry
     per_layer = 4 * g.hidden * g.hidden + 2 * g.hidden * g.intermediate
     return float(g.layers * per_layer * width)
@@ -60,11 +64,17 @@ def native_ratios(summary: pd.DataFrame, replicates: pd.DataFrame | None, metric
     if merged.empty:
         return pd.DataFrame(columns=RATIO_COLUMNS)
     lookup = compare.Replicates(replicates)
-    estimates = [compare.ratio_test(lookup.values(r.spec_hash_b, metric), lookup.values(r.spec_hash_n, metric))
+    rate = metric in HIGHER_IS_BETTER  # tested as times: native's rate over the browser's
+
+    def ordered(browser, native):
+        return (native, browser) if rate else (browser, native)
+
+    estimates = [compare.ratio_test(*ordered(lookup.values(r.spec_hash_b, metric), lookup.values(r.spec_hash_n, metric)))
                  for r in merged.itertuples()]
     out = []
     for r, decision in zip(merged.itertuples(), compare.decide(estimates, 1.0)):
-        ratio = r.median_b / r.median_n if r.median_n > 0 else math.nan
+        over, under = ordered(r.median_b, r.median_n)
+        ratio = over / under if under > 0 else math.nan
         low, high = decision.interval() if decision.tested else (math.nan, math.nan)
         out.append({"model": r.model, "task": r.task, "width": r.width, "browser_framework": r.framework_b,
                     "browser_backend": r.backend_b, "browser_threads": r.threads_b, "native_framework": r.framework_n,

@@ -16,6 +16,7 @@ from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Figure, Part, Section, Table, ci_cell, int_cell, median_cell
 from webdlbench.report.plots import data_uri, series_figure
+from webdlbench.report.sections import rq4_llm
 from webdlbench.report.sections.common import env_cells, env_columns, series_labels
 from webdlbench.software_gpu import backend_is_software
 
@@ -29,13 +30,15 @@ ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # terminal colours in ONNX Runtime's
 
 def part(data: ReportData) -> Part:
     return Part("rq4", "RQ4: today's stack",
-                "Beyond the paper: a web developer choosing today between transformers.js and ONNX Runtime Web, on "
-                "wasm or WebGPU (or WebNN), for a sentence-embedding model — how long the first visit and a warm "
-                "visit take, how fast steady-state inference is, and how far that is from native on the same "
-                "machine, weights and token ids. Models are made here with the real architectures, a tokenizer "
-                "trained on a local corpus and optimum's ONNX exporter (weights random: no hub exists offline); "
-                "every embedding is checked against PyTorch's (cosine ≥ 0.999).",
-                [latency_section(data), native_section(data), crossover_section(data), load_section(data),
+                "Beyond the paper: a web developer choosing today between transformers.js, ONNX Runtime Web and "
+                "wllama, on wasm or WebGPU (or WebNN), for a sentence-embedding model or a small LLM — how long "
+                "the first visit and a warm visit take, how fast steady-state inference or generation is, and how "
+                "far that is from native on the same machine, weights and token ids. Models are made here with the "
+                "real architectures, a tokenizer trained on a local corpus and the official exporters (optimum's "
+                "ONNX, llama.cpp's GGUF; weights random: no hub exists offline); every embedding is checked against "
+                "PyTorch's (cosine ≥ 0.999), every generation against PyTorch's greedy tokens (all equal).",
+                [latency_section(data), native_section(data), crossover_section(data),
+                 rq4_llm.speed_section(data), rq4_llm.native_section(data), load_section(data),
                  backend_section(data)])
 
 
