@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,16 @@ def pytest_sessionfinish(session, exitstatus):
     if imported:
         print(f"\nthe fast lane imported {', '.join(imported)}: mark the test that needs it native", file=sys.stderr)
         session.exitstatus = 1
+
+
+@contextmanager
+def registered_framework(framework, bundle: Path):
+    """A test-only framework registered with its bundle (served as /userlib/NAME.js) while in use."""
+    from webdlbench import frameworks
+    frameworks.FRAMEWORKS[framework.name] = framework
+    frameworks.USER_BUNDLES[framework.name] = bundle
+    try:
+        yield framework
+    finally:
+        frameworks.FRAMEWORKS.pop(framework.name, None)
+        frameworks.USER_BUNDLES.pop(framework.name, None)

@@ -405,6 +405,20 @@ def test_resources_gpu_memory_from_the_gpu_process():
     assert "nvidia-smi" in unmeasured.fill
 
 
+def test_resources_cite_the_memory_pass_where_it_ran():
+    measured = cpu(99.0, 102.0)
+    for backend, heap in (("cpu", 4e6), ("webgl", 6e6)):
+        measured.add("tfjs", backend, "infer", 1, 64, "model_file_bytes", 2e5, unit="bytes", replicates=1)
+        measured.add("tfjs", backend, "infer", 1, 64, "memory_js_heap_peak_bytes", heap, unit="bytes", replicates=1)
+    measured.add("tfjs", "webgl", "infer", 1, 64, "memory_framework_gpu_bytes", 2 ** 21, unit="bytes", replicates=1)
+    found = f.judge_resources(measured.data(SOFTWARE))
+    texts = [e.text for e in found.evidence if e.link == "memory"]
+    assert texts[0].startswith("memory pass: peak JS heap up to 30× the model file, tfjs/webgl"), texts
+    assert "held 2.0 MiB in GPU memory" in texts[1] and "not judged" in texts[1]
+    assert found.verdict == f.judge_resources(cpu(99.0, 102.0).data(SOFTWARE)).verdict  # evidence, not a verdict
+    assert not [e for e in f.judge_resources(cpu(99.0, 102.0).data(SOFTWARE)).evidence if e.link == "memory"]
+
+
 def test_ci_text_counts_replicates_where_known():
     row = {"median": 4.2, "ci_low": 4.1, "ci_high": 4.3, "n": 40, "replicates": 5}
     assert f.ci_text(row) == "4.20 ms (95% CI 4.10–4.30, 5 replicates)"

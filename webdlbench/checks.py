@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 OUTPUT_ATOL = 1e-4
 LOSS_WINDOW = 3  # batches averaged at the end of the run, against the first batch
 # How a failed relative check names a kind's reference (ModelKind.reference).
-REFERENCE_NAMES = {"numpy": "the numpy reference", "tensorflow": "TensorFlow's"}
+REFERENCE_NAMES = {"numpy": "the numpy reference", "tensorflow": "TensorFlow's",
+                   "onnxruntime": "native ONNX Runtime's"}
 
 
 def check_training(losses: list) -> dict:

@@ -223,7 +223,11 @@ def _not_compared(row: Row) -> str:
 def group_title(spec: dict) -> str:
     """'train, mlp 1x64, batch 64' / 'infer, MobileNetV2': what a group of options all did."""
     model = str(spec["model"])
-    model = model[len("keras:"):] if model.startswith("keras:") else f"{model} {spec['depth']}x{spec['width']}"
+    if model.startswith("file:"):  # a user's own file: its name, never its path (models/user_models.py)
+        from webdlbench.models.user_ids import display_name
+        model = display_name(model)
+    else:
+        model = model[len("keras:"):] if model.startswith("keras:") else f"{model} {spec['depth']}x{spec['width']}"
     return f"{spec['task']}, {model}" + (f", batch {spec['batch']}" if spec["task"] == "train" else "")
 
 

@@ -20,7 +20,8 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "web" / "contract.schema.json"
 
 # The job a page fetches from /api/job (the native worker gets its twin on stdin). JSON types.
 JOB_FIELDS = {
-    "kind": ("string", "train | infer | embed, generate (RQ4, web/webai.js) | prepare (save the model) | env (fingerprint only)"),
+    "kind": ("string", "train | infer | embed, generate (RQ4, web/webai.js) | prepare (save the model) | env "
+                       "(fingerprint only) | memory | qoe | ops (the separate passes, runners/passes.py)"),
     "framework": ("string|null", "the adapter to use (null: an env page loads every adapter)"),
     "spec": ("object", "the Spec being measured (spec.py), budgets included"),
     "scripts": ("array", "bundle URLs to load, in order"),
@@ -36,6 +37,9 @@ OPTIONAL_JOB_FIELDS = {
     "survey": ("object", "what the survey probe page is asked"),
     "model_folder": ("string", "embed, generate: the model's folder as transformers.js lays it out (runners/webai.py)"),
     "visit": ("string", "embed, generate: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
+    "encodings": ("object", "infer, Finding 6: json_url (the same weights as JSON numbers) and rounds: after "
+                            "measuring, load the model from its binary files and from JSON, alternately"),
+    "pass": ("object", "a memory, qoe or ops page's settings: cycles, seconds, input interval, predictions"),
 }
 
 # The reply a page posts to /api/result and a native worker writes: every field, always.
@@ -69,6 +73,11 @@ OPTIONAL_ADAPTER_METHODS = {
     "releaseBatch": "free a batch's tensors after its timed call",
     "dispose": "free a model after the task",
     "describe": "the survey's introspection of layers, activations, optimizers (survey-probe.js)",
+    "loadJsonEncoded": "load the model from the JSON encoding of its weights (required by jobs with encodings)",
+    "memory": "the framework's own memory counters (framework_bytes, framework_gpu_bytes, framework_tensors, "
+              "wasm_bytes), for the memory pass",
+    "profile": "one prediction under the library's own profiler: its kernels' names, times, bytes and shapes "
+               "(the operators pass)",
 }
 
 
@@ -77,7 +86,9 @@ def required_methods(task: str, converted: bool = False, saves_in_page: bool = F
     needed = list(ADAPTER_METHODS["always"])
     if task == "train":
         needed += ADAPTER_METHODS["train_converted" if converted else "train"]
-    elif task in ("infer", "embed", "generate"):
+    elif task in ("infer", "memory", "qoe", "ops"):  # the passes load and run the model as inference does
+        needed += ADAPTER_METHODS["infer"]
+    elif task in ("embed", "generate"):  # RQ4's tasks (web/webai.js)
         needed += ADAPTER_METHODS[task]
     elif task == "prepare" or saves_in_page:
         needed += ADAPTER_METHODS["prepare"]

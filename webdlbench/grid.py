@@ -16,7 +16,7 @@ from pathlib import Path
 from webdlbench import frameworks, limits, native
 from webdlbench.errors import UserError
 from webdlbench.limits import shown
-from webdlbench.models import kinds
+from webdlbench.models import kinds, user_models
 from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
 
@@ -27,7 +27,7 @@ SETTINGS = {
     "samples": int, "sample_time_s": (int, float), "warmup": int, "max_warmup": int, "replicates": int,
     "max_replicates": int, "precision": (int, float), "precision_budget_s": (int, float), "page_loads": int,
     "time_budget_s": (int, float), "time_limit_s": (int, float), "seed": int, "threads": int, "notes": str,
-    "profile": bool,
+    "profile": bool, "memory": bool, "qoe": bool, "ops": bool,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>
@@ -82,7 +82,7 @@ def load_suite(name_or_path: str, samples: int | None = None, quick: bool = Fals
         if variant.endswith(".toml"):
             variant = str(path.parent / variant)
         return load_suite(variant, samples, max_specs=max_specs)
-    specs = expand(data, where=str(path), max_specs=max_specs)
+    specs = expand(data, where=str(path), max_specs=max_specs, base=path.parent)
     if samples is not None:
         if samples < 1:
             raise UserError("--samples must be at least 1")
@@ -102,9 +102,11 @@ def _read_toml(path: Path) -> dict:
         raise UserError(f"{path}: cannot read the suite file ({exc})") from None
 
 
-def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX_SPECS) -> list[Spec]:
+def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX_SPECS,
+           base: Path | None = None) -> list[Spec]:
     """Validate a parsed suite and expand its grids into Specs (duplicates dropped, order kept);
-    more than `max_specs` combinations are refused before any is made."""
+    more than `max_specs` combinations are refused before any is made. A `file:` model's path is
+    relative to `base` (the suite's folder; default: the working directory)."""
     _check_keys(data, TOP_LEVEL, where)
     if not all(isinstance(data.get(key, ""), str) for key in ("name", "description", "quick")):
         raise UserError(f"{where}: 'name', 'description' and 'quick' must be strings")
@@ -117,7 +119,7 @@ def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise UserError(f"{where}: [defaults] must be a table")
-    _check_keys(defaults, set(SETTINGS) | {"batch", "model"}, f"{where} [defaults]")
+    _check_keys(defaults, set(SETTINGS) | {"batch", "model", *user_models.SUITE_KEYS}, f"{where} [defaults]")
     grids = data.get("grid")
     if not grids or not isinstance(grids, list):
         raise UserError(f"{where}: no [[grid]] tables: a suite needs at least one grid to run")
@@ -129,13 +131,13 @@ def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX
     specs: dict[str, Spec] = {}
     for number, grid in enumerate(grids, start=1):
         here = f"{where} grid #{number}"
-        for spec in _expand_grid(grid, defaults, here):
+        for spec in _expand_grid(grid, defaults, here, base or Path.cwd()):
             specs.setdefault(spec.spec_hash, spec)
     return list(specs.values())
 
 
-def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
-    _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude"}, where)
+def _expand_grid(grid: dict, defaults: dict, where: str, base: Path) -> list[Spec]:
+    _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude", *user_models.SUITE_KEYS}, where)
     models = grid.get("model", defaults.get("model", "mlp"))
     for name in models if isinstance(models, list) else [models]:
         if isinstance(name, str) and name not in MODELS:  # before "missing depth", which it would cause
@@ -150,8 +152,10 @@ def _expand_grid(grid: dict, defaults: dict, where: str) -> list[Spec]:
     combos += _entries(grid.get("include", []), "include", where)
     if not combos:
         raise UserError(f"{where}: the grid is empty after 'exclude': remove an exclusion or add values")
-    settings = {**_renamed(defaults), **_renamed({k: grid[k] for k in SETTINGS if k in grid})}
-    return [_make_spec({**settings, **combo}, where) for combo in combos]
+    plain_defaults = {k: v for k, v in defaults.items() if k not in user_models.SUITE_KEYS}
+    settings = {**_renamed(plain_defaults), **_renamed({k: grid[k] for k in SETTINGS if k in grid})}
+    extras = {k: grid.get(k, defaults.get(k)) for k in user_models.SUITE_KEYS if k in grid or k in defaults}
+    return [_make_spec({**settings, **combo}, where, extras, base) for combo in combos]
 
 
 def _combinations(grid: dict) -> int:
@@ -165,7 +169,8 @@ def _combinations(grid: dict) -> int:
     return count + (len(include) if isinstance(include, list) else 0)
 
 
-def _make_spec(fields: dict, where: str) -> Spec:
+def _make_spec(fields: dict, where: str, extras: dict | None = None, base: Path | None = None) -> Spec:
+    user_models.refuse_extras(extras or {}, fields.get("model", "mlp"), where)
     for name, value in fields.items():
         _check_type(name, value, where)
         if name in MINIMA and value < MINIMA[name]:
@@ -196,8 +201,11 @@ def _make_spec(fields: dict, where: str) -> Spec:
                         f"(it can: {', '.join(fw.backends[backend])})")
     if task in ("infer", "embed", "generate"):
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
-    if fields.get("model", "mlp") not in MODELS:
-        raise UserError(f"{where}: unknown model {shown(fields['model'])}; models are {', '.join(MODELS)}")
+    if user_models.is_user_model(fields.get("model")):  # checked against its file; named by its id
+        user_models.resolve(fields, extras or {}, where, base or Path.cwd())
+    elif fields.get("model", "mlp") not in MODELS:
+        raise UserError(f"{where}: unknown model {shown(fields['model'])}; models are {', '.join(MODELS)}, "
+                        "or your own file: \"file:PATH\" (an ONNX file or a TF.js model.json)")
     kind = kinds.get(fields.get("model", "mlp"))
     if task not in kind.tasks:
         raise UserError(f"{where}: model {kind.name} cannot {task} (it can: {', '.join(kind.tasks)}); "
@@ -227,7 +235,8 @@ def _filled_by_kind(models, axis: str) -> bool:
     if axis not in ("depth", "width"):
         return False
     names = models if isinstance(models, list) else [models]
-    found = [kinds.KINDS.get(m) if isinstance(m, str) else None for m in names]
+    found = [(kinds.get(m) if user_models.is_user_model(m) else kinds.KINDS.get(m)) if isinstance(m, str) else None
+             for m in names]
     return bool(found) and all(k is not None and (k.fixed_depth if axis == "depth" else k.default_width) is not None
                                for k in found)
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from webdlbench.pass_metrics import PASS_METRICS  # the separate passes' metrics are written there
+
 # Bump when the meaning of a stored field changes, so old stores are recognised.
 # 2: samples carry their replicate (the fresh page or process they came from); a version-1 store is
 # read as one replicate per result, and migrated in place when a sweep writes to it.
@@ -41,6 +43,12 @@ METRIC_UNITS = {
     "warmup_ms": "ms",            # the first prediction after loading, one per page load
     "infer_ms": "ms",             # one single-sample prediction, steady state
     "model_file_bytes": "bytes",  # size of the model file(s) the framework saved
+    # Finding 6, frameworks with two encodings of one model (TF.js): its binary files and the same
+    # weights as JSON numbers, their sizes and loads (fetch + parse + build), timed after measuring.
+    "model_binary_bytes": "bytes",
+    "model_json_bytes": "bytes",
+    "load_binary_ms": "ms",
+    "load_json_ms": "ms",
     "cpu_renderer_pct": "%",      # CPU% of the page's renderer process while measuring
     "cpu_gpu_pct": "%",           # CPU% of the browser's GPU process while measuring
     "rss_renderer_peak_bytes": "bytes",
@@ -56,6 +64,7 @@ METRIC_UNITS = {
     "ttft_ms": "ms",              # generate: call to first new token (prefill of the prompt + one step)
     "prefill_tok_s": "tok/s",     # generate: prompt tokens / time to first token
     "decode_tok_s": "tok/s",      # generate: new tokens after the first / the time they took
+    **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe / --ops passes' metrics
 }
 # Throughputs: a larger value is better (everything else here is a time or a size).
 HIGHER_IS_BETTER = ("prefill_tok_s", "decode_tok_s")
@@ -76,10 +85,14 @@ _PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up t
 _BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
 _COUNT = ValueRange(0, 2 ** 31, whole=True)
 _RATE = ValueRange(0, 1e9, low_allowed=False)           # tokens/s: more than 0 (a token took some time)
+# The passes' metrics by unit: their times may be 0 (an input handled within the timer's tick).
+_PASS_RANGES = {"ms": ValueRange(0, 1e8), "bytes": _BYTES, "1": _COUNT, "%": ValueRange(0, 100),
+                "frames/s": ValueRange(0, 1000)}
 # The valid values of every metric (limits.py holds posted and stored values to them). A loss may be
 # any finite number: whether it fell is the check's to judge, not a range's.
 METRIC_RANGES = {
     "train_batch_ms": _TIME, "train_warmup_ms": _TIME, "load_ms": _TIME, "warmup_ms": _TIME, "infer_ms": _TIME,
+    "load_binary_ms": _TIME, "load_json_ms": _TIME, "model_binary_bytes": _BYTES, "model_json_bytes": _BYTES,
     "loss": ValueRange(-1e300, 1e300),
     "model_file_bytes": _BYTES, "rss_renderer_peak_bytes": _BYTES, "rss_gpu_peak_bytes": _BYTES,
     "js_heap_used_bytes": _BYTES,
@@ -87,14 +100,19 @@ METRIC_RANGES = {
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
     "cold_load_ms": _TIME, "warm_load_ms": _TIME, "first_infer_ms": _TIME,
     "ttft_ms": _TIME, "prefill_tok_s": _RATE, "decode_tok_s": _RATE,
+    **{name: _PASS_RANGES[unit] for name, (unit, _) in PASS_METRICS.items()},
 }
+# Which way is better, for the passes' metrics that the report ranks: "higher" (frames per second)
+# or "lower" (times, bytes, counts, dropped frames).
+METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
 # store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
 IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch",
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
-                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "notes")
+                 "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
+                 "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s"}
 
@@ -124,6 +142,9 @@ class Spec:
     time_budget_s: float = 60  # per replicate: the page stops sampling when it is spent
     time_limit_s: float = 0    # cap on one replicate's whole time, setup included (0: none; budget.py)
     profile: bool = False      # add the separate call-stack profiling pass (never in measured samples)
+    memory: bool = False       # add the separate memory pass: accounting and the leak check (runners/passes.py)
+    qoe: bool = False          # add the separate responsiveness pass: frames, long frames, input delay
+    ops: bool = False          # add the separate operators pass: per-kernel times (tf.profile, torch.profiler)
     notes: str = ""
 
     @property
@@ -134,6 +155,9 @@ class Spec:
 
     @property
     def label(self) -> str:
+        if self.model.startswith("file:"):  # a user's own file: its name, never its path or 1x1
+            from webdlbench.models.user_ids import display_name
+            return f"{self.framework}/{self.backend} {self.task} {display_name(self.model)}"
         shape = f"{self.depth}x{self.width}"
         batch = f" b{self.batch}" if self.task == "train" else ""
         threads = f" {self.threads} threads" if self.threads != 1 else ""

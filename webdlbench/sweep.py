@@ -102,14 +102,15 @@ class _Queue:
 
 
 async def sweep(specs, workers: list[Worker], native_runner, on_result, retries: int = 1, on_start=None,
-                on_requeue=None, over_limit: OverLimit | None = None, profile: bool = False) -> None:
+                on_requeue=None, over_limit: OverLimit | None = None, profile: bool = False,
+                passes: tuple[str, ...] = ()) -> None:
     """Measure `specs` with `workers` (their BrowserRunners share one started server) and
     `native_runner`; each final SpecResult goes to `on_result(result)` once. The workers' browsers
     are started and stopped here. `over_limit` skips specs that a smaller one's timeout rules out
-    (budget.py); `profile` adds the profiling pass to every spec."""
+    (budget.py); `profile` adds the profiling pass to every spec, `passes` the memory / qoe / ops passes."""
     queue = _Queue(specs)
     queue.over_limit = over_limit or queue.over_limit
-    context = _Context(native_runner, on_result, retries, on_start, on_requeue, profile)
+    context = _Context(native_runner, on_result, retries, on_start, on_requeue, profile, tuple(passes))
     tasks = [asyncio.create_task(_worker(i, worker, queue, context)) for i, worker in enumerate(workers)]
     try:
         done_waiter = asyncio.create_task(_wait_finished(queue))
@@ -146,6 +147,7 @@ class _Context:
     on_start: object
     on_requeue: object
     profile: bool
+    passes: tuple = ()
 
 
 async def _wait_finished(queue: _Queue) -> None:
@@ -248,10 +250,10 @@ async def _measure(spec: Spec, browser, context: _Context) -> SpecResult:
     try:
         if spec.runtime == "native":
             async with context.native_runner.lock:
-                return await measure_spec(spec, context.native_runner)
+                return await measure_spec(spec, context.native_runner, passes=context.passes)
         if browser is None:
             raise RuntimeError("a browser spec reached a sweep without browsers")
-        return await measure_spec(spec, browser, profile=context.profile)
+        return await measure_spec(spec, browser, profile=context.profile, passes=context.passes)
     except asyncio.CancelledError:
         raise
     except Exception as exc:

@@ -77,6 +77,9 @@ def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) ->
 
 
 def _model(row) -> str:
+    if str(row.model).startswith("file:"):  # a user's own file: its name (models/user_models.py)
+        from webdlbench.models.user_ids import display_name
+        return display_name(str(row.model))
     if str(row.model).startswith("keras:"):
         return str(row.model)[len("keras:"):]
     return f"{row.model} {row.depth}x{row.width}"

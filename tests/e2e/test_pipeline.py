@@ -94,6 +94,23 @@ def test_inference_has_load_warmup_and_steady_state_and_matches_numpy(swept):
             assert per_call * replicate["block_calls"] >= 10 * replicate["timer_resolution_ms"]
 
 
+def test_tfjs_loads_the_same_weights_from_binary_and_from_json(swept):
+    """Finding 6's measurement: every TF.js inference spec, and no other, loads its model both ways."""
+    results, samples = swept["results"], swept["samples"]
+    for row in results[results.task == "infer"].itertuples():
+        mine = samples[samples.result_id == row.result_id]
+        counts = {m: len(mine[mine.metric == m]) for m in ("load_binary_ms", "load_json_ms", "model_json_bytes",
+                                                             "model_binary_bytes")}
+        if row.framework != "tfjs":
+            assert not any(counts.values()), (row.framework, counts)
+            continue
+        assert counts == {"load_binary_ms": 6, "load_json_ms": 6, "model_json_bytes": 1, "model_binary_bytes": 1}
+        size = {m: mine[mine.metric == m].value.iloc[0] for m in ("model_json_bytes", "model_binary_bytes",
+                                                                   "model_file_bytes")}
+        assert size["model_binary_bytes"] == size["model_file_bytes"] < size["model_json_bytes"]
+        assert (mine[mine.metric.isin(["load_binary_ms", "load_json_ms"])].value > 0).all()
+
+
 def test_resources_and_environment_are_recorded(swept):
     samples, envs = swept["samples"], swept["envs"]
     assert {"cpu_renderer_pct", "rss_renderer_peak_bytes", "js_heap_used_bytes"} <= set(samples.metric)

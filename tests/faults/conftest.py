@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from webdlbench import frameworks
+from tests.conftest import registered_framework
 from webdlbench.browser import find_browser
 from webdlbench.frameworks import FRAMEWORKS_DIR, Framework
 from webdlbench.runners.browser import BrowserRunner
@@ -23,11 +23,8 @@ FAULTY = Framework(
 
 @pytest.fixture
 def faulty_framework():
-    frameworks.FRAMEWORKS["faulty"] = FAULTY
-    frameworks.USER_BUNDLES["faulty"] = Path(__file__).with_name("faulty.js")
-    yield FAULTY
-    frameworks.FRAMEWORKS.pop("faulty", None)
-    frameworks.USER_BUNDLES.pop("faulty", None)
+    with registered_framework(FAULTY, Path(__file__).with_name("faulty.js")):
+        yield FAULTY
 
 
 @pytest.fixture

@@ -43,6 +43,17 @@ def add_arguments(parser) -> None:
                         help="a framework bundle not on npm (e.g. mind=./mind.js); may repeat")
     parser.add_argument("--profile", action="store_true",
                         help="add a separate CPU-profiling pass per spec (call-stack depth; never in measured samples)")
+    parser.add_argument("--memory", action="store_true",
+                        help="add a separate memory pass per inference spec: peak JS heap, wasm memory, the "
+                             "framework's tensors and bytes, and a leak check (load, infer, dispose 5 times)")
+    parser.add_argument("--qoe", action="store_true",
+                        help="add a separate responsiveness pass per inference spec: an animation's frames, long "
+                             "animation frames, long tasks and input delay while the model infers, on the main "
+                             "thread and in a Web Worker (never in measured samples)")
+    parser.add_argument("--ops", action="store_true",
+                        help="add a separate operators pass per inference spec: each kernel's time from the "
+                             "library's own profiler (TF.js tf.profile(); natively PyTorch's torch.profiler), for "
+                             "the per-operator browser/native table and a Chrome trace")
     parser.add_argument("--retries", type=int, default=1, metavar="N",
                         help="re-measure a spec whose browser crashed or timed out up to N times (default 1)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -95,7 +106,8 @@ def run(args) -> int:
                       f"store {store_path}, cache {cache_dir}", markup=False, highlight=False)
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
-                       "over_limit": over_limit}
+                       "over_limit": over_limit,
+                       "passes": tuple(name for name in ("memory", "qoe", "ops") if getattr(args, name))}
             asyncio.run(_sweep(todo, store, run_id, drivers, cache_dir, console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
@@ -212,7 +224,7 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
 
             await sweep(specs, workers, NativeRunner(cache_dir), on_result, retries=options["retries"],
                         on_start=on_start, on_requeue=on_requeue, over_limit=options["over_limit"],
-                        profile=options["profile"])
+                        profile=options["profile"], passes=options["passes"])
     finally:
         await server.stop()
 

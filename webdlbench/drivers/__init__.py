@@ -40,6 +40,11 @@ class PageSession(ABC):
     async def stop_profiler(self) -> dict | None:
         return None
 
+    async def send_cdp(self, method: str, params: dict | None = None) -> dict | None:
+        """One CDP command to the page (the memory and responsiveness passes); None where this
+        driver cannot send one or the page is gone."""
+        return None
+
     @abstractmethod
     async def close(self) -> None: ...
 

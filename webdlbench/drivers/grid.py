@@ -114,6 +114,12 @@ class GridPage(PageSession):
             return None
         return {m["name"]: m["value"] for m in (metrics or {}).get("metrics", [])}.get("JSHeapUsedSize")
 
+    async def send_cdp(self, method: str, params: dict | None = None) -> dict | None:
+        try:
+            return await self.grid.cdp(method, params or {})
+        except Exception:  # the node passes no CDP, or the page is gone: unavailable, not invented
+            return None
+
     async def start_profiler(self) -> bool:
         from webdlbench.profiler import SAMPLING_INTERVAL_US
         try:

@@ -42,6 +42,12 @@ class PlaywrightPage(PageSession):
             return None
         return {m["name"]: m["value"] for m in metrics.get("metrics", [])}.get("JSHeapUsedSize")
 
+    async def send_cdp(self, method: str, params: dict | None = None) -> dict | None:
+        try:
+            return await (await self._session()).send(method, params or {})
+        except Exception:  # the page is gone or the command is unknown here: unavailable, not invented
+            return None
+
     async def start_profiler(self) -> bool:
         from webdlbench.profiler import SAMPLING_INTERVAL_US
         cdp = await self._session()

@@ -46,6 +46,9 @@ class Framework:
     # that model_file_bytes counts what is fetched, not other backends' copies.
     model_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
     python_modules: tuple[str, ...] = ()  # Python packages its model writer needs
+    # Finding 6: json_encoding(saved_folder, out_folder) writes the same saved model with its weights
+    # as JSON numbers, which the adapter's loadJsonEncoded(url) loads (None: the format has one encoding).
+    json_encoding: Callable | None = None
     # The function the framework computes, when it is not the paper's MLP (Mind: no biases, sigmoid
     # everywhere): reference(layers, inputs) -> outputs, computed in Python from the same weights.
     reference: Callable | None = None

@@ -22,7 +22,9 @@ kinds, with why (`unsupported_reason`).
 """
 from __future__ import annotations
 
-from webdlbench.models import mlp, training
+from dataclasses import dataclass
+
+from webdlbench.models import mlp, training, user_ids
 from webdlbench.models.kind import ModelKind
 # The kinds of today's web-AI stack (RQ4) are declared with their own package (models/webai/).
 from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS
@@ -75,7 +77,37 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
 KINDS.update(WEBAI_KINDS)
 
 
+@dataclass(frozen=True)
+class UserModelKind(ModelKind):
+    """A user's own model file (`model = "file:PATH"`, models/user_models.py): its input is the
+    file's, fed whole (batch dimension included); its outputs' size is known once a runtime ran it."""
+
+    def input_shape(self, depth: int, width: int) -> tuple[int, ...]:
+        from webdlbench.models import user_models
+
+        return user_models.inspect(self.name).input_shape
+
+    def classes(self) -> int:
+        raise ValueError(f"{self.title}: its output size is known from its reference outputs only")
+
+
+def user_kind(model: str) -> UserModelKind:
+    """The kind of a user's `file:` model (models/user_models.py), made from its id alone: inference
+    only, on the runtimes of its format, checked against the native runtime's outputs with the
+    converted kinds' tolerances."""
+    fmt = user_ids.file_format(user_ids.parse_id(model)[0])
+    browser, native = user_ids.LOADERS[fmt]
+    return UserModelKind(
+        name=model, network=user_ids.USER_NETWORK, title=f"your model {user_ids.display_name(model)}",
+        depth_means="1: a file holds one architecture", width_means="1: a file holds one architecture",
+        data="file", tasks=("infer",), converted=True, browser_frameworks=browser, native_runtimes=native,
+        reference="onnxruntime" if fmt == user_ids.ONNX else "tensorflow",
+        output_atol=CONVERTED_ATOL, output_rtol=CONVERTED_RTOL, fixed_depth=1, default_width=1)
+
+
 def get(name: str) -> ModelKind:
+    if user_ids.is_user_model(name):  # a user's model file: its kind is made from the file's id
+        return user_kind(name)
     return KINDS[name]
 
 

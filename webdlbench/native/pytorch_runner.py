@@ -125,6 +125,22 @@ class PyTorchAdapter:
         model.load_state_dict(state)
         return model.eval()
 
+    def profile_ops(self, model, inputs: list[np.ndarray]) -> dict:
+        """The operators pass: each prediction under torch.profiler; per prediction its operators in
+        execution order, each with its self CPU time (no child operator counted twice)."""
+        from torch.profiler import ProfilerActivity, profile, record_function
+        kernels = []
+        for x in inputs:
+            with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+                with record_function("prediction"):
+                    self.predict(model, x)
+            events = sorted((e for e in prof.events() if e.name != "prediction"), key=lambda e: e.time_range.start)
+            kernels.append([{"name": e.name, "ms": e.self_cpu_time_total / 1e3, "inputs": list(e.input_shapes or [])}
+                            for e in events])
+        timer = {"trusted": True} if self.device == "cpu" else {
+            "trusted": False, "words": "torch.profiler's CPU self time does not hold the GPU kernels' time"}
+        return {"profiler": f"torch.profiler (CPU, self time) on {self.device}", "kernels": kernels, "timer": timer}
+
     def predict(self, model, x: np.ndarray) -> np.ndarray:
         torch = self.torch
         with torch.inference_mode():

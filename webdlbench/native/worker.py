@@ -239,14 +239,19 @@ def steady_state(call, first_ms: float, spec: dict, resolution: float) -> tuple[
                      "block_calls": k, "timer_resolution_ms": resolution}
 
 
+def inference_inputs(job: dict) -> list[np.ndarray]:
+    """The reference inputs inference runs on: held-out digits, or (converted kinds) the artifact's
+    own reference inputs, any shape."""
+    if job.get("model_kind"):
+        shape = [job["model_kind"]["reference_count"], 1, *job["model_kind"]["input_shape"]]
+        return list(np.fromfile(job["model_kind"]["reference_inputs"], dtype="<f4").reshape(shape))
+    images, _ = load_data(job)
+    return reference_inputs(job, images)
+
+
 def run_infer(job: dict, adapter, reply: dict) -> None:
     spec = job["spec"]
-    if job.get("model_kind"):  # converted kinds: the artifact's own reference inputs, any shape
-        shape = [job["model_kind"]["reference_count"], 1, *job["model_kind"]["input_shape"]]
-        refs = list(np.fromfile(job["model_kind"]["reference_inputs"], dtype="<f4").reshape(shape))
-    else:
-        images, _ = load_data(job)
-        refs = reference_inputs(job, images)
+    refs = inference_inputs(job)
     resolution = timer_resolution_ms()
     folder = Path(job["model_dir"])
     start = time.perf_counter_ns()
@@ -289,7 +294,12 @@ def _vector(value, what: str) -> list[float]:
     return [float(v) for v in value.reshape(-1)]
 
 
-RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare}
+def run_ops(job: dict, adapter, reply: dict) -> None:
+    from webdlbench.native.ops_profile import run_ops as profile_ops  # the operators pass (--ops)
+    profile_ops(job, adapter, reply, inference_inputs(job))
+
+
+RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare, "ops": run_ops}
 
 
 def runner(job: dict):

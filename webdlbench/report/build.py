@@ -19,15 +19,15 @@ from webdlbench.errors import UserError
 from webdlbench.report import data as report_data
 from webdlbench.report.document import Part, md_cell
 from webdlbench.report.redact import redact, redact_frame
-from webdlbench.report.sections import answer, findings, method, rq1, rq2, rq3, rq4
+from webdlbench.report.sections import answer, experience, findings, method, rq1, rq2, rq3, rq4
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Tables longer than this start folded in the HTML (a click shows them); Markdown shows every row.
 LONG_TABLE_ROWS = 24
 PAPER = "Ma et al., “Moving Deep Learning into Web Browser: How Far Can We Go?” (WWW ’19)"
 PAPER_GROUP = "The paper, re-judged"
+BEYOND_GROUP = "Beyond the paper"
 METHOD_GROUP = "How it was measured"
-TODAY_GROUP = "Beyond the paper"
 
 
 def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> list[Part]:
@@ -41,8 +41,9 @@ def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> li
         part.group = PAPER_GROUP
     closing.group = METHOD_GROUP
     today = rq4.part(data)
-    today.group = TODAY_GROUP
-    return [answer.part(data, grouped), *paper, today, closing]
+    beyond = experience.part(data)
+    today.group = beyond.group = BEYOND_GROUP
+    return [answer.part(data, grouped), *paper, today, beyond, closing]
 
 
 def glance(judged: dict) -> list[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 from webdlbench.analysis.compare import REPLICATE_COLUMNS, replicate_medians
 from webdlbench.analysis.stats import SUMMARY_COLUMNS, summary_frame
 from webdlbench.frameworks import FRAMEWORKS
+from webdlbench.models import user_models
 from webdlbench.native import RUNTIMES
 from webdlbench.report.environments import Environment, group_environments
 from webdlbench.store import Store
@@ -70,6 +71,7 @@ def load(store_path: Path | str) -> ReportData:
         results, samples, envs = store.frames()
         runs = store.runs()
         survey = store.latest_survey()
+    results = user_models.without_paths(results)  # a report names a user's file, never its machine path
     environments, env_of = group_environments(results, envs)
     results = results.assign(environment=results["result_id"].map(lambda r: env_of.get(int(r), "")))
     samples = samples.assign(environment=samples["result_id"].map(lambda r: env_of.get(int(r), "")))

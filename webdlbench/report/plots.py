@@ -235,3 +235,21 @@ def _save(fig) -> bytes:
 def data_uri(png: bytes) -> str:
     """The PNG as a data: URI, so the HTML report needs no files beside it."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def scatter_figure(points: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, log_x: bool = True) -> bytes:
+    """One marker per point at (x, y), a colour and marker per `series` (the legend), the text of
+    `label` beside each point; a log x axis by default (latencies span decades)."""
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, ROW_HEIGHT_IN * 1.4), layout="constrained")
+    ax = fig.add_subplot()
+    for index, (name, group) in enumerate(points.groupby("series", sort=True)):
+        ax.scatter(group["x"], group["y"], color=PALETTE[index % len(PALETTE)], marker=MARKERS[index % len(MARKERS)],
+                   label=name, s=36)
+        for row in group.to_dict("records"):
+            ax.annotate(row.get("label", ""), (row["x"], row["y"]), fontsize=TICK_FONT_PT - 1,
+                        xytext=(4, 3), textcoords="offset points")
+    if log_x and len(points) and float(points["x"].min()) > 0:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.set_xlabel(xlabel)
+    return _finish(fig, ax, title, ylabel, False)

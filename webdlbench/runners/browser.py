@@ -19,7 +19,7 @@ from webdlbench.models import artifacts, datasets, kinds, mlp, mnist, training
 from webdlbench.models.webai import kinds as webai_kinds
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
-from webdlbench.runners import saved_model, webai
+from webdlbench.runners import passes, saved_model, user_files, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -27,6 +27,8 @@ from webdlbench.spec import Spec, SpecResult
 
 # Loading bundles, data and building the model happen before the page's time budget starts.
 PAGE_SETUP_ALLOWANCE_S = 120
+# Finding 6: loads of each encoding per replicate, binary and JSON alternating which goes first.
+ENCODING_ROUNDS = 3
 
 
 class BrowserRunner:
@@ -63,9 +65,9 @@ class BrowserRunner:
         if self._owns_server:
             await self.server.stop()
 
-    async def measure(self, spec: Spec, profile: bool = False) -> SpecResult:
+    async def measure(self, spec: Spec, profile: bool = False, passes: tuple[str, ...] = ()) -> SpecResult:
         """One spec through the skeleton with this runner."""
-        return await measure_spec(spec, self, profile=profile)
+        return await measure_spec(spec, self, profile=profile, passes=passes)
 
     # -- the skeleton's plug-in ------------------------------------------------------------------
     def unsupported_reason(self, spec: Spec, kind: kinds.ModelKind) -> str:
@@ -81,6 +83,9 @@ class BrowserRunner:
             return await webai.prepare_browser(self, spec, kind)
         fw = frameworks.FRAMEWORKS[spec.framework]
         prepared = Prepared(job=self._job(spec, fw))
+        if isinstance(kind, kinds.UserModelKind):  # a user's own model file (runners/user_files.py)
+            await user_files.prepare_page(prepared, spec, self.cache_dir)
+            return prepared
         if kind.converted:
             try:
                 artifact = await artifacts.ensure_artifact(kind, spec.depth, spec.width, spec.seed, self.cache_dir)
@@ -98,6 +103,8 @@ class BrowserRunner:
             prepared.job["model_url"] = f"/data/{model_dir}/{fw.model_entry}"
             wanted = fw.model_files.get(spec.backend)
             prepared.model_files = {name: size for name, size in files.items() if not wanted or name in wanted}
+            if fw.json_encoding is not None:
+                await self._add_json_encoding(prepared, fw, model_dir)
         return prepared
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
@@ -113,6 +120,17 @@ class BrowserRunner:
         if reply["outcome"] != "ok" or "max_stack_depth" not in reply["metrics"]:
             return {}
         return {k: reply["metrics"][k] for k in ("max_stack_depth", "profile_samples")}
+
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        """One more page for a separate pass (runners/passes.py: memory, qoe): (metrics, info)."""
+        probe = passes.PROBES[name]()
+        job = {**prepared.job, "kind": name, "pass": probe.settings(spec),
+               "required_methods": contract.required_methods(name)}
+        try:
+            reply = await self._open_page(job, limit_s, share=spec.spec_hash, on_page_mark=probe.on_mark)
+        finally:
+            await probe.stop()
+        return passes.pass_result(name, reply, probe)
 
     def environment(self, reply: dict) -> dict:
         return {**reply["environment"], **self.host_facts(), **(reply.get("page_facts") or {})}
@@ -165,6 +183,21 @@ class BrowserRunner:
         if spec.task == "infer":
             prepared.model_files = artifact.tfjs_files
 
+    async def _add_json_encoding(self, prepared: Prepared, fw: frameworks.Framework, model_dir: str) -> None:
+        """Finding 6: the same saved model with its weights as JSON numbers, in a folder of its own
+        (model_file_bytes keeps counting the binary files only); the page loads both after measuring."""
+        async def encode(staging: Path) -> None:
+            try:
+                fw.json_encoding(self.cache_dir / model_dir, staging, fw.model_entry)
+            except Exception as exc:  # the encoder's own words are the outcome
+                raise Failed("error", f"writing the JSON encoding of the {fw.title} model failed: {exc}") from None
+
+        files = await staged_folder(self.cache_dir / f"{model_dir}-json", encode)
+        (name, size), = files.items()
+        prepared.job["encodings"] = {"json_url": f"/data/{model_dir}-json/{name}", "rounds": ENCODING_ROUNDS}
+        prepared.job["required_methods"].append("loadJsonEncoded")
+        prepared.file_metrics = {"model_binary_bytes": sum(prepared.model_files.values()), "model_json_bytes": size}
+
     def _ensure_weights(self, spec: Spec) -> str:
         key = mlp.weights_key(spec.depth, spec.width, spec.seed)
         path = self.cache_dir / "weights" / f"{key}.bin"
@@ -215,17 +248,19 @@ class BrowserRunner:
             raise Failed("error", f"saving the model failed: {exc}") from None
 
     # -- pages ----------------------------------------------------------------------------------
-    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None) -> dict:
+    async def _open_page(self, job: dict, timeout_s: float, profile: bool = False, share: str | None = None,
+                         on_page_mark=None) -> dict:
         page = self.server.register(job)
         try:
-            return await self._open_registered(page, timeout_s, profile, share)
+            return await self._open_registered(page, timeout_s, profile, share, on_page_mark)
         finally:
             self.server.unregister(page.page_id)
 
     async def _open_registered(self, registered, timeout_s: float, profile: bool = False,
-                               share: str | None = None) -> dict:
+                               share: str | None = None, on_page_mark=None) -> dict:
         """Open one fresh page on a registered job; its reply with the harness's resource metrics
-        (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed."""
+        (CPU, RSS, JS heap; or the profile's stack depth) added. A page that dies or hangs: Failed.
+        `on_page_mark(page, name)`, if given, sees each of the page's marks (a pass's probe)."""
         begun = time.monotonic()
         await self.driver.ensure_running()
         page = await self.driver.new_page(share=share)
@@ -240,6 +275,8 @@ class BrowserRunner:
                 profiled["started"] = await page.start_profiler()  # the page waits for this reply
             if profile and name == "done" and profiled.get("started"):
                 profiled["profile"] = await page.stop_profiler()
+            if on_page_mark is not None:
+                await on_page_mark(page, name)
             monitor.mark(name)
 
         marks = _mark_handlers(self.server)

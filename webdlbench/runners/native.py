@@ -14,7 +14,7 @@ from webdlbench import contract, native, subprocesses
 from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, kinds, mlp, mnist, training
 from webdlbench.models.webai import kinds as webai_kinds
-from webdlbench.runners import webai
+from webdlbench.runners import user_files, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.spec import Spec, SpecResult
@@ -79,6 +79,9 @@ class NativeRunner:
         prepared = Prepared(job=job, info={"runtime": runtime.name, "runtime_version": runtime.version(),
                                            "threads_requested": spec.threads,
                                            "gemm_peak": _gemm_peak(self.cache_dir, spec.threads)})
+        if isinstance(kind, kinds.UserModelKind):  # a user's own model file (runners/user_files.py)
+            await user_files.prepare_worker(prepared, spec, self.cache_dir)
+            return prepared
         if kind.converted:
             # The tf_keras model file the converting process saved beside the TF.js conversion: the
             # same weights the page loads, written by TensorFlow's own serializer (models/artifacts.py).
@@ -113,6 +116,18 @@ class NativeRunner:
             if problem:
                 raise Failed("error", f"the native worker's reply breaks the contract (contract.py): {problem}")
         return reply
+
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        # Frames, inputs and the page's heap are a browser's; natively the process's RSS is sampled already.
+        if name != "ops":
+            return {}, {"passes": {name: {"outcome": "unsupported",
+                                          "error": f"the {name} pass measures browser pages only"}}}
+        from webdlbench.runners.passes import OPS_PREDICTIONS
+        reply = await run_worker({**prepared.job, "kind": "ops", "pass": {"predictions": OPS_PREDICTIONS}},
+                                 spec.threads, spec.backend, limit_s)
+        facts = {"outcome": reply["outcome"], "error": reply.get("error", ""),
+                 **((reply.get("info") or {}).get("ops_pass") or {})}
+        return {}, {"passes": {"ops": facts}}
 
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take

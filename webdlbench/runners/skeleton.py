@@ -21,6 +21,7 @@ from webdlbench import budget
 from webdlbench.checks import check_kind_outputs, check_training
 from webdlbench.models import kinds
 from webdlbench.models.artifacts import Artifact
+from webdlbench.runners import passes as extra_passes
 from webdlbench.runners.sampling import ReplicatePlan
 from webdlbench.spec import HEADLINE, Spec, SpecResult
 
@@ -41,6 +42,7 @@ class Prepared:
     artifact: Artifact | None = None            # converted kinds: the model made by the TF.js converter
     reference: Callable[[], np.ndarray] | None = None  # infer: the reference outputs
     model_files: dict[str, int] = field(default_factory=dict)  # infer: the model's files and sizes
+    file_metrics: dict[str, int] = field(default_factory=dict)  # further sizes recorded once (Finding 6)
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
     reference_source: str = ""                  # what computed the reference, if not the kind's own
     # RQ4's kinds (runners/webai.py) bring their own replicate (two visits) and output check.
@@ -65,13 +67,16 @@ class Runner(Protocol):
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         """The separate profiling pass's metrics ({} where this runner has none)."""
 
+    async def extra_pass(self, name: str, spec: Spec, prepared: Prepared, limit_s: float) -> tuple[dict, dict]:
+        """A separate pass's (runners/passes.py) metrics and the facts it records in info."""
+
     def environment(self, reply: dict) -> dict:
         """The fingerprint a result records from one reply and what the runner knows itself."""
 
 
-async def measure_spec(spec: Spec, runner: Runner, profile: bool = False) -> SpecResult:
+async def measure_spec(spec: Spec, runner: Runner, profile: bool = False, passes: tuple[str, ...] = ()) -> SpecResult:
     """Measure one spec with `runner`; always a SpecResult. `profile` adds the profiling pass to
-    every spec (a spec may ask for it itself)."""
+    every spec (a spec may ask for it itself); `passes` the separate memory / qoe / ops passes."""
     result = SpecResult(spec=spec, outcome="ok", started_at=time.time())
     try:
         kind = kinds.get(spec.model)
@@ -88,9 +93,12 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False) -> Spe
         if spec.task != "train":  # what the replicates loaded (a spec that never ran records no size)
             result.add("model_file_bytes", [sum(prepared.model_files.values())])
             result.info["model_files"] = prepared.model_files
+            for metric, size in prepared.file_metrics.items():
+                result.add(metric, [size])
         if profile or spec.profile:
             for metric, values in (await runner.profile(spec, prepared, limit_s)).items():
                 result.add(metric, values)
+        await _extra_passes(spec, runner, prepared, limit_s, result, passes)
         result.checks = _checks(spec, kind, prepared, replies, result)
     except Failed as failure:
         return _finish(result, failure.outcome, failure.detail, failure.info)
@@ -137,6 +145,21 @@ async def _replicates(spec: Spec, runner: Runner, prepared: Prepared, limit_s: f
     result.info["sampling"] = {"replicates": len(replies), "stopped": why, "precision": spec.precision,
                                "half_width": half, "precision_met": half is not None and half <= spec.precision}
     return replies
+
+
+async def _extra_passes(spec: Spec, runner: Runner, prepared: Prepared, limit_s: float, result: SpecResult,
+                        asked: tuple[str, ...]) -> None:
+    """The memory / qoe / ops passes, after the timed replicates. A pass that fails leaves the spec's
+    outcome alone: its outcome and words go to info['passes'][name]."""
+    result.info.update(extra_passes.not_measured(spec, asked))
+    for name in extra_passes.passes_for(spec, asked):
+        try:
+            metrics, facts = await runner.extra_pass(name, spec, prepared, limit_s)
+        except Failed as failure:
+            metrics, facts = {}, {"passes": {name: {"outcome": failure.outcome, "error": failure.detail}}}
+        for metric, values in metrics.items():
+            result.add(metric, values)
+        result.info.setdefault("passes", {}).update(facts.get("passes", {}))
 
 
 def _checks(spec: Spec, kind: kinds.ModelKind, prepared: Prepared, replies: list[dict],

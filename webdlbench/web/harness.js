@@ -13,6 +13,8 @@
   class Unsupported extends Error {}
   // tasks: job kinds other scripts add (web/webai.js: embed), run like the ones below.
   window.webdlbench = { adapters: {}, Unsupported, tasks: {} };
+  // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
+  window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
 
   // The browser's own reports of GPU trouble. A lost WebGL context or WebGPU device, or a GPU
   // out-of-memory error, often leaves the framework waiting forever: it ends the task at once,
@@ -281,6 +283,25 @@
     // The output check, untimed: every reference input once.
     for (const ref of refs) result.outputs.push(requireVector(await adapter.predict(model, ref), 'predict'));
     if (adapter.dispose) adapter.dispose(model);
+    if (job.encodings) await timeEncodings(job, adapter, result);
+  }
+
+  // Finding 6: the same model loaded from the framework's binary files and from the JSON encoding of
+  // its weights (fetch + parse + build each time; model files are never cached), after the samples
+  // are taken; the two alternate which goes first, so that neither always meets a warmer page.
+  async function timeEncodings(job, adapter, result) {
+    const times = { binary: [], json: [] };
+    const loaders = { binary: () => adapter.load(job.model_url), json: () => adapter.loadJsonEncoded(job.encodings.json_url) };
+    for (let round = 0; round < job.encodings.rounds; round++) {
+      for (const encoding of (round % 2 ? ['json', 'binary'] : ['binary', 'json'])) {
+        const start = performance.now();
+        const model = await loaders[encoding]();
+        times[encoding].push(performance.now() - start);
+        if (adapter.dispose) adapter.dispose(model);
+      }
+    }
+    result.metrics.load_binary_ms = times.binary;
+    result.metrics.load_json_ms = times.json;
   }
 
   async function runPrepare(job, adapter, result) {
@@ -289,7 +310,9 @@
     if (adapter.dispose) adapter.dispose(model);
   }
 
-  const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {} };
+  const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {},
+    memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args),
+    ops: (...args) => window.webdlbenchPasses.ops(...args) };
   // What scripts adding a task (web/webai.js) run with: the harness's own helpers.
   Object.assign(window.webdlbench, { mark, loadScript, fetchOk, requireVector, steadyState });
 

@@ -24,7 +24,29 @@ MEMORY_FILL = (f"a GPU machine whose runs record {GPU_MEMORY_METRIC} (the browse
 
 def judge_resources(data: FindingData) -> Finding:
     evidence: list[Evidence] = []
-    return finding(8, [_cores_part(data, evidence), _memory_part(data, evidence)], evidence)
+    parts = [_cores_part(data, evidence), _memory_part(data, evidence)]
+    _memory_pass_evidence(data, evidence)
+    return finding(8, parts, evidence)
+
+
+def _memory_pass_evidence(data: FindingData, evidence: list[Evidence]) -> None:
+    """What the memory pass (`--memory`) measured, beside the judged parts: the most memory a model
+    took against its file size, and the most its framework held in GPU memory (tf.memory())."""
+    model = ok_rows(data.summary, "model_file_bytes").set_index("spec_hash")["median"]
+    heap = ok_rows(data.summary, "memory_js_heap_peak_bytes")
+    heap = heap[heap["spec_hash"].isin(model.index)]
+    if not heap.empty:
+        heap = heap.assign(times=heap["median"].to_numpy() / model[heap["spec_hash"]].to_numpy())
+        top = heap.sort_values("times").iloc[-1]
+        evidence.append(Evidence(f"memory pass: peak JS heap up to {top['times']:.0f}× the model file, {label(top)} "
+                                 f"{top['model']} {top['depth']}×{top['width']} ({top['median'] / 2**20:.1f} MiB)",
+                                 "memory"))
+    gpu = ok_rows(data.summary, "memory_framework_gpu_bytes")
+    if not gpu.empty:
+        top = gpu.sort_values("median").iloc[-1]
+        evidence.append(Evidence(f"memory pass, for reference (not judged: the framework's own count, not the GPU "
+                                 f"process's): {label(top)} held {top['median'] / 2**20:.1f} MiB in GPU memory "
+                                 f"({top['model']} {top['depth']}×{top['width']})", "memory"))
 
 
 def _cores_part(data: FindingData, evidence: list[Evidence]) -> Part:

@@ -6,6 +6,10 @@
 (() => {
   const { Unsupported } = window.webdlbench;
   let sessionOptions = null;
+  // A user's own model (model = "file:…") gives its input's whole shape; the MLP's is [1, 784].
+  let tensorShape = null;
+  // How ORT says it cannot run a model's operator or type: `unsupported`, in its own words.
+  const REFUSED = /NOT_IMPLEMENTED|not a registered function\/op|Could not find an implementation|is not supported|unsupported/i;
 
   function requireOrt() {
     if (typeof ort === 'undefined' || !ort.InferenceSession) throw new Error('onnxruntime-web did not load (no global ort.InferenceSession)');
@@ -74,6 +78,7 @@
       requireOrt();
       const backend = job.spec.backend;
       const { options } = job;
+      tensorShape = options.tensor_shape || null;
       configureWasm(options);
       if (backend === 'webgpu') {
         if (!navigator.gpu) throw new Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
@@ -121,12 +126,19 @@
     },
 
     async load(url) {
-      const session = await ort.InferenceSession.create(url, { ...sessionOptions });
+      let session;
+      try {
+        session = await ort.InferenceSession.create(url, { ...sessionOptions });
+      } catch (error) {
+        const message = error && error.message ? error.message : String(error);
+        if (REFUSED.test(message)) throw new Unsupported(`ONNX Runtime Web cannot run this model: ${message}`);
+        throw error;
+      }
       return { session, input: session.inputNames[0] };
     },
 
     async predict(model, x) {
-      return outputOf(model.session, { [model.input]: new ort.Tensor('float32', x, [1, x.length]) });
+      return outputOf(model.session, { [model.input]: new ort.Tensor('float32', x, tensorShape || [1, x.length]) });
     },
 
     dispose(model) {

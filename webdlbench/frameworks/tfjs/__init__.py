@@ -1,5 +1,6 @@
 """TensorFlow.js 4.22: Layers API, backends cpu, webgl, wasm (SIMD, threads when isolated), webgpu."""
 from webdlbench.frameworks import Framework
+from webdlbench.frameworks.tfjs.json_encoding import write_json_encoding
 
 _CORE = "@tensorflow/tfjs/dist/tf.min.js"
 
@@ -22,4 +23,5 @@ FRAMEWORK = Framework(
     model_format="tfjs-layers: model.json + binary weights, written by model.save(tf.io.browserHTTPRequest)",
     notes="Training: model.trainOnBatch (SGD); every timed call reads its result back (loss value, dataSync).",
     options={"wasm_dir": "@tensorflow/tfjs-backend-wasm/dist/"},
+    json_encoding=write_json_encoding,
 )

@@ -9,6 +9,9 @@
   // job; the MLP's batches are [batch, 784] with 10 classes.
   let inputShape = null;
   let classes = 10;
+  // A user's own model (model = "file:…") gives the whole tensor one prediction is fed, batch
+  // dimension included: its file may leave dimensions symbolic that the suite filled in.
+  let tensorShape = null;
 
   // Model loading reads each file's body as soon as its response starts. TF.js's own loader waits
   // for every weight file's response before reading any body; over HTTP/1.1 (six connections per
@@ -42,6 +45,19 @@
       throw new Unsupported(`TF.js backend ${backend} could not start: ${said.join(' | ') || 'no reason given'}`);
     }
     readBack = backend === 'webgl' ? (t) => t.dataSync() : (t) => t.data();
+  }
+
+  // Whether tf.profile()'s kernel times are the kernels' own: without WebGL's timer query TF.js reads
+  // every kernel's output back and times that; without WebGPU's timestamp-query it has no GPU time.
+  function kernelTimer() {
+    const backend = tf.getBackend();
+    if (backend === 'webgl' && !(tf.env().getNumber('WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE') > 0)) {
+      return { trusted: false, words: 'no reliable WebGL timer query (EXT_disjoint_timer_query) here: TF.js times each kernel with its output read back' };
+    }
+    if (backend === 'webgpu' && !tf.backend().supportTimestampQuery) {
+      return { trusted: false, words: "the WebGPU adapter has no 'timestamp-query': TF.js has no GPU time per kernel" };
+    }
+    return { trusted: true };
   }
 
   // `webdlbench survey` (paper Table 1): what the loaded library offers, counted from the library
@@ -96,6 +112,7 @@
     async init(job) {
       inputShape = job.options.input_shape || null;
       classes = job.options.classes || 10;
+      tensorShape = job.options.tensor_shape || null;
       await selectBackend(job);
       const info = { backend: tf.getBackend(), version: tf.version.tfjs };
       if (job.spec.backend === 'wasm') {
@@ -151,8 +168,17 @@
       return tf.loadLayersModel(url, loadOptions);
     },
 
+    // Finding 6: the same model from json_encoding.py's file, weights as JSON numbers.
+    async loadJsonEncoded(url) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const saved = await response.json();
+      const weightData = new Float32Array(saved.weights).buffer;
+      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData }));
+    },
+
     async predict(model, x) {
-      const y = tf.tidy(() => model.predict(tf.tensor(x, [1, ...model.inputs[0].shape.slice(1)])));
+      const y = tf.tidy(() => model.predict(tf.tensor(x, tensorShape || [1, ...model.inputs[0].shape.slice(1)])));
       const values = await readBack(y);
       y.dispose();
       return values;
@@ -160,6 +186,34 @@
 
     dispose(model) {
       model.dispose();
+    },
+
+    // The operators pass (web/ops.js): one prediction under tf.profile(); each kernel's own time
+    // (GPU time from the timer query on WebGL; where there is none, TF.js's words instead of a time).
+    async profile(model, x) {
+      const info = await tf.profile(async () => {
+        const y = tf.tidy(() => model.predict(tf.tensor(x, [1, ...model.inputs[0].shape.slice(1)])));
+        await readBack(y);
+        y.dispose();
+      });
+      const kernels = await Promise.all(info.kernels.map(async (k) => {
+        const time = await k.kernelTimeMs;
+        return { name: k.name, ms: typeof time === 'number' ? time : null,
+          error: typeof time === 'number' ? undefined : String((time && time.error) || time),
+          bytes: k.bytesAdded, inputs: k.inputShapes, outputs: k.outputShapes };
+      }));
+      return { profiler: `tf.profile() on the ${tf.getBackend()} backend`, kernels, timer: kernelTimer() };
+    },
+
+    // The memory pass's counters: TF.js's own tensor registry, and the wasm backend's linear memory
+    // (an Emscripten heap: it grows and never shrinks).
+    memory() {
+      const counters = tf.memory();
+      const found = { framework_bytes: counters.numBytes, framework_tensors: counters.numTensors };
+      if (typeof counters.numBytesInGPU === 'number') found.framework_gpu_bytes = counters.numBytesInGPU;
+      const wasm = tf.getBackend() === 'wasm' ? tf.backend().wasm : null;
+      if (wasm && wasm.HEAPU8) found.wasm_bytes = wasm.HEAPU8.buffer.byteLength;
+      return found;
     },
 
     describe() {

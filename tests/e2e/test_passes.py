@@ -1,0 +1,170 @@
+"""The separate memory and responsiveness passes (runners/passes.py) in real headless Chromium: a
+framework that leaks tensors on purpose is flagged by the leak check and the real TF.js is not; a
+page whose inference blocks its main thread drops frames and shows long animation frames, and the
+same work in a Web Worker is measured beside it."""
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import registered_framework, run_cli
+from webdlbench.analysis.experience import leak_check
+from webdlbench.browser import find_browser
+from webdlbench.frameworks import FRAMEWORKS_DIR, Framework
+from webdlbench.runners.browser import BrowserRunner
+from webdlbench.spec import Spec
+from webdlbench.store import Store
+
+TF = "@tensorflow/tfjs/dist/tf.min.js"
+MODES = ("leak", "block")
+MISBEHAVING = Framework(
+    name="misbehaving", title="Misbehaving TF.js (tests only)", npm_package="@tensorflow/tfjs",
+    adapter=str(FRAMEWORKS_DIR / "tfjs" / "adapter.js"),  # the TF.js adapter, used by misbehaving.js
+    backends={mode: ("infer",) for mode in MODES}, scripts={mode: (TF,) for mode in MODES}, user_bundle=True)
+
+
+@pytest.fixture
+def misbehaving():
+    with registered_framework(MISBEHAVING, Path(__file__).with_name("misbehaving.js")):
+        yield MISBEHAVING
+
+
+def small(framework: str, backend: str) -> Spec:
+    return Spec(framework=framework, backend=backend, task="infer", depth=1, width=32, samples=3,
+                sample_time_s=0, warmup=1, replicates=1, max_replicates=1, time_budget_s=2)
+
+
+def measure(tmp_path, specs, passes):
+    async def main():
+        runner = BrowserRunner(find_browser(), tmp_path / "cache")
+        await runner.start()
+        try:
+            return [await runner.measure(spec, passes=passes) for spec in specs]
+        finally:
+            await runner.stop()
+    return asyncio.run(main())
+
+
+def per_cycle(result):
+    return {k: v for k, v in result.metrics.items() if k.startswith("leak_")}
+
+
+def test_the_leak_check_flags_a_leaking_adapter_and_not_tfjs(tmp_path, misbehaving):
+    leaky, tfjs = measure(tmp_path, [small("misbehaving", "leak"), small("tfjs", "cpu")], ("memory",))
+    for result in (leaky, tfjs):
+        assert result.outcome == "ok", result.error
+        assert result.info["passes"]["memory"]["outcome"] == "ok", result.info["passes"]
+        assert len(result.metrics["leak_framework_tensors"]) == 5
+        assert len(result.metrics["leak_js_heap_bytes"]) == 5
+        assert result.metrics["memory_js_heap_peak_bytes"][0] > 0
+        assert result.metrics["memory_framework_bytes"][0] > 0
+    # Five predictions a cycle, each leaving one tensor: four cycles more leave 20 more tensors.
+    tensors = leaky.metrics["leak_framework_tensors"]
+    assert tensors[-1] - tensors[0] == 20, tensors
+    verdict = leak_check(per_cycle(leaky))
+    assert verdict.leaks and "tensors after cycle 1" in verdict.reasons[0], verdict
+    assert not leak_check(per_cycle(tfjs)).leaks, per_cycle(tfjs)
+    # The cpu backend has neither GPU bytes nor wasm memory: absent, with the reason.
+    absent = tfjs.info["passes"]["memory"]["absent"]
+    assert "memory_framework_gpu_bytes" in absent and "memory_wasm_bytes" in absent
+    assert "memory_wasm_bytes" not in tfjs.metrics
+
+
+def test_a_blocking_loop_drops_frames_on_the_main_thread(tmp_path, misbehaving):
+    (result,) = measure(tmp_path, [small("misbehaving", "block")], ("qoe",))
+    assert result.outcome == "ok", result.error
+    qoe = result.info["passes"]["qoe"]
+    assert qoe["outcome"] == "ok", qoe
+    assert result.metrics["qoe_idle_fps"][0] > 0
+    # Every 60 ms block is a long task inside a long animation frame, and frames are missed.
+    assert result.metrics["qoe_main_long_frames"][0] >= 1
+    assert result.metrics["qoe_main_long_tasks"][0] >= 1
+    assert result.metrics["qoe_main_long_frame_blocking_ms"][0] > 0
+    assert result.metrics["qoe_main_dropped_frame_pct"][0] > 0
+    assert result.metrics["qoe_main_input_delay_ms"], "the dispatched clicks reached the page"
+    assert qoe["inputs_dispatched"] > 0
+    # The same adapter in a Web Worker: measured beside it (or unsupported with its words).
+    assert qoe["worker"]["outcome"] == "ok", qoe["worker"]
+    assert len(result.metrics["qoe_worker_infer_ms"]) >= 1
+    assert "qoe_worker_fps" in result.metrics
+
+
+# One replicate of 3 samples: the passes, not the timings, are under test.
+SMALL = """
+[defaults]
+samples = 3
+sample_time_s = 0
+warmup = 1
+replicates = 1
+max_replicates = 1
+time_budget_s = 2
+"""
+BROWSER_GRID = """[[grid]]
+framework = ["tfjs", "convnetjs"]
+backend = "cpu"
+task = "infer"
+depth = 1
+width = 32
+"""
+PASSES_SUITE = 'name = "passes-e2e"' + SMALL + BROWSER_GRID
+
+
+def test_run_memory_qoe_fills_the_report_part(tmp_path):
+    suite = tmp_path / "suite.toml"
+    suite.write_text(PASSES_SUITE)
+    store = tmp_path / "store.db"
+    done = run_cli("run", suite, "--store", store, "--memory", "--qoe", timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Store.open(store) as opened:
+        results, samples, _ = opened.frames()
+    assert set(results["outcome"]) == {"ok"}
+    for info in results["info"]:
+        assert info["passes"]["memory"]["outcome"] == "ok" and info["passes"]["qoe"]["outcome"] == "ok"
+    metrics = set(samples["metric"])
+    per_result = samples[samples["metric"] == "qoe_main_infer_ms"].groupby("result_id").size()
+    assert (per_result <= 300).all(), per_result  # thousands of fast calls, kept as block means
+    assert {"qoe_main_fps", "qoe_worker_fps", "leak_js_heap_bytes", "memory_js_heap_peak_bytes"} <= metrics
+    report = tmp_path / "report"
+    done = run_cli("report", "--store", store, "--out", report)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = (report / "report.md").read_text()
+    part = text[text.index("Experience, operators and memory"):]
+    assert "| TensorFlow.js | cpu | mlp | 1×32 | main |" in part and "| ConvNetJS | cpu | mlp | 1×32 | worker |" in part
+    assert "no leak" in part and (report / "qoe.csv").is_file() and (report / "memory.csv").is_file()
+
+
+OPS_SUITE = 'name = "ops-e2e"' + SMALL + BROWSER_GRID + """[[grid]]
+runtime = "native"
+framework = "pytorch"
+backend = "cpu"
+task = "infer"
+depth = 1
+width = 32
+"""
+
+
+@pytest.mark.native
+def test_run_ops_gives_the_ratio_per_operator_and_a_chrome_trace(tmp_path):
+    import json
+
+    suite = tmp_path / "suite.toml"
+    suite.write_text(OPS_SUITE)
+    store = tmp_path / "store.db"
+    done = run_cli("run", suite, "--store", store, "--ops", timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Store.open(store) as opened:
+        results, _, _ = opened.frames()
+    ops = {row["framework"]: row["info"]["passes"]["ops"] for row in results.to_dict("records")}
+    assert ops["tfjs"]["outcome"] == "ok" and ops["pytorch"]["outcome"] == "ok", ops
+    assert len(ops["tfjs"]["kernels"]) == len(ops["pytorch"]["kernels"]) == 10
+    assert "_FusedMatMul" in {k["name"] for k in ops["tfjs"]["kernels"][0]}
+    assert "aten::addmm" in {k["name"] for k in ops["pytorch"]["kernels"][0]}
+    assert ops["convnetjs"]["outcome"] == "unsupported" and "no profile()" in ops["convnetjs"]["error"]
+    report = tmp_path / "report"
+    done = run_cli("report", "--store", store, "--out", report)
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = (report / "report.md").read_text()
+    part = text[text.index("### Operators"):]
+    assert "| mlp | 1×32 | tfjs/cpu | pytorch/cpu | MatMul/Dense |" in part
+    trace = json.loads((report / "ops-trace.json").read_text())
+    assert {e["name"] for e in trace["traceEvents"] if e["ph"] == "X"} >= {"_FusedMatMul", "aten::addmm"}

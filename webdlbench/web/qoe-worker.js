@@ -1,0 +1,45 @@
+// The responsiveness pass's Web Worker (web/qoe.js): the framework's bundles and adapter, loaded
+// here as the page loads them, run the same steady inference loop off the main thread. Adapters
+// register on `window.webdlbench`: in a worker, `window` is the worker's global scope.
+'use strict';
+self.window = self;
+class Unsupported extends Error {}
+self.webdlbench = { adapters: {}, Unsupported };
+
+let adapter = null;
+let model = null;
+let refs = [];
+
+const describe = (error) => (error instanceof Unsupported ? error.message
+  : error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+async function load({ job, refs: inputs, warmup }) {
+  refs = inputs;
+  for (const src of [...job.scripts, ...job.adapters]) importScripts(src);
+  adapter = self.webdlbench.adapters[job.framework];
+  if (!adapter) throw new Error(`adapter for ${job.framework} did not register in a worker`);
+  const info = await adapter.init(job);
+  model = await adapter.load(job.model_url);
+  for (let i = 0; i < Math.max(1, warmup); i++) await adapter.predict(model, refs[i % refs.length]);
+  return { type: 'ready', info };
+}
+
+async function run({ seconds }) {
+  const times = [];
+  const stop = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < stop; i++) {
+    const start = performance.now();
+    const out = await adapter.predict(model, refs[i % refs.length]);
+    if (!out || typeof out[0] !== 'number') throw new Error('adapter predict returned no numbers (a tensor not read back?)');
+    times.push(performance.now() - start);
+  }
+  return { type: 'times', times };
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    self.postMessage(await (data.type === 'load' ? load(data) : run(data)));
+  } catch (error) {
+    self.postMessage({ type: 'error', error: describe(error), unsupported: error instanceof Unsupported });
+  }
+};
