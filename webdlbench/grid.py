@@ -140,7 +140,7 @@ def _expand_grid(grid: dict, defaults: dict, where: str, base: Path) -> list[Spe
     _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude", *user_models.SUITE_KEYS}, where)
     models = grid.get("model", defaults.get("model", "mlp"))
     for name in models if isinstance(models, list) else [models]:
-        if isinstance(name, str) and name not in MODELS:  # before "missing depth", which it would cause
+        if isinstance(name, str) and name not in MODELS and not user_models.is_user_model(name):  # before "missing depth"
             raise UserError(f"{where}: unknown model {name!r}; models are {', '.join(MODELS)}")
     for axis in REQUIRED_AXES:
         if axis not in grid and not _filled_by_kind(models, axis):
