@@ -28,6 +28,9 @@ def job(kind: str) -> dict:
                "required_methods": contract.required_methods(kind)}
     if kind == "infer":  # the MLP trains from its weights; inference loads the saved file
         the_job["model_url"] = "/data/model.json"
+    if kind == "embed":  # RQ4 (web/webai.js): token ids, and the visit of the replicate
+        the_job.update(scripts=["/webai.js"], weights=None, data={"ids": {"url": "/data/ids", "count": 2, "length": 4}},
+                       model_url="/data/model.onnx", model_folder="/data/model/", visit="warm")
     assert set(contract.JOB_FIELDS) <= set(the_job) <= set(contract.JOB_FIELDS) | set(contract.OPTIONAL_JOB_FIELDS)
     return the_job
 
@@ -35,8 +38,8 @@ def job(kind: str) -> dict:
 def posted_reply(tmp_path, kind: str, harness=WEB_DIR / "harness.js", the_job=None) -> dict:
     job_file = tmp_path / f"{kind}.json"
     job_file.write_text(json.dumps(the_job or job(kind)))
-    done = subprocess.run([NODE, CHECK, "harness", str(harness), str(WEB_DIR / "sampling.js"), str(job_file)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([NODE, CHECK, "harness", str(harness), str(WEB_DIR / "sampling.js"), str(job_file),
+                           str(WEB_DIR / "webai.js")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -57,6 +60,16 @@ def test_the_reply_harness_js_posts_has_exactly_the_contracts_fields(tmp_path, k
         assert len(reply["metrics"]["train_batch_ms"]) == 3 and reply["sampling"]["warmup_calls"] >= 2
     else:
         assert len(reply["outputs"]) == 4 and reply["warmup_output"] and "infer_ms" in reply["metrics"]
+
+
+@pytest.mark.parametrize("visit", ["cold", "warm"])
+def test_an_embed_visit_posts_the_contracts_fields_with_its_own_metrics(tmp_path, visit):
+    reply = posted_reply(tmp_path, "embed", the_job={**job("embed"), "visit": visit})
+    assert contract.validate_reply(reply) == "" and reply["outcome"] == "ok", reply["error"]
+    assert reply["outputs"] == [[2, 4, 3], [5, 4, 3]] and reply["warmup_output"] == [2, 4, 3]
+    expected = {"cold_load_ms", "first_infer_ms"} if visit == "cold" else {"warm_load_ms", "warmup_ms", "infer_ms"}
+    assert set(reply["metrics"]) == expected
+    assert reply["info"]["backend_used"] == {"runtime": "stub"} and reply["info"]["visit"] == visit
 
 
 def test_a_field_the_contract_lacks_is_caught(tmp_path):
@@ -106,3 +119,4 @@ def test_required_methods_follow_the_task():
     assert "loadTrainable" in contract.required_methods("train", converted=True)
     assert contract.required_methods("infer") == ["version", "init", "load", "predict"]
     assert contract.required_methods("prepare")[-2:] == ["build", "save"]
+    assert contract.required_methods("embed")[2:] == ["loadEncoder", "embed", "backendUsed"]

@@ -20,8 +20,8 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "web" / "contract.schema.json"
 
 # The job a page fetches from /api/job (the native worker gets its twin on stdin). JSON types.
 JOB_FIELDS = {
-    "kind": ("string", "train | infer | prepare (save the model) | env (fingerprint only) | memory | qoe | "
-                       "ops (the separate passes, runners/passes.py)"),
+    "kind": ("string", "train | infer | embed, generate (RQ4, web/webai.js) | prepare (save the model) | env "
+                       "(fingerprint only) | memory | qoe | ops (the separate passes, runners/passes.py)"),
     "framework": ("string|null", "the adapter to use (null: an env page loads every adapter)"),
     "spec": ("object", "the Spec being measured (spec.py), budgets included"),
     "scripts": ("array", "bundle URLs to load, in order"),
@@ -35,6 +35,8 @@ OPTIONAL_JOB_FIELDS = {
     "model_url": ("string", "the model file to load (infer; converted models also to train)"),
     "upload_url": ("string", "where a prepare page posts the model its framework saved"),
     "survey": ("object", "what the survey probe page is asked"),
+    "model_folder": ("string", "embed, generate: the model's folder as transformers.js lays it out (runners/webai.py)"),
+    "visit": ("string", "embed, generate: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
     "encodings": ("object", "infer, Finding 6: json_url (the same weights as JSON numbers) and rounds: after "
                             "measuring, load the model from its binary files and from JSON, alternately"),
     "pass": ("object", "a memory, qoe or ops page's settings: cycles, seconds, input interval, predictions"),
@@ -64,6 +66,8 @@ ADAPTER_METHODS = {
     "train_converted": ("loadTrainable", "prepareBatch", "trainBatch"),  # a converted model's file
     "infer": ("load", "predict"),
     "prepare": ("build", "save"),                           # the page saves the model it built
+    "embed": ("loadEncoder", "embed", "backendUsed"),        # RQ4's text encoder (web/webai.js)
+    "generate": ("loadGenerator", "generate", "backendUsed"),  # RQ4's decoder LLM (web/webai.js)
 }
 OPTIONAL_ADAPTER_METHODS = {
     "releaseBatch": "free a batch's tensors after its timed call",
@@ -84,6 +88,8 @@ def required_methods(task: str, converted: bool = False, saves_in_page: bool = F
         needed += ADAPTER_METHODS["train_converted" if converted else "train"]
     elif task in ("infer", "memory", "qoe", "ops"):  # the passes load and run the model as inference does
         needed += ADAPTER_METHODS["infer"]
+    elif task in ("embed", "generate"):  # RQ4's tasks (web/webai.js)
+        needed += ADAPTER_METHODS[task]
     elif task == "prepare" or saves_in_page:
         needed += ADAPTER_METHODS["prepare"]
     return list(dict.fromkeys(needed))

@@ -20,7 +20,8 @@ from webdlbench.models import kinds, user_models
 from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
 
-AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch")
+# threads is an axis too (RQ4 compares 1 thread with every core), and a setting in [defaults].
+AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch", "threads")
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
     "samples": int, "sample_time_s": (int, float), "warmup": int, "max_warmup": int, "replicates": int,
@@ -138,6 +139,9 @@ def expand(data: dict, where: str = "suite", max_specs: int = limits.DEFAULT_MAX
 def _expand_grid(grid: dict, defaults: dict, where: str, base: Path) -> list[Spec]:
     _check_keys(grid, set(AXES) | set(SETTINGS) | {"include", "exclude", *user_models.SUITE_KEYS}, where)
     models = grid.get("model", defaults.get("model", "mlp"))
+    for name in models if isinstance(models, list) else [models]:
+        if isinstance(name, str) and name not in MODELS and not user_models.is_user_model(name):  # before "missing depth"
+            raise UserError(f"{where}: unknown model {name!r}; models are {', '.join(MODELS)}")
     for axis in REQUIRED_AXES:
         if axis not in grid and not _filled_by_kind(models, axis):
             raise UserError(f"{where}: missing '{axis}' (every grid names {', '.join(REQUIRED_AXES)})")
@@ -195,7 +199,7 @@ def _make_spec(fields: dict, where: str, extras: dict | None = None, base: Path 
     if task not in fw.backends[backend]:
         raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
                         f"(it can: {', '.join(fw.backends[backend])})")
-    if task == "infer":
+    if task in ("infer", "embed", "generate"):
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if user_models.is_user_model(fields.get("model")):  # checked against its file; named by its id
         user_models.resolve(fields, extras or {}, where, base or Path.cwd())

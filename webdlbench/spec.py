@@ -18,7 +18,9 @@ from webdlbench.pass_metrics import PASS_METRICS  # the separate passes' metrics
 # read as one replicate per result, and migrated in place when a sweep writes to it.
 SCHEMA_VERSION = 2
 
-TASKS = ("train", "infer")
+# embed: a text encoder's mean-pooled embedding; generate: a decoder LLM's greedy generation (RQ4,
+# models/webai/); a replicate of either is two visits.
+TASKS = ("train", "infer", "embed", "generate")
 RUNTIMES = ("browser", "native")
 
 # Outcomes a spec result can have; anything but "ok" carries the verbatim error.
@@ -54,6 +56,14 @@ METRIC_UNITS = {
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
+    # RQ4 (models/webai/): a replicate is two visits in one fresh browser context (natively: two
+    # loads in one fresh process); runners/webai.py says what each includes.
+    "cold_load_ms": "ms",         # first visit, caches empty: runtime fetched + compiled, model fetched, session made
+    "warm_load_ms": "ms",         # second visit: runtime and model from the caches the runtime itself fills
+    "first_infer_ms": "ms",       # the first inference after the cold load (WebGPU: shaders compiled here)
+    "ttft_ms": "ms",              # generate: call to first new token (prefill of the prompt + one step)
+    "prefill_tok_s": "tok/s",     # generate: prompt tokens / time to first token
+    "decode_tok_s": "tok/s",      # generate: new tokens after the first / the time they took
     **{name: unit for name, (unit, _) in PASS_METRICS.items()},  # the --memory / --qoe / --ops passes' metrics
 }
 
@@ -72,6 +82,7 @@ _TIME = ValueRange(0, 1e8, low_allowed=False)          # ms: more than 0, under 
 _PERCENT = ValueRange(0, 100 * 4096)                    # % of one core, on up to 4096 cores
 _BYTES = ValueRange(0, 2 ** 53, whole=True)             # exact in a float64
 _COUNT = ValueRange(0, 2 ** 31, whole=True)
+_RATE = ValueRange(0, 1e9, low_allowed=False)           # tokens/s: more than 0 (a token took some time)
 # The passes' metrics by unit: their times may be 0 (an input handled within the timer's tick).
 _PASS_RANGES = {"ms": ValueRange(0, 1e8), "bytes": _BYTES, "1": _COUNT, "%": ValueRange(0, 100),
                 "frames/s": ValueRange(0, 1000)}
@@ -85,11 +96,17 @@ METRIC_RANGES = {
     "js_heap_used_bytes": _BYTES,
     "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
+    "cold_load_ms": _TIME, "warm_load_ms": _TIME, "first_infer_ms": _TIME,
+    "ttft_ms": _TIME, "prefill_tok_s": _RATE, "decode_tok_s": _RATE,
     **{name: _PASS_RANGES[unit] for name, (unit, _) in PASS_METRICS.items()},
 }
-# Which way is better, for the passes' metrics that the report ranks: "higher" (frames per second)
-# or "lower" (times, bytes, counts, dropped frames).
-METRIC_SENSE = {name: sense for name, (_, sense) in PASS_METRICS.items()}
+# Which way is better, for every metric, written once: "higher" for throughputs (tokens/s, frames/s),
+# "lower" for everything else (times, bytes, counts, dropped frames). The report, the verdict, the gap
+# and the findings rank by it.
+METRIC_SENSE = {**{name: "lower" for name in METRIC_UNITS},
+                "prefill_tok_s": "higher", "decode_tok_s": "higher",
+                **{name: sense for name, (_, sense) in PASS_METRICS.items()}}
+HIGHER_IS_BETTER = tuple(name for name, sense in METRIC_SENSE.items() if sense == "higher")
 
 # Fields that make a spec's identity; budgets (samples, time) are not part of it. Written once: the
 # store's spec columns (store.py, in this order) and the summaries' keys (analysis/stats.py) are these.
@@ -99,7 +116,7 @@ BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replic
                  "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
                  "notes")
 # The figure each task is judged and auto-sampled by.
-HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms"}
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +162,8 @@ class Spec:
             return f"{self.framework}/{self.backend} {self.task} {display_name(self.model)}"
         shape = f"{self.depth}x{self.width}"
         batch = f" b{self.batch}" if self.task == "train" else ""
-        return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}"
+        threads = f" {self.threads} threads" if self.threads != 1 else ""
+        return f"{self.framework}/{self.backend} {self.task} {self.model} {shape}{batch}{threads}"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -15,7 +15,7 @@ import pandas as pd
 from webdlbench.analysis import compare
 from webdlbench.analysis.stats import summary_frame
 from webdlbench.software_gpu import GPU_BACKENDS, backend_is_software
-from webdlbench.spec import HEADLINE
+from webdlbench.spec import HEADLINE, HIGHER_IS_BETTER, METRIC_UNITS
 
 
 @dataclass
@@ -42,6 +42,8 @@ class Group:
     title: str                      # "train, mlp 1x64, batch 64"
     options: list[Option] = field(default_factory=list)
     recommendation: str = ""
+    unit: str = "ms"                # the headline's unit (METRIC_UNITS)
+    higher_is_better: bool = False  # a throughput (tok/s): options rank from the largest
 
 
 def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) -> list[Group]:
@@ -56,8 +58,10 @@ def verdict(results: pd.DataFrame, samples: pd.DataFrame, environments: dict) ->
     for row in headline.itertuples():
         key = (row.task, row.model, row.depth, row.width, row.batch)
         title = f"{row.task}, {_model(row)}" + (f", batch {row.batch}" if row.task == "train" else "")
-        group = groups.setdefault(key, Group(title))
+        metric = HEADLINE[row.task]
+        group = groups.setdefault(key, Group(title, unit=METRIC_UNITS[metric], higher_is_better=metric in HIGHER_IS_BETTER))
         label = f"{row.framework}/{row.backend}" if row.runtime == "browser" else f"native {row.framework}/{row.backend}"
+        label += f" {row.threads}t" if row.threads != 1 else ""  # RQ4 measures 1 thread and every core
         software = row.backend in GPU_BACKENDS and bool(backend_is_software(row.backend, fingerprints.get(row.spec_hash, {})))
         ok = row.outcome == "ok" and row.n > 0
         option = Option(label, row.runtime, row.outcome, row.median if ok else math.nan,
@@ -82,18 +86,22 @@ def _model(row) -> str:
 
 
 def _rank(group: Group) -> None:
-    group.options.sort(key=lambda o: (math.isnan(o.median), o.median if not math.isnan(o.median) else 0, o.label))
+    # A throughput ranks as its inverse, a time per token: the order, "x fast" and "x nat" (how many
+    # times slower) read the same for both.
+    def cost(o: Option) -> float:
+        return 1 / o.median if group.higher_is_better else o.median
+    group.options.sort(key=lambda o: (math.isnan(o.median), cost(o) if not math.isnan(o.median) else 0, o.label))
     measured = [o for o in group.options if not math.isnan(o.median)]
     if not measured:
         group.recommendation = "nothing here was measured ok"
         return
-    fastest = min(o.median for o in measured)
+    fastest = min(cost(o) for o in measured)
     natives = [o for o in measured if o.runtime == "native"]
-    native = min(natives, key=lambda o: o.median) if natives else None
+    native = min(natives, key=cost) if natives else None
     for option in measured:
-        option.vs_fastest = option.median / fastest
+        option.vs_fastest = cost(option) / fastest
         if native and option.runtime == "browser":
-            option.vs_native = option.median / native.median
+            option.vs_native = cost(option) / cost(native)
     browsers = [o for o in measured if o.runtime == "browser"]
     if not browsers:
         group.recommendation = f"native only: {measured[0].label}"
@@ -103,7 +111,10 @@ def _rank(group: Group) -> None:
     # log replicate medians, Holm across this group's comparisons: analysis/compare.py).
     best = browsers[0]
     others = browsers[1:2] + ([native] if native else [])
-    decisions = compare.decide([compare.ratio_test(best.replicate_medians, o.replicate_medians) for o in others])
+    # Tested as times: for a throughput, other/best is best's time over other's.
+    pairs = [(o.replicate_medians, best.replicate_medians) if group.higher_is_better
+             else (best.replicate_medians, o.replicate_medians) for o in others]
+    decisions = compare.decide([compare.ratio_test(a, b) for a, b in pairs])
     text = f"in this browser: {best.label}" + (" (on a software GPU here)" if best.software_gpu else "")
     for other, decision in zip(others, decisions):
         text += "; " + compare.faster_wording(decision, best.label, other.label)
@@ -114,10 +125,10 @@ def render(groups: list[Group], width: int = 80) -> list[str]:
     """The verdict as lines no wider than `width` (>= 80), one per option."""
     label_width = max([24, *[len(o.label) + 2 for g in groups for o in g.options]])
     label_width = min(label_width, max(24, width - 56))
-    head = f"{'':{label_width}}{'median ms':>10} {'95% CI':>17} {'R':>3} {'x fast':>7} {'x nat':>7}"
     lines: list[str] = []
     software = False
     for group in groups:
+        head = f"{'':{label_width}}{'median ' + group.unit:>10} {'95% CI':>17} {'R':>3} {'x fast':>7} {'x nat':>7}"
         lines += ["", group.title, head]
         for o in group.options:
             software |= o.software_gpu and not math.isnan(o.median)

@@ -1,8 +1,10 @@
 // The page side of the contract, checked in Node without a browser (tests/test_contract.py runs it):
-//   node contract_check.js harness HARNESS.js SAMPLING.js JOB.json   -> the reply harness.js posts
+//   node contract_check.js harness HARNESS.js SAMPLING.js JOB.json [WEBAI.js]
+//                                                                    -> the reply harness.js posts
 //   node contract_check.js adapter ADAPTER.js NAME                   -> the methods the adapter registers
 // harness.js runs in a vm sandbox whose fetch serves the job and whose document loads a stub adapter
-// (a tiny MLP in plain JS); the reply it POSTs to /api/result is printed as JSON.
+// (a tiny MLP in plain JS, and a stub encoder for embed jobs, which also load WEBAI.js as
+// /webai.js); the reply it POSTs to /api/result is printed as JSON.
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
@@ -14,7 +16,7 @@ function sandbox() {
   };
   const context = {
     window, self: window, console, performance, setTimeout, clearTimeout, Promise, URLSearchParams,
-    WebAssembly, Float32Array, Uint8Array, Array, Math, Object, Error, JSON, String, Number,
+    WebAssembly, Float32Array, Uint8Array, Int32Array, Array, Math, Object, Error, JSON, String, Number,
     location: { search: '?page=p1&token=t1' },
     navigator: { userAgent: 'node', hardwareConcurrency: 2 },
     crossOriginIsolated: false,
@@ -34,17 +36,22 @@ window.webdlbench.adapters.stub = {
   trainBatch(model, batch) { model.loss *= 0.9; return model.loss; },
   async load(url) { return { out: 10 }; },
   predict(model, x) { const o = new Float32Array(model.out); o[0] = x[0]; return o; },
+  async loadEncoder(job) { return { width: 3 }; },
+  async embed(model, ids) { return new Float32Array([ids[0], ids.length, model.width]); },
+  async backendUsed(model) { return { backend_used: { runtime: 'stub' } }; },
   dispose() {},
 };`;
 
-async function harness(harnessPath, samplingPath, jobPath) {
+async function harness(harnessPath, samplingPath, jobPath, webaiPath) {
   const job = JSON.parse(fs.readFileSync(jobPath, 'utf8'));
   const context = sandbox();
   let posted = null;
   const files = {
     '/data/images': new Float32Array(784 * 16).buffer, '/data/labels': new Uint8Array(16).buffer,
     '/data/weights': new Float32Array(784 * 4 + 4 + 4 * 10 + 10).buffer,
+    '/data/ids': new Int32Array([2, 7, 9, 3, 5, 8, 5, 3]).buffer,  // two sequences of four token ids
   };
+  const scripts = { '/stub-adapter.js': STUB_ADAPTER, '/webai.js': webaiPath ? fs.readFileSync(webaiPath, 'utf8') : '' };
   context.fetch = context.window.fetch = async (url, init) => {
     const path = url.split('?')[0];
     if (path === '/api/result') { posted = JSON.parse(init.body); return { ok: true }; }
@@ -54,7 +61,7 @@ async function harness(harnessPath, samplingPath, jobPath) {
     return { ok: false, status: 404 };
   };
   context.document = context.window.document = {
-    head: { appendChild: (el) => { vm.runInContext(el.src === '/stub-adapter.js' ? STUB_ADAPTER : '', context); el.onload(); } },
+    head: { appendChild: (el) => { vm.runInContext(scripts[el.src] || '', context); el.onload(); } },
     createElement: (tag) => ({ tag, getContext: () => null }),
     getElementById: () => ({ textContent: '' }),
   };

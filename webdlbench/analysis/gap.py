@@ -34,7 +34,7 @@ import pandas as pd
 
 from webdlbench.analysis import compare
 from webdlbench.models.kinds import KINDS, TREE_NETWORKS
-from webdlbench.spec import HEADLINE
+from webdlbench.spec import HEADLINE, HIGHER_IS_BETTER
 
 # The network type each model belongs to (Table 5's rows), from the model kind (models/kinds.py).
 NETWORK_TYPES = {name: kind.network for name, kind in KINDS.items()}
@@ -64,8 +64,9 @@ RATIO_COLUMNS = [
 
 
 def _headline_rows(summary: pd.DataFrame, runtime: str) -> pd.DataFrame:
+    # Times only: a throughput headline (RQ4's generate, tok/s) has its own ratios (analysis/today.py).
     rows = summary[(summary["runtime"] == runtime) & (summary["outcome"] == "ok") & (summary["n"] > 0)
-                   & (summary["metric"] == summary["task"].map(HEADLINE))]
+                   & (summary["metric"] == summary["task"].map(HEADLINE)) & ~summary["metric"].isin(HIGHER_IS_BETTER)]
     return rows.copy()
 
 

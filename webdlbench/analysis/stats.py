@@ -184,7 +184,8 @@ def summary_frame(samples: pd.DataFrame, results: pd.DataFrame, per_run: bool = 
         # Pooled results (several runs of one spec) are separate replicates too.
         replicate = group["result_id"].astype(str) + "/" + group["replicate"].astype(str) \
             if "result_id" in group else group["replicate"]
-        summary = summarize(group["value"], replicate.to_numpy(), log_scale=unit == "ms",
+        # Times and rates (RQ4's tok/s) vary by ratios run to run: their CI is on the log scale.
+        summary = summarize(group["value"], replicate.to_numpy(), log_scale=unit in ("ms", "tok/s"),
                             precision=precision[key])
         rows.append({**identities[key], "metric": metric, "unit": unit, **asdict(summary), **verdicts[key]})
     for key, verdict in verdicts.items():

@@ -233,14 +233,15 @@ def _progress_line(result, done: int, total: int) -> str:
     """One line for a finished spec: where the sweep is, the outcome, the headline and its replicates."""
     from statistics import median
 
-    from webdlbench.spec import HEADLINE
+    from webdlbench.spec import HEADLINE, METRIC_UNITS
 
-    values, replicates = result.replicate_values(HEADLINE[result.spec.task])
+    metric = HEADLINE[result.spec.task]
+    values, replicates = result.replicate_values(metric)
     seconds = result.finished_at - result.started_at
     text = f"[{done}/{total}] {result.spec.label}: {result.outcome}"
     if values:
         per_replicate = [median(v for v, r in zip(values, replicates) if r == k) for k in sorted(set(replicates))]
-        text += f", {median(per_replicate):.4g} ms over {len(per_replicate)} replicate(s)"
+        text += f", {median(per_replicate):.4g} {METRIC_UNITS[metric]} over {len(per_replicate)} replicate(s)"
     if result.outcome != "ok":
         text += f" ({' '.join(result.error.split())[:160]})"
     return text + f" in {seconds:.1f} s"

@@ -100,12 +100,17 @@ def store_survey(store_path, facts: dict, browser: str) -> int:
 
 
 def _selected(wanted: str | None) -> list[str]:
+    known = frameworks.surveyed()
     if not wanted:
-        return list(frameworks.FRAMEWORKS)
+        return list(known)
     names = [n.strip() for n in wanted.split(",") if n.strip()]
-    unknown = [n for n in names if n not in frameworks.FRAMEWORKS]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise UserError(f"--frameworks: unknown framework {unknown[0]!r}; known: {', '.join(frameworks.FRAMEWORKS)}")
+        name = unknown[0]
+        if name in frameworks.FRAMEWORKS:
+            raise UserError(f"--frameworks: {name!r} runs only RQ4's tasks (the web-ai suites) and is not surveyed; "
+                            f"surveyed: {', '.join(known)}")
+        raise UserError(f"--frameworks: unknown framework {name!r}; known: {', '.join(known)}")
     return names
 
 
@@ -201,7 +206,7 @@ def probe_specs(fw: frameworks.Framework) -> list[Spec]:
             chosen.append(((cpu_side or backends)[0], task))
     for backend, tasks in fw.backends.items():
         if backend in GPU_BACKENDS:
-            chosen += [(backend, t) for t in tasks]
+            chosen += [(backend, t) for t in tasks if t in ("train", "infer")]  # the paper's tasks (not RQ4's)
     unique = list(dict.fromkeys(chosen))
     return [Spec(framework=fw.name, backend=b, task=t, **PROBE_SPEC) for b, t in unique]
 

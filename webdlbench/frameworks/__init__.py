@@ -177,3 +177,9 @@ def set_user_bundles(pairs: list[str] | None) -> None:
 
 def get(name: str) -> Framework:
     return FRAMEWORKS[name]
+
+
+def surveyed() -> dict[str, Framework]:
+    """The frameworks the survey (paper Table 1) covers: those that train or infer the study's
+    networks. RQ4-only runtimes (transformers.js) are measured by the web-ai suites instead."""
+    return {name: fw for name, fw in FRAMEWORKS.items() if fw.tasks() & {"train", "infer"}}

@@ -85,9 +85,10 @@ class Artifact:
                 **({"prebuilt_from": self.manifest["prebuilt_from"]} if self.manifest.get("prebuilt_from") else {})}
 
 
-def versions() -> dict[str, str | None]:
+def versions(distributions: tuple[str, ...] = VERSIONED_DISTRIBUTIONS) -> dict[str, str | None]:
+    """The installed version of each distribution (None: not installed)."""
     found = {}
-    for dist in VERSIONED_DISTRIBUTIONS:
+    for dist in distributions:
         try:
             found[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

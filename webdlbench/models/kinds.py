@@ -22,13 +22,12 @@ kinds, with why (`unsupported_reason`).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Callable
 
-from webdlbench.checks import OUTPUT_ATOL
 from webdlbench.models import mlp, training, user_ids
-from webdlbench.models.datasets import DATASETS
+from webdlbench.models.kind import ModelKind
+# The kinds of today's web-AI stack (RQ4) are declared with their own package (models/webai/).
+from webdlbench.models.webai.kinds import KINDS as WEBAI_KINDS
 
 # The Keras applications are the paper's §5.1 comparison (Table 4, Figure 5), not one of Table 5's
 # factor sweeps: their browser/native ratios are listed under this network type, with no tree.
@@ -39,58 +38,6 @@ TREE_NETWORKS = ("DNN", "CNN", "RNN")  # Table 5's rows: one decision tree each
 # relative; ResNet50, VGG16, InceptionV3 and MobileNetV2 within 3.8e-5 relative.
 CONVERTED_ATOL = 1e-6
 CONVERTED_RTOL = 1e-3
-
-
-@dataclass(frozen=True)
-class ModelKind:
-    name: str
-    network: str                 # Table 5's row (DNN, CNN, RNN), or APPLICATION_NETWORK
-    title: str
-    depth_means: str
-    width_means: str
-    data: str                    # its data: a name in models/datasets.py (mnist, text, image)
-    flat_input: bool = False     # reads each input flattened (the MLP: 784 values, not 28x28x1)
-    tasks: tuple[str, ...] = ("train", "infer")
-    # Where its model files come from: False, each framework builds and saves the model from our
-    # weights (the MLP); True, the TF.js converter makes them once (models/artifacts.py).
-    converted: bool = False
-    browser_frameworks: tuple[str, ...] | None = None  # None: every framework
-    native_runtimes: tuple[str, ...] | None = None     # None: every runtime
-    reference: str = "numpy"     # where the reference outputs come from: numpy or tensorflow
-    min_depth: int = 1
-    min_width: int = 1
-    fixed_depth: int | None = None    # the only depth (fixed architectures); filled in when omitted
-    default_width: int | None = None  # filled in when a grid omits width
-    # Output check (checks.py): |output - reference| <= output_atol + output_rtol * |reference| per
-    # output (numpy.allclose's rule; the MLP keeps the absolute 1e-4 against float64 numpy). For the
-    # converted kinds the reference is TensorFlow's float32: softmax outputs range from ~1e-3 (the
-    # near-uniform guesses of randomly initialised networks: 1000 or 96 classes) to ~1 (saturated);
-    # a relative tolerance keeps the check as strict for the small ones as for the large ones.
-    output_atol: float = OUTPUT_ATOL
-    output_rtol: float = 0.0
-    # (base, depth, width) -> the SGD rate of a training spec (models/training.py)
-    learning_rate_rule: Callable[[float, int, int], float] = training.base_rate
-    # (depth, width) -> FLOPs of one sample's forward pass, counted from the shape (analysis/peak.py);
-    # None: the converter counts them and each result records them in its model facts
-    forward_flops: Callable[[int, int], int] | None = None
-
-    def input_shape(self, depth: int, width: int) -> tuple[int, ...]:
-        """One input's shape: its data's sample, flattened for a kind that reads it flat."""
-        shape = DATASETS[self.data].sample_shape(width)
-        return (math.prod(shape),) if self.flat_input else shape
-
-    def classes(self) -> int:
-        return DATASETS[self.data].classes()
-
-    def problem(self, depth: int, width: int) -> str:
-        """'' when (depth, width) is a model of this kind, else what is wrong, in one phrase."""
-        if self.fixed_depth is not None and depth != self.fixed_depth:
-            return f"{self.name} has one architecture: depth must be {self.fixed_depth} (or left out)"
-        if depth < self.min_depth:
-            return f"{self.name} needs depth >= {self.min_depth} ({self.depth_means})"
-        if width < self.min_width:
-            return f"{self.name} needs width >= {self.min_width} ({self.width_means})"
-        return ""
 
 
 def _converted(**fields) -> ModelKind:
@@ -127,6 +74,7 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
                depth_means="stacked LSTM layers", width_means="units per LSTM layer", data="text"),
     *(_application(*a) for a in APPLICATIONS),
 )}
+KINDS.update(WEBAI_KINDS)
 
 
 @dataclass(frozen=True)

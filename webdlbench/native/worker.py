@@ -40,10 +40,10 @@ def main() -> int:
     try:
         from webdlbench.native import Unsupported
         try:
-            adapter = _load_adapter(job["adapter"])(job["spec"])
+            adapter = _load_named(job["adapter"])(job["spec"])
             reply["info"].update(adapter.init() or {})
             reply["environment"].update(adapter.environment())
-            RUNNERS[job["kind"]](job, adapter, reply)
+            runner(job)(job, adapter, reply)
         except Unsupported as exc:
             reply["outcome"], reply["error"] = "unsupported", str(exc)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
@@ -61,7 +61,7 @@ def main() -> int:
     return 0
 
 
-def _load_adapter(path: str):
+def _load_named(path: str):
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
@@ -215,6 +215,30 @@ def run_train(job: dict, adapter, reply: dict) -> None:
                          "block_calls": k, "timer_resolution_ms": resolution}
 
 
+def steady_state(call, first_ms: float, spec: dict, resolution: float) -> tuple[list[float], dict]:
+    """Steady-state samples of `call(count, offset)` (one timed region of `count` calls, read back;
+    its ms), after warm-up calls until the timings settle (the first call, `first_ms`, counts as
+    one); and the sampling facts. The twin of the page's steadyState (harness.js)."""
+    warm: list[float] = []
+    started = time.perf_counter()
+    deadline = started + spec["time_budget_s"]
+    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
+    while _warming(warm, len(warm) + 1, spec, warmup_deadline):
+        warm.append(call(1, len(warm) + 1))
+    k = calibrate_block(call, float(np.median(warm[-WINDOW:])) if warm else first_ms, resolution,
+                        spec["sample_time_s"])
+    samples: list[float] = []
+    timed = 0.0
+    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
+        if samples and time.perf_counter() > deadline:
+            break
+        elapsed = call(k, len(samples) * k)
+        timed += elapsed
+        samples.append(elapsed / k)
+    return samples, {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
+                     "block_calls": k, "timer_resolution_ms": resolution}
+
+
 def inference_inputs(job: dict) -> list[np.ndarray]:
     """The reference inputs inference runs on: held-out digits, or (converted kinds) the artifact's
     own reference inputs, any shape."""
@@ -246,25 +270,8 @@ def run_infer(job: dict, adapter, reply: dict) -> None:
         _vector(out, "predict")
         return elapsed
 
-    warm: list[float] = []
-    started = time.perf_counter()
-    deadline = started + spec["time_budget_s"]
-    warmup_deadline = started + WARMUP_SHARE * spec["time_budget_s"]
-    while _warming(warm, len(warm) + 1, spec, warmup_deadline):
-        warm.append(predict(1, len(warm) + 1))
-    k = calibrate_block(predict, float(np.median(warm[-WINDOW:])) if warm else warmup_ms, resolution,
-                        spec["sample_time_s"])
-    samples = []
-    timed = 0.0
-    while wants_sample(len(samples), timed, spec["samples"], spec["sample_time_s"]):
-        if samples and time.perf_counter() > deadline:
-            break
-        elapsed = predict(k, len(samples) * k)
-        timed += elapsed
-        samples.append(elapsed / k)
+    samples, reply["sampling"] = steady_state(predict, warmup_ms, spec, resolution)
     reply["metrics"] = {"load_ms": [load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["sampling"] = {"warmup_calls": len(warm) + 1, "warmup_settled": settled(warm, spec["warmup"]),
-                         "block_calls": k, "timer_resolution_ms": resolution}
     # The output check, untimed: every reference input once.
     reply["outputs"] = [_vector(adapter.predict(model, ref), "predict") for ref in refs]
 
@@ -293,6 +300,12 @@ def run_ops(job: dict, adapter, reply: dict) -> None:
 
 
 RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare, "ops": run_ops}
+
+
+def runner(job: dict):
+    """The loop of a job: the one the job names ("module:function", a task added elsewhere, e.g.
+    RQ4's embed in native/webai.py, which builds on this module), else this module's for its kind."""
+    return _load_named(job["runner"]) if job.get("runner") else RUNNERS[job["kind"]]
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from webdlbench.errors import UserError
 from webdlbench.report import data as report_data
 from webdlbench.report.document import Part, md_cell
 from webdlbench.report.redact import redact, redact_frame
-from webdlbench.report.sections import answer, experience, findings, method, rq1, rq2, rq3
+from webdlbench.report.sections import answer, experience, findings, method, rq1, rq2, rq3, rq4
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Tables longer than this start folded in the HTML (a click shows them); Markdown shows every row.
@@ -32,7 +32,7 @@ METHOD_GROUP = "How it was measured"
 
 def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> list[Part]:
     """The report's parts: the answer first, then the paper's in its order (RQ1, RQ2, RQ3, Table 6),
-    then environment and method."""
+    then RQ4 (today's web-AI stack, beyond the paper), then environment and method."""
     paper = [rq1.part(data), rq2.part(data), rq3.part(data)]
     closing = method.part(data)
     names = {s.key: s.title.split(":")[0] for p in [*paper, closing] for s in p.sections}  # "fig1" -> "Figure 1"
@@ -40,9 +40,10 @@ def build_parts(data: report_data.ReportData, judged: dict, grouped: dict) -> li
     for part in paper:
         part.group = PAPER_GROUP
     closing.group = METHOD_GROUP
+    today = rq4.part(data)
     beyond = experience.part(data)
-    beyond.group = BEYOND_GROUP
-    return [answer.part(data, grouped), *paper, beyond, closing]
+    today.group = beyond.group = BEYOND_GROUP
+    return [answer.part(data, grouped), *paper, today, beyond, closing]
 
 
 def glance(judged: dict) -> list[str]:

@@ -16,9 +16,10 @@ from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, datasets, kinds, mlp, mnist, training
+from webdlbench.models.webai import kinds as webai_kinds
 from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
-from webdlbench.runners import passes, saved_model, user_files
+from webdlbench.runners import passes, saved_model, user_files, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.server import ResultsServer
@@ -71,9 +72,15 @@ class BrowserRunner:
     # -- the skeleton's plug-in ------------------------------------------------------------------
     def unsupported_reason(self, spec: Spec, kind: kinds.ModelKind) -> str:
         available, reason = frameworks.FRAMEWORKS[spec.framework].availability()
-        return reason if not available else kinds.unsupported_reason(kind, spec.framework, "browser")
+        if not available:
+            return reason
+        if webai_kinds.owns(kind):
+            return webai.unsupported_reason(spec, kind, "browser")
+        return kinds.unsupported_reason(kind, spec.framework, "browser")
 
     async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
+        if webai_kinds.owns(kind):  # RQ4's models, jobs and two-visit replicates
+            return await webai.prepare_browser(self, spec, kind)
         fw = frameworks.FRAMEWORKS[spec.framework]
         prepared = Prepared(job=self._job(spec, fw))
         if isinstance(kind, kinds.UserModelKind):  # a user's own model file (runners/user_files.py)
@@ -103,6 +110,8 @@ class BrowserRunner:
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
         # A fresh page (its own renderer: fresh JIT state and heap) in the context the spec's other
         # replicates used: bundles come from its cache, model files never do (server.py: no-store).
+        if prepared.replicate is not None:
+            return await prepared.replicate(index, limit_s)
         return await self._open_page(prepared.job, limit_s, share=spec.spec_hash)
 
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:

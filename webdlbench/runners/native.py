@@ -13,7 +13,8 @@ from pathlib import Path
 from webdlbench import contract, native, subprocesses
 from webdlbench.hostinfo import machine_facts
 from webdlbench.models import artifacts, kinds, mlp, mnist, training
-from webdlbench.runners import user_files
+from webdlbench.models.webai import kinds as webai_kinds
+from webdlbench.runners import user_files, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
 from webdlbench.runners.staging import staged_folder
 from webdlbench.spec import Spec, SpecResult
@@ -55,9 +56,13 @@ class NativeRunner:
             return reason
         if spec.task not in runtime.backends.get(spec.backend, ()):
             return f"{runtime.title} cannot {spec.task} on backend {spec.backend!r}"
+        if webai_kinds.owns(kind):
+            return webai.unsupported_reason(spec, kind, "native")
         return kinds.unsupported_reason(kind, runtime.name, "native")
 
     async def prepare(self, spec: Spec, kind: kinds.ModelKind) -> Prepared:
+        if webai_kinds.owns(kind):  # RQ4's models: the same files and token ids as the pages
+            return await webai.prepare_native(self, spec, kind)
         runtime = self.runtimes[spec.framework]
         try:
             data_files = mnist.write_data_files(self.cache_dir)

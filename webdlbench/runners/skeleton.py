@@ -45,6 +45,9 @@ class Prepared:
     file_metrics: dict[str, int] = field(default_factory=dict)  # further sizes recorded once (Finding 6)
     info: dict = field(default_factory=dict)    # facts the result records (model, learning rate, …)
     reference_source: str = ""                  # what computed the reference, if not the kind's own
+    # RQ4's kinds (runners/webai.py) bring their own replicate (two visits) and output check.
+    replicate: Callable | None = None           # async (index, limit_s) -> the replicate's reply
+    check: Callable | None = None               # (replies, reference outputs) -> the check
 
 
 class Runner(Protocol):
@@ -87,7 +90,7 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False, passes
                                       + budget.page_allowance_s(prepared.artifact, spec.task, spec.batch, spec.warmup))
         result.info.update(budget.limit_note(spec, limit_s))
         replies = await _replicates(spec, runner, prepared, limit_s, result)
-        if spec.task == "infer":  # what the replicates loaded (a spec that never ran records no size)
+        if spec.task != "train":  # what the replicates loaded (a spec that never ran records no size)
             result.add("model_file_bytes", [sum(prepared.model_files.values())])
             result.info["model_files"] = prepared.model_files
             for metric, size in prepared.file_metrics.items():
@@ -169,6 +172,8 @@ def _checks(spec: Spec, kind: kinds.ModelKind, prepared: Prepared, replies: list
             result.add("loss", [v for v in reply.get("losses") or [] if v is not None], replicate=index)
         return checks[0] if len(checks) == 1 else {"passed": all(c["passed"] for c in checks), "pages": checks}
     reference = prepared.reference()
+    if prepared.check is not None:
+        return prepared.check(replies, reference)
     outputs = [check_kind_outputs(reply.get("outputs") or [], reference, kind) for reply in replies]
     warmups = [check_kind_outputs([reply.get("warmup_output") or []], reference[:1], kind) for reply in replies]
     failed = [c for c in outputs if not c["passed"]]

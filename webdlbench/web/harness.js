@@ -11,7 +11,8 @@
   const WARMUP_SHARE = 0.25;
 
   class Unsupported extends Error {}
-  window.webdlbench = { adapters: {}, Unsupported };
+  // tasks: job kinds other scripts add (web/webai.js: embed), run like the ones below.
+  window.webdlbench = { adapters: {}, Unsupported, tasks: {} };
   // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
   window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
 
@@ -227,11 +228,39 @@
     return refs;
   }
 
+  // Steady-state samples of call(count, offset) (one timed region of `count` calls, read back; its
+  // ms), after warm-up calls — the first, firstMs, counts as one — at least spec.warmup in all, then
+  // until the timings settle, within the warm-up's share of the budget. native/worker.py
+  // steady_state is its twin.
+  async function steadyState(call, firstMs, spec, result) {
+    const S = window.webdlbenchSampling;
+    const resolution = S.timerResolutionMs(() => performance.now());
+    const warm = [];
+    const started = performance.now();
+    const deadline = started + spec.time_budget_s * 1000;
+    const warmupDeadline = started + WARMUP_SHARE * spec.time_budget_s * 1000;
+    while (warm.length + 1 < spec.warmup || (warm.length < spec.max_warmup && !S.settled(warm, spec.warmup)
+           && performance.now() < warmupDeadline)) {
+      warm.push(await call(1, warm.length + 1));
+    }
+    const k = await calibrateBlock((count) => call(count, 0), warm.length ? S.median(warm.slice(-S.WINDOW)) : firstMs,
+      resolution, spec.sample_time_s);
+    const samples = [];
+    let timed = 0;
+    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
+      if (i > 0 && performance.now() > deadline) break;
+      const elapsed = await call(k, i * k);
+      timed += elapsed;
+      samples.push(elapsed / k);
+    }
+    Object.assign(result.sampling, { warmup_calls: warm.length + 1, warmup_settled: S.settled(warm, spec.warmup),
+      block_calls: k, timer_resolution_ms: resolution });
+    return samples;
+  }
+
   async function runInfer(job, adapter, result) {
     const { spec } = job;
     const refs = await loadReferenceInputs(job);
-    const S = window.webdlbenchSampling;
-    const resolution = S.timerResolutionMs(() => performance.now());
     const predict = async (count, offset) => {  // one timed region: `count` predictions, read back
       let out;
       const start = performance.now();
@@ -248,30 +277,9 @@
     const first = await adapter.predict(model, refs[0]);
     result.metrics.warmup_ms = [performance.now() - start];
     result.warmup_output = requireVector(first, 'predict');
-    // Steady state starts after the warm-up predictions (the first is warmup_ms): at least
-    // spec.warmup in all, then until the timings settle, within the warm-up's share of the budget.
-    const warm = [];
-    const started = performance.now();
-    const deadline = started + spec.time_budget_s * 1000;
-    const warmupDeadline = started + WARMUP_SHARE * spec.time_budget_s * 1000;
-    while (warm.length + 1 < spec.warmup || (warm.length < spec.max_warmup && !S.settled(warm, spec.warmup)
-           && performance.now() < warmupDeadline)) {
-      warm.push(await predict(1, warm.length + 1));
-    }
-    const k = await calibrateBlock((count) => predict(count, 0),
-      warm.length ? S.median(warm.slice(-S.WINDOW)) : result.metrics.warmup_ms[0], resolution, spec.sample_time_s);
-    const samples = [];
-    let timed = 0;
-    for (let i = 0; S.wantsSample(i, timed, spec.samples, spec.sample_time_s); i++) {
-      if (i > 0 && performance.now() > deadline) break;
-      const elapsed = await predict(k, i * k);
-      timed += elapsed;
-      samples.push(elapsed / k);
-    }
+    // Steady state starts after the warm-up predictions (the first is warmup_ms).
+    result.metrics.infer_ms = await steadyState(predict, result.metrics.warmup_ms[0], spec, result);
     await mark('done');
-    result.metrics.infer_ms = samples;
-    Object.assign(result.sampling, { warmup_calls: warm.length + 1, warmup_settled: S.settled(warm, spec.warmup),
-      block_calls: k, timer_resolution_ms: resolution });
     // The output check, untimed: every reference input once.
     for (const ref of refs) result.outputs.push(requireVector(await adapter.predict(model, ref), 'predict'));
     if (adapter.dispose) adapter.dispose(model);
@@ -287,6 +295,8 @@
   const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {},
     memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args),
     ops: (...args) => window.webdlbenchPasses.ops(...args) };
+  // What scripts adding a task (web/webai.js) run with: the harness's own helpers.
+  Object.assign(window.webdlbench, { mark, loadScript, fetchOk, requireVector, steadyState });
 
   // What this browser offers, seen from the page: taken after measuring, so that probing
   // WebGL/WebGPU never disturbs a measurement.
@@ -361,7 +371,9 @@
         }
         Object.assign(result.info, await Promise.race([adapter.init(job), gpuFailure]));
         phase('init');
-        await Promise.race([RUNNERS[job.kind](job, adapter, result), gpuFailure]);
+        const run = RUNNERS[job.kind] || window.webdlbench.tasks[job.kind];
+        if (!run) throw new Error(`no page task ${job.kind} (a script that adds it, e.g. /webai.js, did not load)`);
+        await Promise.race([run(job, adapter, result), gpuFailure]);
         phase('task');
       } else {
         for (const [name, adapter] of Object.entries(window.webdlbench.adapters)) {

@@ -46,6 +46,25 @@
     }
   }
 
+  // RQ4 (embed): the model's bytes from Cache Storage when a visit before put them there, else
+  // fetched and put there — what an app does for its second visit, since ORT Web keeps nothing.
+  const MODEL_CACHE = 'webdlbench-onnxruntime-web-models';
+  async function cachedModel(url) {
+    const cache = await caches.open(MODEL_CACHE);
+    let response = await cache.match(url);
+    const fromCache = response !== undefined;
+    if (!fromCache) {
+      response = await fetch(url);
+      if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+      await cache.put(url, response.clone());
+    }
+    return { bytes: new Uint8Array(await response.arrayBuffer()), fromCache };
+  }
+
+  function int64(values) {
+    return BigInt64Array.from(values, (v) => BigInt(v));
+  }
+
   async function outputOf(session, feeds) {
     const results = await session.run(feeds);
     return results[session.outputNames[0]].data;
@@ -55,6 +74,7 @@
     version: () => (typeof ort !== 'undefined' && ort.env && ort.env.versions ? ort.env.versions.web || ort.env.versions.common : null),
 
     async init(job) {
+      if (job.kind === 'embed') return { backend_requested: job.spec.backend };  // the runtime loads in loadEncoder
       requireOrt();
       const backend = job.spec.backend;
       const { options } = job;
@@ -76,7 +96,7 @@
         await session.release();
       } catch (error) {
         const message = `ONNX Runtime Web could not start the ${backend} backend: ${error && error.message ? error.message : error}`;
-        if (backend === 'webgpu') throw new Unsupported(message);
+        if (backend !== 'wasm') throw new Unsupported(message);
         throw new Error(message);
       }
       const info = {
@@ -123,6 +143,54 @@
 
     dispose(model) {
       model.session.release();
+    },
+
+    // RQ4 (embed): the whole first-visit path, timed by the page: the bundle, the wasm, the model
+    // (Cache Storage or the network) and the session. A backend ORT cannot start is `unsupported`,
+    // in ORT's own words.
+    async loadEncoder(job) {
+      const { options } = job;
+      const backend = job.spec.backend;
+      if (typeof ort === 'undefined') await window.webdlbench.loadScript(options.runtime_file);
+      requireOrt();
+      configureWasm(options);
+      const { bytes, fromCache } = await cachedModel(job.model_url);
+      const settings = { executionProviders: [backend], graphOptimizationLevel: options.graph_optimization_level };
+      let session;
+      try {
+        session = await ort.InferenceSession.create(bytes, { ...settings });
+      } catch (error) {
+        const message = `ONNX Runtime Web could not start the ${backend} backend: ${error && error.message ? error.message : error}`;
+        if (backend !== 'wasm') throw new Unsupported(message);
+        throw error;
+      }
+      return { session, backend, settings, fromCache };
+    },
+
+    async embed(model, ids) {
+      const shape = [1, ids.length];
+      const mask = int64(new Array(ids.length).fill(1));
+      const feeds = { input_ids: new ort.Tensor('int64', int64(ids), shape), attention_mask: new ort.Tensor('int64', mask, shape),
+                      token_type_ids: new ort.Tensor('int64', new BigInt64Array(ids.length), shape) };
+      const wanted = Object.fromEntries(model.session.inputNames.map((name) => [name, feeds[name]]));
+      const hidden = await outputOf(model.session, wanted);  // [1, length, width], on the CPU
+      const width = hidden.length / ids.length;
+      const pooled = new Float32Array(width);
+      for (let t = 0; t < ids.length; t++) for (let j = 0; j < width; j++) pooled[j] += hidden[t * width + j];
+      for (let j = 0; j < width; j++) pooled[j] /= ids.length;
+      return pooled;
+    },
+
+    async backendUsed(model) {
+      return {
+        backend_used: {
+          runtime: `onnxruntime-web ${ort.env.versions ? ort.env.versions.web : '?'}`, session_options: model.settings,
+          model_from_cache_storage: model.fromCache,
+          wasm: { numThreads: plain(ort.env.wasm.numThreads), simd: plain(ort.env.wasm.simd), proxy: plain(ort.env.wasm.proxy),
+                  cross_origin_isolated: self.crossOriginIsolated },
+          webgpu_adapter: model.backend === 'webgpu' ? await webgpuAdapterInfo() : null,
+        },
+      };
     },
 
     // `webdlbench survey`: network types are probed by running one tiny model of each kind

@@ -92,7 +92,7 @@ def recommendation(group: Group) -> str:
 
 def _table(group: Group) -> Table:
     measured = [o for o in group.options if not math.isnan(o.median)]
-    tested = _tests(measured)
+    tested = _tests(measured, group.higher_is_better)
     rows = []
     for rank, option in enumerate(group.options, start=1):
         if math.isnan(option.median):
@@ -106,13 +106,15 @@ def _table(group: Group) -> Table:
                      "; ".join(tested.get(option.label, [])) or "fastest", _note(option)])
     task = group.title.split(",")[0]
     notes = [f"{IMPRECISE}: {compare.REMEDY} for a tighter one."] if any(IMPRECISE in r[-1] for r in rows) else []
-    return Table(COLUMNS, KINDS, rows, notes=notes,
-                 caption=f"{group.title}: {METRIC_WORDS.get(task, 'time (ms)')}, ranked by median")
+    columns = [c.replace("(ms)", f"({group.unit})") for c in COLUMNS]  # RQ4's generate: tok/s, larger first
+    words = METRIC_WORDS.get(task, "time (ms)" if group.unit == "ms" else f"{group.unit}, larger is faster")
+    return Table(columns, KINDS, rows, notes=notes, caption=f"{group.title}: {words}, ranked by median")
 
 
-def _tests(measured: list[Option]) -> dict[str, list[str]]:
+def _tests(measured: list[Option], higher_is_better: bool = False) -> dict[str, list[str]]:
     """Each option against the fastest, and each browser option against the fastest native one
-    (when that is not the fastest already); Holm across every comparison of the table."""
+    (when that is not the fastest already); Holm across every comparison of the table. A throughput
+    (tok/s) is tested as a time: the other's rate over this option's."""
     if not measured:
         return {}
     fastest = measured[0]
@@ -121,7 +123,9 @@ def _tests(measured: list[Option]) -> dict[str, list[str]]:
     pairs = [(o, fastest) for o in measured[1:]]
     if native is not None and native is not fastest:
         pairs += [(o, native) for o in measured if o.runtime == "browser" and o is not fastest]
-    decisions = compare.decide([compare.ratio_test(a.replicate_medians, b.replicate_medians) for a, b in pairs])
+    decisions = compare.decide([compare.ratio_test(*((b.replicate_medians, a.replicate_medians) if higher_is_better
+                                                     else (a.replicate_medians, b.replicate_medians)))
+                                for a, b in pairs])
     said: dict[str, list[str]] = {}
     for (option, reference), decision in zip(pairs, decisions):
         said.setdefault(option.label, []).append(_against(decision, reference.label))

@@ -1,0 +1,49 @@
+"""RQ4 natively: the encoder made for real (tokenizer trained, optimum's export), then embedded by ONNX
+Runtime and PyTorch (transformers) in fresh worker processes — two loads per process, both
+outputs checked against PyTorch's reference — with what ran recorded."""
+import asyncio
+
+import pytest
+
+from webdlbench.models import kinds
+from webdlbench.models.webai import artifacts
+from webdlbench.runners.native import NativeRunner
+from webdlbench.spec import Spec
+
+pytestmark = pytest.mark.native
+
+
+@pytest.fixture(scope="module")
+def cache(artifacts_dir):
+    return artifacts_dir / "web-ai" / "cache"  # shared with tests/e2e/test_webai.py: one build
+
+
+def test_the_model_is_made_with_its_real_architecture_and_exporter(cache):
+    artifact = asyncio.run(artifacts.ensure_artifact(kinds.get("encoder:bert-tiny"), 0, cache))
+    facts = artifact.facts()
+    assert (facts["layers"], facts["hidden"], facts["heads"]) == (2, 128, 2)
+    assert facts["vocabulary"] > 10_000 and facts["parameters"] > facts["encoder_parameters"] > 0
+    assert facts["onnx_opset"] >= 17 and "optimum" in facts["exporter"]
+    assert set(artifact.browser_files()) == set(artifacts.BROWSER_FILES["encoder"])
+    reference = asyncio.run(artifacts.ensure_reference(artifact, 8))
+    ids = reference.ids()
+    assert ids.shape == (reference.count, 8) and (ids[:, 0] == ids[0, 0]).all()  # each starts with [CLS]
+    assert reference.outputs().shape == (reference.count, 128)
+
+
+@pytest.mark.parametrize("runtime", ["onnxruntime", "pytorch"])
+def test_native_runtimes_embed_the_same_ids_and_pass_the_check(cache, runtime):
+    spec = Spec(framework=runtime, backend="cpu", task="embed", model="encoder:bert-tiny", depth=2, width=8,
+                runtime="native", batch=1, replicates=2, max_replicates=2, samples=5, sample_time_s=0.1,
+                warmup=2, time_budget_s=5)
+    result = asyncio.run(NativeRunner(cache).measure(spec))
+    assert result.outcome == "ok", result.error
+    assert result.checks["passed"] and result.checks["min_cosine"] >= 0.999 and result.checks["replicates_checked"] == 2
+    for metric in ("cold_load_ms", "first_infer_ms", "warm_load_ms", "warmup_ms", "infer_ms"):
+        values, replicates = result.replicate_values(metric)
+        assert values and all(v > 0 for v in values) and set(replicates) == {0, 1}, metric
+    used = result.info["backend_used"]
+    assert used["device"] == "cpu"
+    assert used.get("execution_providers") == ["CPUExecutionProvider"] or used.get("torch_threads") == 1
+    version = "onnxruntime_version" if runtime == "onnxruntime" else "transformers_version"
+    assert result.environment.get(version), result.environment

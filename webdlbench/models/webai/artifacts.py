@@ -1,0 +1,165 @@
+"""Where RQ4 models live: one folder per (kind, seed) under the sweep's cache, made once by
+build.py in a subprocess and cached by a key that hashes everything that determines its content
+(the kind's geometry, the seed, the code that makes it, the tokenizer corpus and the library
+versions). The results server serves the cache at /data/; model folders sit under models/, which
+it serves with `Cache-Control: no-store` (server.py), so a browser only ever reuses them through a
+runtime's own cache (Cache Storage), never the HTTP cache.
+
+    manifest.json         facts (parameters, vocabulary, geometry, opset, exporter), versions
+    model/                config.json, model.safetensors, tokenizer files, onnx/model.onnx
+    ref-<length>/         ids.i32 (the reference token ids) and PyTorch's outputs: an encoder's
+                          embeddings (reference.f32), a decoder's generated tokens (tokens.i32)
+    gguf/                 a decoder's model-f32.gguf (llama.cpp's converter) and gguf.json
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from webdlbench import subprocesses
+from webdlbench.models import artifacts as converted  # the converted kinds' cache: its error, versions()
+from webdlbench.models.webai import build, corpus
+from webdlbench.models.webai.kinds import GENERATED_TOKENS, WebAIKind
+
+CACHE_FOLDER = "models/webai"  # under models/: served no-store (server.py)
+BUILD_MODULE = "webdlbench.models.webai.build"
+# Training the tokenizer and exporting MiniLM-L6 takes ~1 minute on 2 shared cores; a build that
+# runs longer than this is hung.
+BUILD_TIMEOUT_S = 1200
+STDERR_TAIL_CHARS = 3000
+SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py")
+# What transformers.js fetches from a model folder (its layout: env.localModelPath + model id);
+# the ONNX file last (ONNX Runtime Web's model_url).
+BROWSER_FILES = {"encoder": ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"),
+                 "decoder": ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                             "onnx/model.onnx")}
+GGUF_FILE = "gguf/model-f32.gguf"
+
+
+# Making the model failed; the message is the library's own words.
+BuildError = converted.ArtifactError
+
+
+@dataclass(frozen=True)
+class Artifact:
+    folder: Path      # absolute
+    relative: str     # relative to the cache folder (for /data/ URLs)
+    manifest: dict
+
+    @property
+    def model_dir(self) -> Path:
+        return self.folder / "model"
+
+    @property
+    def onnx_file(self) -> Path:
+        return self.model_dir / "onnx" / "model.onnx"
+
+    @property
+    def family(self) -> str:
+        return self.manifest["family"]
+
+    def browser_files(self) -> dict[str, int]:
+        """The files transformers.js fetches and their sizes (model_file_bytes counts these)."""
+        return {name: (self.model_dir / name).stat().st_size for name in BROWSER_FILES[self.family]}
+
+    def facts(self) -> dict:
+        return {**self.manifest["facts"], "artifact": self.folder.name, "versions": self.manifest["versions"]}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One sequence length's reference: the token ids every runtime embeds and PyTorch's output."""
+
+    folder: Path
+    relative: str
+    count: int
+    length: int
+    hidden: int  # an encoder's embedding width; a decoder's generated tokens
+
+    def ids(self) -> np.ndarray:
+        return np.fromfile(self.folder / "ids.i32", dtype="<i4").reshape(self.count, self.length)
+
+    def outputs(self) -> np.ndarray:
+        """An encoder's embeddings [count, hidden]; a decoder's generated tokens [1, generated]."""
+        if (self.folder / "tokens.i32").is_file():
+            return np.fromfile(self.folder / "tokens.i32", dtype="<i4")[None, :]
+        return np.fromfile(self.folder / "reference.f32", dtype="<f4").reshape(self.count, self.hidden).astype(np.float64)
+
+    def facts(self) -> dict:
+        return json.loads((self.folder / "reference.json").read_text())
+
+
+def artifact_key(kind: WebAIKind, seed: int) -> str:
+    here = Path(__file__).resolve().parent
+    blob = json.dumps({"kind": kind.name, "geometry": kind.geometry.__dict__, "seed": seed,
+                       "sources": {n: hashlib.sha256((here / n).read_bytes()).hexdigest() for n in SOURCE_FILES},
+                       "corpus": corpus.sha256(), "versions": converted.versions(build.VERSIONED)}, sort_keys=True).encode()
+    slug = kind.name.replace(":", "-").lower()
+    return f"{slug}-s{seed}-{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
+async def ensure_artifact(kind: WebAIKind, seed: int, cache_dir: Path) -> Artifact:
+    """The model of this kind and seed, made now if not cached. Raises BuildError."""
+    relative = f"{CACHE_FOLDER}/{artifact_key(kind, seed)}"
+    folder = Path(cache_dir).resolve() / relative
+    await _made_once(folder, {"action": "model", "kind": kind.name, "seed": seed}, "manifest.json")
+    return Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
+
+
+async def ensure_reference(artifact: Artifact, length: int) -> Reference:
+    """The reference inputs and PyTorch's outputs at this sequence (prompt) length, made now if not cached."""
+    folder = artifact.folder / f"ref-{length}"
+    await _made_once(folder, {"action": "reference", "model_dir": str(artifact.model_dir), "width": length,
+                              "family": artifact.family, "generated": GENERATED_TOKENS}, "reference.json")
+    meta = json.loads((folder / "reference.json").read_text())
+    return Reference(folder, f"{artifact.relative}/ref-{length}", meta["count"], meta["length"],
+                     meta.get("hidden", meta.get("generated")))
+
+
+async def ensure_gguf(artifact: Artifact) -> Path:
+    """A decoder's GGUF file (llama.cpp's converter), made now if not cached. Raises BuildError."""
+    from webdlbench.models.webai import gguf_converter
+
+    missing = gguf_converter.missing_reason()
+    folder = artifact.folder / "gguf"
+    if missing and not (folder / "gguf.json").is_file():
+        raise BuildError(missing)
+    await _made_once(folder, {"action": "gguf", "model_dir": str(artifact.model_dir),
+                              "converter": str(gguf_converter.SCRIPT)}, "gguf.json")
+    return artifact.folder / GGUF_FILE
+
+
+async def _made_once(folder: Path, job: dict, marker: str) -> None:
+    """Run build.py into a temporary sibling that becomes `folder` whole, unless it exists."""
+    if (folder / marker).is_file():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", suffix=".partial", dir=folder.parent))
+    try:
+        await _run_build({**job, "out": str(staging)}, staging / marker)
+        try:
+            staging.replace(folder)
+        except OSError:  # made meanwhile by another sweep: theirs is as good
+            if not (folder / marker).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+async def _run_build(job: dict, expected: Path) -> None:
+    env = subprocesses.python_environment(overrides={**build.LIBRARY_ENVIRONMENT, "CUDA_VISIBLE_DEVICES": ""})
+    done = await subprocesses.run_python(["-m", BUILD_MODULE], env, BUILD_TIMEOUT_S, json.dumps(job).encode())
+    if done.timed_out:
+        raise BuildError(f"making the {job['action']} took over {BUILD_TIMEOUT_S} s")
+    failure = Path(job["out"]) / "failure.json"
+    if failure.is_file():
+        raise BuildError(json.loads(failure.read_text())["error"])
+    if not expected.is_file():
+        tail = done.stderr_tail(STDERR_TAIL_CHARS)
+        raise BuildError(f"the model builder {done.how} without a result: {tail or '(nothing on stderr)'}")

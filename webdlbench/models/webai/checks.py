@@ -1,0 +1,74 @@
+"""The output checks of RQ4's tasks, against PyTorch's reference (build.py, decoder.py). Each can
+fail on real data, and says where.
+
+embed     every embedding of every replicate — both visits' outputs and the first inference — has
+          a cosine similarity of at least MIN_COSINE with PyTorch's. The reference sequences' own
+          embeddings are less alike than that (cross_input_max_cosine, recorded), so an embedding
+          of the wrong input fails.
+generate  every generation of every replicate (warm-up included) is exactly PyTorch's greedy
+          tokens, all GENERATED_TOKENS of them (fp32): fewer tokens, or one token different, fails
+          with the first position where it differs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from webdlbench.models.webai.kinds import MIN_COSINE
+
+
+def cosines(outputs, reference: np.ndarray) -> np.ndarray:
+    got = np.asarray(outputs, dtype=np.float64)
+    want = reference[: len(got)]
+    return (got * want).sum(1) / (np.linalg.norm(got, axis=1) * np.linalg.norm(want, axis=1))
+
+
+def _output_sets(replies: list[dict]) -> list[list]:
+    """Every output list of every replicate: the warm visit's, the cold visit's, the first one."""
+    sets = []
+    for reply in replies:
+        sets += [reply.get("outputs") or [], reply.get("cold_outputs", reply.get("outputs")) or [],
+                 [reply.get("warmup_output") or []]]
+    return sets
+
+
+def check_embeddings(replies: list[dict], reference: np.ndarray) -> dict:
+    """Cosine similarity with PyTorch's embeddings (module docstring)."""
+    worst, max_abs = 1.0, 0.0
+    for outputs in _output_sets(replies):
+        shapes = {len(row) for row in outputs}
+        if not outputs or shapes != {reference.shape[1]}:
+            return {"passed": False, "reason": f"embeddings of lengths {sorted(shapes) or 'none'}, the reference "
+                                               f"{reference.shape[1]}"}
+        worst = min(worst, float(np.min(cosines(outputs, reference))))
+        max_abs = max(max_abs, float(np.max(np.abs(np.asarray(outputs) - reference[: len(outputs)]))))
+    normed = reference / np.linalg.norm(reference, axis=1, keepdims=True)
+    cross = normed @ normed.T
+    check = {"passed": worst >= MIN_COSINE, "min_cosine": worst, "min_cosine_required": MIN_COSINE,
+             "max_abs_error": max_abs, "replicates_checked": len(replies),
+             "cross_input_max_cosine": float(np.max(cross[~np.eye(len(cross), dtype=bool)])) if len(cross) > 1 else None}
+    if not check["passed"]:
+        check["reason"] = f"an embedding's cosine similarity with PyTorch's is {worst:.6f} (< {MIN_COSINE})"
+    return check
+
+
+def check_generations(replies: list[dict], reference: np.ndarray) -> dict:
+    """Every generation equals PyTorch's greedy tokens, all of them (module docstring)."""
+    want = [int(t) for t in reference[0]]
+    generations = 0
+    for outputs in _output_sets(replies):
+        for got in outputs:
+            generations += 1
+            got = [int(t) for t in got]
+            if got == want:
+                continue
+            if len(got) < len(want) and got == want[:len(got)]:
+                return {"passed": False, "reason": f"generated {len(got)} tokens, {len(want)} asked (EOS ignored)",
+                        "tokens_expected": len(want)}
+            where = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+            return {"passed": False, "tokens_expected": len(want), "first_difference": where,
+                    "reason": f"token {where} of a generation is {got[where] if where < len(got) else 'missing'}, "
+                              f"PyTorch's greedy token is {want[where] if where < len(want) else 'none'} "
+                              f"({len(got)} tokens generated)"}
+    return {"passed": generations > 0, "generations_checked": generations, "tokens_each": len(want),
+            "replicates_checked": len(replies),
+            **({} if generations else {"reason": "no generation to check"})}
