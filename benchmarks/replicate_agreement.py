@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from webdlbench.analysis.machine_load import load_warning, run_load
 from webdlbench.analysis.stats import summary_frame
 from webdlbench.spec import HEADLINE
 from webdlbench.store import Store
@@ -21,16 +22,17 @@ NARROW_PCT = 10.0  # a CI is narrow when its half-width is at most this % of the
 
 
 def headline_rows(store: Path):
+    """(spec_hash -> the headline's summary row, the run's machine load)."""
     with Store.open(store, create=False) as opened:
         results, samples, _ = opened.frames()
     table = summary_frame(samples, results)
     table = table[(table.metric == table.task.map(HEADLINE)) & (table.outcome == "ok")]
-    return {row.spec_hash: row for row in table.itertuples()}
+    return {row.spec_hash: row for row in table.itertuples()}, run_load(results)
 
 
 def main(suite: str, verbose: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        rows, walls = [], []
+        rows, walls, loads = [], [], []
         for run in (1, 2):
             store = Path(tmp) / f"run{run}.sqlite"
             started = time.perf_counter()
@@ -39,7 +41,9 @@ def main(suite: str, verbose: bool) -> None:
             walls.append(time.perf_counter() - started)
             if done.returncode != 0:
                 sys.exit(done.stderr)
-            rows.append(headline_rows(store))
+            table, load = headline_rows(store)
+            rows.append(table)
+            loads.append(load)
     common = sorted(set(rows[0]) & set(rows[1]))
     overlap = narrow = 0
     for key in common:
@@ -55,6 +59,11 @@ def main(suite: str, verbose: bool) -> None:
                   f"{'' if overlaps else '  DISJOINT'}{'' if both_narrow else '  WIDE'}")
     n = len(common)
     print(f"suite {suite}: two runs ({walls[0]:.0f} s and {walls[1]:.0f} s), {n} headline specs ok in both")
+    for run, load in enumerate(loads, 1):
+        print(f"run {run}: machine {load.text() if load else 'load not recorded'}")
+    warning = load_warning(*loads)
+    if warning:
+        print(warning.replace("new run", "second run").replace("base run", "first run"))
     print(f"CIs overlap:                    {overlap}/{n} = {overlap / max(n, 1):.0%}   (target >= 90%)")
     print(f"both CIs narrow (<= {NARROW_PCT:g}% half-width): {narrow}/{n} = {narrow / max(n, 1):.0%}   (target >= 80%)")
 

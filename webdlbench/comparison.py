@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from webdlbench.analysis import compare
+from webdlbench.analysis import compare, machine_load
 from webdlbench.analysis.stats import summary_frame
 from webdlbench.errors import UserError
 from webdlbench.spec import HEADLINE
@@ -97,6 +97,12 @@ class Comparison:
     rows: list[Row]
     threshold_pct: float | None
     environment_changes: list[str]
+
+    @property
+    def load_warning(self) -> str:
+        """'' unless the machine was busier during one run than the other (analysis/machine_load.py)."""
+        return machine_load.load_warning(machine_load.run_load(self.base.results),
+                                         machine_load.run_load(self.new.results))
 
     @property
     def regressions(self) -> list[Row]:
@@ -330,6 +336,8 @@ def render(comparison: Comparison, width: int) -> list[str]:
             lines += wrap(f"  {change}", width, "    ")
         if len(changes) > SHOWN_CHANGES:
             lines.append(f"  ... and {len(changes) - SHOWN_CHANGES} more (--format json lists them all)")
+    if comparison.load_warning:
+        lines += [""] + wrap(comparison.load_warning, width)
     if comparison.threshold_pct is not None:
         lines += [""] + wrap(threshold_text(comparison), width)
     return lines
@@ -378,6 +386,9 @@ def to_json(comparison: Comparison) -> dict:
         "failed": bool(comparison.regressions),
         "counts": comparison.counts(),
         "environment_changes": comparison.environment_changes,
+        "machine_load": {"base": machine_load.as_json(comparison.base.results),
+                         "new": machine_load.as_json(comparison.new.results),
+                         "warning": comparison.load_warning},
         "specs": [{"group": r.group, "label": r.label, "spec_hash": r.spec_hash, "metric": r.metric,
                    **{k: r.spec[k] for k in keys}, "base": side(r.base), "new": side(r.new),
                    "ratio": r.ratio, "ratio_ci_low": r.ratio_ci_low, "ratio_ci_high": r.ratio_ci_high,

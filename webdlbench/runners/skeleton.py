@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from webdlbench import budget
+from webdlbench import budget, hostinfo
 from webdlbench.checks import check_kind_outputs, check_training
 from webdlbench.models import kinds
 from webdlbench.models.artifacts import Artifact
@@ -78,6 +78,7 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False, passes
     """Measure one spec with `runner`; always a SpecResult. `profile` adds the profiling pass to
     every spec (a spec may ask for it itself); `passes` the separate memory / qoe / ops passes."""
     result = SpecResult(spec=spec, outcome="ok", started_at=time.time())
+    result.info["machine_load"] = {"start": hostinfo.load_average(), "cpus": hostinfo.cpu_count()}
     try:
         kind = kinds.get(spec.model)
         reason = runner.unsupported_reason(spec, kind)
@@ -192,4 +193,6 @@ def _finish(result: SpecResult, outcome: str, error: str, info: dict | None = No
     if info:
         result.info.update(info)
     result.finished_at = time.time()
+    if "machine_load" in result.info:
+        result.info["machine_load"]["end"] = hostinfo.load_average()
     return result
