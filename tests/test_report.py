@@ -116,9 +116,12 @@ def _browser(store, run, environment, slow=1.0, factor=1.0, first=True):
         _add(store, run, Spec("tfjs", "webgl", "infer", 1, 224, model="keras:VGG16"), environment, "error", OOM)
 
 
+NATIVE_LOAD = {"start": 1.0, "end": 1.4, "cpus": 2}  # what the native run recorded; the browser run recorded none
+
+
 def _native(store, run, factor=1.0, first=True):
     def _replicated(store, run, spec, environment, info=None, **metrics):
-        _add(store, run, spec, environment, info=info,
+        _add(store, run, spec, environment, info={**(info or {}), "machine_load": NATIVE_LOAD},
              **{m: [v * factor for v in values] for m, values in metrics.items()})
     for depth, width in GRID:
         size = depth * width * width / 4096
@@ -289,6 +292,8 @@ def test_failures_environment_and_plain_statements(built):
     assert sorted(outcomes["error"]) == sorted([ERROR, OOM])
     runs = _section(html, "runs")
     assert "paper-training" in runs and "gap-quick" in runs
+    training, gap = (runs.split(suite, 1)[1].split("</tr>", 1)[0] for suite in ("paper-training", "gap-quick"))
+    assert "1.2 (1.2–1.2) on 2 CPUs" in gap and "on 2 CPUs" not in training
 
 
 def test_a_stored_survey_regenerates_table1_and_judges_finding1(store_path, tmp_path):

@@ -11,6 +11,7 @@ from webdlbench.analysis import compare
 from webdlbench.analysis.stats import CI_LEVEL, SPEC_KEYS
 from webdlbench.report.data import ReportData
 from webdlbench.report.document import Cell, Part, Section, Table, int_cell
+from webdlbench.analysis.machine_load import run_load
 from webdlbench.report.environments import environment_warnings
 from webdlbench.report.sections.common import ANY_HINT
 
@@ -115,7 +116,9 @@ def runs_section(data: ReportData) -> Section:
                       about="Every run in the store. A spec measured in several runs of one environment counts its "
                             "latest run only (`report --pool-runs` pools them) "
                             "(summary.csv: one row per environment, spec and metric with n, median, 95% CI, mean, "
-                            "stdev, outcome).",
+                            "stdev, outcome). Machine load: the 1-minute load average at each spec's start and "
+                            "end, median (range) over the run, this tool's own processes included; runs made "
+                            "under different load are not comparable.",
                       files={"summary.csv": data.summary})
     if data.runs.empty:
         section.empty = ANY_HINT
@@ -126,11 +129,13 @@ def runs_section(data: ReportData) -> Section:
         mine = data.results[data.results["run_id"] == run.run_id]
         ok = int((mine["outcome"] == "ok").sum())
         envs = ", ".join(sorted({e for e in mine["environment"] if e}))
+        load = run_load(mine)
         rows.append([run.run_id, run.suite, run.status, _time(run.started_at),
                      _time(run.finished_at) if pd.notna(run.finished_at) else "–", envs or "–",
+                     f"{load.median:.1f} ({load.low:.1f}–{load.high:.1f}) on {load.cpus} CPUs" if load else "–",
                      int_cell(len(mine)), int_cell(ok), int_cell(len(mine) - ok), int_cell(counts.get(run.run_id, 0))])
-    section.tables.append(Table(["Run", "Suite", "Status", "Started", "Finished", "Environments", "Results", "ok",
-                                 "not ok", "Samples"], ["text"] * 6 + ["num"] * 4, rows))
+    section.tables.append(Table(["Run", "Suite", "Status", "Started", "Finished", "Environments", "Machine load",
+                                 "Results", "ok", "not ok", "Samples"], ["text"] * 7 + ["num"] * 4, rows))
     return section
 
 
