@@ -47,6 +47,16 @@ def test_hash_ignores_budgets_but_not_the_model():
     assert a.spec_hash == b.spec_hash != c.spec_hash
 
 
+def test_threads_all_is_every_cpu_this_machine_allows(monkeypatch):
+    from webdlbench import hostinfo
+
+    monkeypatch.setattr(hostinfo, "cpu_count", lambda: 16)
+    specs = expand(grid(runtime="native", framework="pytorch", threads=[1, "all"]))
+    assert [s.threads for s in specs] == [1, 16]
+    monkeypatch.setattr(hostinfo, "cpu_count", lambda: 1)  # one CPU: "all" is the 1-thread spec, measured once
+    assert [s.threads for s in expand(grid(runtime="native", framework="pytorch", threads=[1, "all"]))] == [1]
+
+
 @pytest.mark.parametrize("suite, words", [
     ({"grid": [{"framework": "tfjs"}]}, "missing 'backend'"),
     (grid(colour="red"), "unknown key 'colour'"),
@@ -65,6 +75,7 @@ def test_hash_ignores_budgets_but_not_the_model():
     ({"name": "x"}, "no [[grid]] tables"),
     (grid(time_budget_s=0), "time_budget_s = 0 is too small"),
     (grid(samples=True), "samples = True must be a whole number"),
+    (grid(threads="most"), 'threads = \'most\' must be a whole number or "all"'),
     ({"capabilities": "linux", **grid()}, "'capabilities' must be a table"),
 ])
 def test_bad_suites_name_the_field_and_the_fix(suite, words):

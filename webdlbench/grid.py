@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webdlbench import frameworks, limits, native
+from webdlbench import frameworks, hostinfo, limits, native
 from webdlbench.errors import UserError
 from webdlbench.limits import shown
 from webdlbench.models import kinds, user_models
@@ -21,6 +21,9 @@ from webdlbench.paths import SUITES_DIR
 from webdlbench.spec import TASKS, Spec
 
 # threads is an axis too (RQ4 compares 1 thread with every core), and a setting in [defaults].
+# threads = "all" is every CPU this machine lets the tool use (hostinfo.cpu_count()), resolved when the
+# suite is read: a spec records the number, so "all" on a 2-core and on a 16-core machine are two specs.
+ALL_CPUS = "all"
 AXES = ("runtime", "framework", "backend", "task", "model", "depth", "width", "batch", "threads")
 # Budget settings: allowed in [defaults] and in any grid (a grid's value wins).
 SETTINGS = {
@@ -171,6 +174,8 @@ def _combinations(grid: dict) -> int:
 
 def _make_spec(fields: dict, where: str, extras: dict | None = None, base: Path | None = None) -> Spec:
     user_models.refuse_extras(extras or {}, fields.get("model", "mlp"), where)
+    if fields.get("threads") == ALL_CPUS:
+        fields["threads"] = hostinfo.cpu_count()
     for name, value in fields.items():
         _check_type(name, value, where)
         if name in MINIMA and value < MINIMA[name]:
@@ -242,9 +247,12 @@ def _filled_by_kind(models, axis: str) -> bool:
 
 
 def _check_type(name: str, value, where: str) -> None:
+    if name == "threads" and value == ALL_CPUS:
+        return
     expected = SETTINGS.get(name) or (str if name in ("runtime", "framework", "backend", "task", "model") else int)
     if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
         kind = {str: "a string", int: "a whole number", bool: "true or false"}.get(expected, "a number")
+        kind += f' or "{ALL_CPUS}"' if name == "threads" else ""
         raise UserError(f"{where}: {name} = {shown(value)} must be {kind}")
 
 
