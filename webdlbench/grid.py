@@ -30,14 +30,14 @@ SETTINGS = {
     "samples": int, "sample_time_s": (int, float), "warmup": int, "max_warmup": int, "replicates": int,
     "max_replicates": int, "precision": (int, float), "precision_budget_s": (int, float), "page_loads": int,
     "time_budget_s": (int, float), "time_limit_s": (int, float), "seed": int, "threads": int, "notes": str,
-    "profile": bool, "memory": bool, "qoe": bool, "ops": bool,
+    "profile": bool, "memory": bool, "qoe": bool, "ops": bool, "rounds": int,
 }
 REQUIRED_AXES = ("framework", "backend", "task", "depth", "width")
 MODELS = tuple(kinds.KINDS)  # model kinds (models/kinds.py): mlp, cnn, lstm, keras:<Name>
 # Lower bounds that make a spec meaningful (warm-up may be skipped; the rest may not be zero).
 MINIMA = {"depth": 1, "width": 1, "batch": 1, "samples": 1, "sample_time_s": 0, "warmup": 0, "max_warmup": 0,
           "page_loads": 1, "replicates": 1, "max_replicates": 0, "precision": 0, "precision_budget_s": 0,
-          "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1}
+          "time_budget_s": 1, "time_limit_s": 0, "seed": 0, "threads": 1, "rounds": 1}
 TOP_LEVEL = {"name", "description", "quick", "defaults", "grid", "capabilities"}
 
 

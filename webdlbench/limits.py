@@ -23,7 +23,7 @@ WEEK_S = 7 * 24 * 3600
 MAXIMA = {
     "depth": 1024, "width": 16384, "batch": 65536, "threads": 1024, "seed": 2 ** 32 - 1,
     "samples": 1_000_000, "sample_time_s": WEEK_S, "warmup": 100_000, "max_warmup": 100_000,
-    "replicates": 1000, "max_replicates": 1000, "page_loads": 1000,
+    "replicates": 1000, "max_replicates": 1000, "page_loads": 1000, "rounds": 1000,
     "precision": 1.0, "precision_budget_s": WEEK_S, "time_budget_s": WEEK_S, "time_limit_s": WEEK_S,
 }
 # An MLP's weights must fit one browser allocation with room to train: 2**28 float32 parameters (1 GiB).

@@ -114,7 +114,7 @@ IDENTITY_FIELDS = ("runtime", "framework", "backend", "task", "model", "depth", 
                    "threads", "seed")
 BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replicates", "precision",
                  "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
-                 "notes")
+                 "rounds", "notes")
 # The figure each task is judged and auto-sampled by.
 HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s"}
 
@@ -147,6 +147,8 @@ class Spec:
     memory: bool = False       # add the separate memory pass: accounting and the leak check (runners/passes.py)
     qoe: bool = False          # add the separate responsiveness pass: frames, long frames, input delay
     ops: bool = False          # add the separate operators pass: per-kernel times (tf.profile, torch.profiler)
+    rounds: int = 1            # the suite is measured this many times over, each round a share of the
+                               # replicates, so they spread over the run's time (rounds.py)
     notes: str = ""
 
     @property

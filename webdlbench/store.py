@@ -132,14 +132,20 @@ class Store:
             return {r[0] for r in self.conn.execute("SELECT spec_hash FROM results WHERE run_id = ?", (run_id,))}
 
     # -- results --------------------------------------------------------------------------------
-    def add_result(self, run_id: str, result: SpecResult) -> int:
+    def add_result(self, run_id: str, result: SpecResult, replace: bool = False) -> int:
         """Write one spec's result and all its samples atomically; returns its result id. A result
-        carrying a value that is not finite and in range (limits.py) is written as an error naming it."""
+        carrying a value that is not finite and in range (limits.py) is written as an error naming it.
+        `replace`: in the same transaction, the spec's earlier result in this run goes (rounds.py: a
+        spec's rounds so far, merged, replace the rounds before)."""
         result = limits.checked_result(result)
         spec = result.spec
         env_id = environment_id(result.environment) if result.environment else None
         budget = spec.budget()
         with self._writing(), _transaction(self.conn):
+            if replace:
+                earlier = "SELECT result_id FROM results WHERE run_id = ? AND spec_hash = ?"
+                self.conn.execute(f"DELETE FROM samples WHERE result_id IN ({earlier})", (run_id, spec.spec_hash))
+                self.conn.execute("DELETE FROM results WHERE run_id = ? AND spec_hash = ?", (run_id, spec.spec_hash))
             if env_id:
                 self.conn.execute("INSERT OR IGNORE INTO environments VALUES (?, ?)",
                                   (env_id, json.dumps(result.environment, sort_keys=True)))
@@ -159,6 +165,23 @@ class Store:
                 [(result_id, metric, METRIC_UNITS[metric], i, v, r)
                  for metric in result.metrics for i, (v, r) in enumerate(zip(*result.replicate_values(metric)))])
         return result_id
+
+    def results_of_run(self, run_id: str) -> list[SpecResult]:
+        """The run's stored results as SpecResults (what `run --resume` continues from)."""
+        results, samples, environments = self.frames()
+        mine = results[results["run_id"] == run_id]
+        by_result = dict(tuple(samples[samples["result_id"].isin(mine["result_id"])].groupby("result_id")))
+        stored = []
+        for row in mine.to_dict("records"):
+            spec = Spec.from_dict({**{c: row[c] for c in SPEC_COLUMNS}, **row["budget"]})
+            result = SpecResult(spec, row["outcome"], row["error"], checks=row["checks"], info=row["info"],
+                                environment=environments.get(row["env_id"]) or {}, started_at=row["started_at"],
+                                finished_at=row["finished_at"])
+            rows = by_result.get(row["result_id"])
+            for (metric, replicate), group in ([] if rows is None else rows.groupby(["metric", "replicate"], sort=False)):
+                result.add(metric, list(group["value"]), replicate=int(replicate))
+            stored.append(result)
+        return stored
 
     # -- reading --------------------------------------------------------------------------------
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict]]:

@@ -9,6 +9,7 @@ another worker where there is one, at most `retries` times; its earlier attempts
 result's info. Every spec is handed to `on_result` exactly once, in the harness process, which alone
 writes the store. A spec no worker could take (every browser gone) ends as `browser_crashed` with
 the reason, so nothing is silently lost. The local driver with one worker is this same loop.
+With `refill` (rounds.py), the queue asks it for the next round whenever the current one is delivered.
 """
 from __future__ import annotations
 
@@ -58,12 +59,16 @@ class _Item:
     spec: Spec
     attempts: list = field(default_factory=list)  # earlier attempts: worker, node, outcome, error
     tried_by: set = field(default_factory=set)
+    extras: bool = True       # the profiling and extra passes run with this measurement
+    round: dict | None = None  # rounds.py: which round of the spec this is
 
 
 class _Queue:
-    """Pending specs and who may take which; every change wakes the waiting workers."""
+    """Pending specs and who may take which; every change wakes the waiting workers. With `refill`,
+    a delivered round is followed by the next one (rounds.py) until refill has none."""
 
-    def __init__(self, specs):
+    def __init__(self, specs, refill=None):
+        self.refill = refill
         self.pending: deque[_Item] = deque(_Item(s) for s in specs)
         self.in_flight = 0
         self.ready: set[int] = set()  # workers that hold a working browser
@@ -74,6 +79,13 @@ class _Queue:
     @property
     def finished(self) -> bool:
         return not self.pending and self.in_flight == 0
+
+    def refill_if_drained(self) -> None:
+        """The next round, once everything of this one is delivered (call under the lock)."""
+        if self.finished and self.refill is not None:
+            self.pending.extend(_Item(p.spec, extras=p.extras, round=None if p.spec.rounds <= 1
+                                      else {"round": p.round + 1, "of": p.spec.rounds, "top_up": p.top_up})
+                                for p in self.refill())
 
     def _pick(self, worker: int) -> _Item | None:
         for item in self.pending:
@@ -103,12 +115,14 @@ class _Queue:
 
 async def sweep(specs, workers: list[Worker], native_runner, on_result, retries: int = 1, on_start=None,
                 on_requeue=None, over_limit: OverLimit | None = None, profile: bool = False,
-                passes: tuple[str, ...] = ()) -> None:
+                passes: tuple[str, ...] = (), refill=None) -> None:
     """Measure `specs` with `workers` (their BrowserRunners share one started server) and
     `native_runner`; each final SpecResult goes to `on_result(result)` once. The workers' browsers
     are started and stopped here. `over_limit` skips specs that a smaller one's timeout rules out
-    (budget.py); `profile` adds the profiling pass to every spec, `passes` the memory / qoe / ops passes."""
-    queue = _Queue(specs)
+    (budget.py); `profile` adds the profiling pass to every spec, `passes` the memory / qoe / ops passes;
+    `refill` () -> [rounds.Planned] gives the next round whenever the queue is drained."""
+    queue = _Queue(specs, refill)
+    queue.refill_if_drained()
     queue.over_limit = over_limit or queue.over_limit
     context = _Context(native_runner, on_result, retries, on_start, on_requeue, profile, tuple(passes))
     tasks = [asyncio.create_task(_worker(i, worker, queue, context)) for i, worker in enumerate(workers)]
@@ -221,7 +235,7 @@ async def _work(index: int, worker: Worker, queue: _Queue, context: _Context) ->
             context.on_start(index, item.spec)
         node = _node(worker.browser)  # where the attempt starts: a crashed one has no page facts to say so
         result = (queue.over_limit.skipped(item.spec)
-                  or await _measure(item.spec, worker.browser, context))
+                  or await _measure(item.spec, worker.browser, context, item.extras))
         node = result.environment.get("node") or node
         if is_environmental(result) and len(item.attempts) < context.retries:
             item.attempts.append({"worker": index, "node": node, "outcome": result.outcome, "error": result.error})
@@ -241,19 +255,22 @@ async def _work(index: int, worker: Worker, queue: _Queue, context: _Context) ->
 
         def delivered():
             queue.in_flight -= 1
+            queue.refill_if_drained()
         await queue.update(delivered)
 
 
-async def _measure(spec: Spec, browser, context: _Context) -> SpecResult:
-    """One attempt; a driver that fails outside a page (browser gone at new_page) is a crashed browser."""
+async def _measure(spec: Spec, browser, context: _Context, extras: bool = True) -> SpecResult:
+    """One attempt; a driver that fails outside a page (browser gone at new_page) is a crashed browser.
+    Without `extras` (an early round, rounds.py) no profiling or extra pass runs."""
     started = time.time()
+    passes = context.passes if extras else ()
     try:
         if spec.runtime == "native":
             async with context.native_runner.lock:
-                return await measure_spec(spec, context.native_runner, passes=context.passes)
+                return await measure_spec(spec, context.native_runner, passes=passes)
         if browser is None:
             raise RuntimeError("a browser spec reached a sweep without browsers")
-        return await measure_spec(spec, browser, profile=context.profile, passes=context.passes)
+        return await measure_spec(spec, browser, profile=context.profile and extras, passes=passes)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -279,6 +296,8 @@ def _node(browser) -> str | None:
 
 def _annotate(result: SpecResult, item: _Item, worker: int | None) -> None:
     result.info["attempt"] = len(item.attempts) + 1
+    if item.round is not None:
+        result.info["round"] = item.round
     if worker is not None:
         result.info["worker"] = worker
     if item.attempts:

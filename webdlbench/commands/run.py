@@ -13,9 +13,11 @@ from webdlbench.browser import find_browser
 from webdlbench.budget import OverLimit
 from webdlbench.errors import UserError
 from webdlbench.grid import builtin_suites, load_suite
-from webdlbench.limits import DEFAULT_MAX_SPECS
+from webdlbench.limits import DEFAULT_MAX_SPECS, MAXIMA
 from webdlbench.paths import DEFAULT_STORE
 from webdlbench.pipe_safe import PipeSafeStream
+from webdlbench.rounds import RoundRobin
+from webdlbench.spec import Spec
 from webdlbench.store import Store, exclusive_writer
 from webdlbench.store_checks import StoreWriteError
 
@@ -38,6 +40,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="run the suite's CI-sized variant instead (e.g. paper-gap-dnn -> gap-quick)")
     parser.add_argument("--samples", type=int, metavar="N", help="steady-state samples per page load (overrides the suite)")
+    parser.add_argument("--rounds", type=int, metavar="N",
+                        help="measure the suite N times over, each round a share of every spec's replicates, so "
+                             "they spread over the run's time (overrides the suite's rounds)")
     parser.add_argument("--browser", metavar="PATH", help="Chromium binary (default: found on PATH)")
     parser.add_argument("--lib", action="append", metavar="NAME=PATH",
                         help="a framework bundle not on npm (e.g. mind=./mind.js); may repeat")
@@ -79,10 +84,11 @@ def run(args) -> int:
     if args.max_specs < 1:
         raise UserError("--max-specs must be 1 or more")
     suite = load_suite(args.suite, args.samples, quick=args.quick, max_specs=args.max_specs)
+    specs = _with_rounds(suite.specs, args.rounds)
     frameworks.set_user_bundles(args.lib)
     if args.retries < 0:
         raise UserError("--retries must be 0 or more")
-    needs_browser = any(s.runtime == "browser" for s in suite.specs)
+    needs_browser = any(s.runtime == "browser" for s in specs)
     drivers = _driver_plan(args, suite.capabilities) if needs_browser else []
     store_path = Path(args.store)
     cache_dir = Path(args.cache) if args.cache else store_path.parent / "cache"
@@ -95,20 +101,21 @@ def run(args) -> int:
         run_id = store.latest_unfinished_run(suite.name) if args.resume else None
         if args.resume and run_id is None:
             console.print(f"[yellow]no unfinished run of {suite.name} in {store_path}: starting a new one")
-        run_id = run_id or store.start_run(suite.name, suite.source, list(suite.specs))
-        done = store.completed_specs(run_id)
-        todo = [s for s in suite.specs if s.spec_hash not in done]
+        run_id = run_id or store.start_run(suite.name, suite.source, list(specs))
+        robin = RoundRobin(specs)
         over_limit = OverLimit()  # a resumed run remembers which specs ran out of their time limit
-        if done:
+        if store.completed_specs(run_id):
             results, _, _ = store.frames()
             over_limit.note_stored(results[results.run_id == run_id])
-        console.print(f"run {run_id}: suite {suite.name}, {len(todo)} of {len(suite.specs)} specs to measure, "
-                      f"store {store_path}, cache {cache_dir}", markup=False, highlight=False)
+            for stored in store.results_of_run(run_id):
+                robin.resume(stored)
+        console.print(f"run {run_id}: suite {suite.name}, {robin.remaining()} of {len(specs)} specs to measure"
+                      f"{_rounds_note(specs)}, store {store_path}, cache {cache_dir}", markup=False, highlight=False)
         try:
             options = {"profile": args.profile, "retries": args.retries, "host": args.host,
                        "over_limit": over_limit,
                        "passes": tuple(name for name in ("memory", "qoe", "ops") if getattr(args, name))}
-            asyncio.run(_sweep(todo, store, run_id, drivers, cache_dir, console, options))
+            asyncio.run(_sweep(robin, store, run_id, drivers, cache_dir, console, options))
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             console.print(f"[yellow]interrupted: `webdlbench run {args.suite} --store {store_path} --resume` "
@@ -179,11 +186,25 @@ def _driver_plan(args, suite_capabilities: dict) -> list:
     return factories
 
 
-async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, console: Console,
+def _with_rounds(specs, rounds: int | None) -> list:
+    """The suite's specs, with --rounds N overriding their rounds."""
+    if rounds is None:
+        return list(specs)
+    if not 1 <= rounds <= MAXIMA["rounds"]:
+        raise UserError(f"--rounds must be from 1 to {MAXIMA['rounds']}")
+    return [Spec.from_dict({**s.to_dict(), "rounds": rounds}) for s in specs]
+
+
+def _rounds_note(specs) -> str:
+    most = max((s.rounds for s in specs), default=1)
+    return f" in {most} rounds (replicates spread over the run)" if most > 1 else ""
+
+
+async def _sweep(robin: RoundRobin, store: Store, run_id: str, drivers, cache_dir: Path, console: Console,
                  options: dict) -> None:
-    """Every spec through the one sweep loop (sweep.py): one worker per driver (none for a suite of
-    native specs only), all posting to one results server; the store is written here only, one
-    transaction per spec."""
+    """Every spec through the one sweep loop (sweep.py), round after round as `robin` plans them
+    (rounds.py): one worker per driver (none for a suite of native specs only), all posting to one
+    results server; the store is written here only, one transaction per spec and round."""
     from webdlbench.runners.browser import BrowserRunner, results_server
     from webdlbench.runners.native import NativeRunner
     from webdlbench.sweep import Worker, sweep
@@ -192,10 +213,20 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
     await server.start()
     workers = [Worker(BrowserRunner(None, cache_dir, driver=make(server.base_url), server=server))
                for make in drivers] or [Worker(None)]
+    rounds: list = []  # each round as it is planned: the progress bar's total grows with them
+
+    def next_round():
+        planned = robin.next_round()
+        rounds.append(len(planned))
+        if progress_bar:
+            progress_bar[0].update(progress_bar[1], total=sum(rounds))
+        return planned
+    progress_bar: list = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=False) as progress:
-            bar = progress.add_task(f"{len(workers)} worker(s)" if len(workers) > 1 else "starting", total=len(specs))
+            bar = progress.add_task(f"{len(workers)} worker(s)" if len(workers) > 1 else "starting", total=None)
+            progress_bar[:] = [progress, bar]
 
             def on_start(worker, spec):
                 if len(workers) == 1:
@@ -204,11 +235,12 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
             finished = [0]
 
             def on_result(result):
-                store.add_result(run_id, result)
+                kept = robin.record(result)  # a spec's rounds so far, merged, replace the rounds before
+                store.add_result(run_id, kept, replace=kept is not result)
                 finished[0] += 1
                 node = result.environment.get("node")
                 if not console.is_terminal:  # CI logs, `| tee`: a line per spec instead of a bar
-                    console.print(_progress_line(result, finished[0], len(specs)), markup=False, highlight=False,
+                    console.print(_progress_line(result, finished[0], sum(rounds)), markup=False, highlight=False,
                                   soft_wrap=True)  # one line per spec, whatever the width
                 elif result.outcome != "ok":
                     progress.console.print(f"  {result.spec.label}: [red]{result.outcome}[/red] {result.error[:200]}")
@@ -222,9 +254,9 @@ async def _sweep(specs, store: Store, run_id: str, drivers, cache_dir: Path, con
                 progress.console.print(f"  {spec.label}: {result.outcome} on {where}, {again} "
                                        f"({result.error[:160]})")
 
-            await sweep(specs, workers, NativeRunner(cache_dir), on_result, retries=options["retries"],
+            await sweep([], workers, NativeRunner(cache_dir), on_result, retries=options["retries"],
                         on_start=on_start, on_requeue=on_requeue, over_limit=options["over_limit"],
-                        profile=options["profile"], passes=options["passes"])
+                        profile=options["profile"], passes=options["passes"], refill=next_round)
     finally:
         await server.stop()
 
@@ -255,22 +287,29 @@ def _print_summary(store: Store, run_id: str, console: Console, fmt: str = "text
     results, samples, environments = store.frames()
     results = results[results.run_id == run_id]
     samples = samples[samples.result_id.isin(results.result_id)]
-    ok = int((results.outcome == "ok").sum())
+    outcomes = spec_outcomes(results)
     if fmt == "json":
         from webdlbench.textout import print_json
-        print_json(summary_json(run_id, results, verdict(results, samples, environments)),
+        print_json(summary_json(run_id, outcomes, verdict(results, samples, environments)),
                    PipeSafeStream(sys.stdout))
         return
-    console.print(f"run {run_id}: {len(results)} specs, {ok} ok")
+    console.print(f"run {run_id}: {len(outcomes)} specs, {int((outcomes == 'ok').sum())} ok")
     for line in render(verdict(results, samples, environments), width=max(80, console.width)):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def summary_json(run_id: str, results, groups) -> dict:
-    """The verdict as data: the run, its outcome counts, and per group the ranked options."""
+def spec_outcomes(results):
+    """One outcome per spec of a run, its rounds (rounds.py) taken together: ok only when every
+    round was; else the first outcome that was not."""
+    return results.groupby("spec_hash", sort=False)["outcome"].agg(
+        lambda outcomes: next((o for o in outcomes if o != "ok"), "ok"))
+
+
+def summary_json(run_id: str, outcomes, groups) -> dict:
+    """The verdict as data: the run, its outcome counts (one per spec), and per group the ranked options."""
     from dataclasses import asdict
 
-    return {"run_id": run_id, "specs": len(results), "ok": int((results.outcome == "ok").sum()),
-            "outcomes": {k: int(v) for k, v in results.outcome.value_counts().items()},
+    return {"run_id": run_id, "specs": len(outcomes), "ok": int((outcomes == "ok").sum()),
+            "outcomes": {k: int(v) for k, v in outcomes.value_counts().items()},
             "groups": [{"title": g.title, "recommendation": g.recommendation,
                         "options": [asdict(o) for o in g.options]} for g in groups]}
