@@ -128,6 +128,8 @@ def merge(before: SpecResult | None, result: SpecResult, spec: Spec, top_up: boo
     if top_up:
         facts.update(top_ups=facts["top_ups"] + 1, top_up_s=facts["top_up_s"] + seconds)
     merged.info["rounds"] = facts
+    merged.info["sampling"] = {**result.info.get("sampling", {}), "replicates": offset + count}
+    merged.info["sampling"].pop("stopped", None)  # a round's own stop; rounds.py decides between rounds
     merged.outcome, merged.error = result.outcome, result.error
     merged.checks, merged.environment = result.checks, result.environment or merged.environment
     merged.finished_at = result.finished_at
