@@ -71,8 +71,7 @@
     return response;
   }
 
-  // Where a page's time goes (ms since navigation started), for the instrument's own accounting
-  // (benchmarks/sweep_efficiency.py); never inside a timed region.
+  // Where a page's time goes (ms since navigation; benchmarks/sweep_efficiency.py), never timed.
   const phases = {};
   const phase = (name) => { phases[name] = performance.now(); };
 
@@ -113,10 +112,8 @@
     return Array.from(value);
   }
 
-  // Training examples, whatever the model kind: `size` floats per example, written by fill(j, xs,
-  // offset) into a zeroed array, and label(j). MNIST digits (the MLP and the CNN), or windows of the
-  // RNN's corpus one-hot encoded here, as the TF.js text-generation example does (models/corpus.py
-  // is the Python twin: the native runners see the very same batches).
+  // Training examples of any model kind: `size` floats each, fill(j, xs, offset) and label(j). MNIST
+  // digits, or the RNN corpus's windows one-hot encoded (models/corpus.py is the native twin).
   async function loadTrainingData(job) {
     if (job.data.kind === 'text') {
       const tokens = new Uint8Array(await (await fetchOk(job.data.tokens)).arrayBuffer());
@@ -228,10 +225,8 @@
     return refs;
   }
 
-  // Steady-state samples of call(count, offset) (one timed region of `count` calls, read back; its
-  // ms), after warm-up calls — the first, firstMs, counts as one — at least spec.warmup in all, then
-  // until the timings settle, within the warm-up's share of the budget. native/worker.py
-  // steady_state is its twin.
+  // Steady-state samples of call(count, offset) (a timed region of `count` calls; ms) after warm-up
+  // (firstMs counts as one) until the timings settle, within its budget (twin: worker.py steady_state).
   async function steadyState(call, firstMs, spec, result) {
     const S = window.webdlbenchSampling;
     const resolution = S.timerResolutionMs(() => performance.now());
