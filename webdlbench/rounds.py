@@ -117,9 +117,10 @@ def merge(before: SpecResult | None, result: SpecResult, spec: Spec, top_up: boo
         for value, replicate in zip(*result.replicate_values(metric)):
             merged.add(metric, [value], replicate=offset + replicate)
     load = {**(merged.info.get("machine_load") or result.info.get("machine_load") or {})}
-    kept_lists = {key: merged.info.get(key, []) + result.info.get(key, []) for key in ("replicates",)
-                  if isinstance(result.info.get(key), list)}
-    merged.info.update({**result.info, **kept_lists})
+    per_replicate = merged.info.get("replicates", []) + result.info.get("replicates", [])  # each round's facts
+    merged.info.update(result.info)
+    if per_replicate:
+        merged.info["replicates"] = per_replicate
     if load:
         merged.info["machine_load"] = {**load, "end": (result.info.get("machine_load") or {}).get("end")}
     merged.info.pop("round", None)
