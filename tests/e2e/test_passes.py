@@ -203,8 +203,9 @@ def test_onnx_runtime_web_against_native_onnx_runtime_per_operator_and_its_wasm_
 
 def test_onnx_runtime_web_on_webgpu_gives_gpu_kernel_times_only_with_timestamps(tmp_path):
     """Whichever this browser's WebGPU device is: with timestamp-query every WebGPU kernel has its GPU
-    time; without it none has a number and the pass says why (never a CPU-side time as the kernel's)."""
-    (result,) = measure(tmp_path, [small("onnxruntime_web", "webgpu")], ("ops",))
+    time; without it none has a number and the pass says why (never a CPU-side time as the kernel's).
+    Its memory: the WebGPU buffers it holds, at their peak and after each dispose."""
+    (result,) = measure(tmp_path, [small("onnxruntime_web", "webgpu")], ("ops", "memory"))
     if result.outcome == "unsupported":
         pytest.skip(f"no WebGPU here: {result.error}")
     assert result.outcome == "ok", result.error
@@ -218,3 +219,7 @@ def test_onnx_runtime_web_on_webgpu_gives_gpu_kernel_times_only_with_timestamps(
     else:
         assert "timestamp-query" in ops["timer"]["words"]
         assert all(k["ms"] is None for k in gpu_kernels)
+    assert result.info["passes"]["memory"]["outcome"] == "ok", result.info["passes"]["memory"]
+    assert result.metrics["memory_webgpu_buffer_bytes"][0] > 0
+    assert len(result.metrics["leak_webgpu_buffer_bytes"]) == 5
+    assert result.metrics["memory_wasm_bytes"][0] >= 16 * 2**20  # the WebGPU EP runs inside ORT's wasm too
