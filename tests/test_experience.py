@@ -108,7 +108,8 @@ def test_the_load_and_first_inference_are_a_row_before_the_steady_loop():
     table = qoe_table(results, samples)
     assert list(table["thread"]) == ["first", "main", "worker"]
     first = table.set_index("thread").loc["first"]
-    assert first["infer_ms"] == 180 and first["long_frames"] == 2 and first["fps"] == 20
+    assert first["infer_ms"] == 180 and first["long_frames"] == 2 and first["fps"] == 20 and first["load_ms"] == 40
+    assert pd.isna(table.set_index("thread").loc["main", "load_ms"])
     # Results stored before the first phase existed keep their two rows.
     info["passes"]["qoe"]["settings"]["threads"] = ["main", "worker"]
     assert list(qoe_table(results, samples)["thread"]) == ["main", "worker"]

@@ -26,7 +26,8 @@ MEMORY_COLUMNS = ["environment", "framework", "backend", "model", "depth", "widt
                   "leaks", "leak_reasons", "absent"]
 QOE_COLUMNS = ["environment", "framework", "backend", "model", "depth", "width", "spec_hash", "result_id", "thread",
                "outcome", "error", "idle_fps", "fps", "dropped_frame_pct", "long_frames", "long_frame_blocking_ms",
-               "long_tasks", "total_blocking_ms", "input_delay_ms", "input_to_paint_ms", "infer_ms", "inputs"]
+               "long_tasks", "total_blocking_ms", "input_delay_ms", "input_to_paint_ms", "infer_ms", "inputs",
+               "load_ms"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def qoe_table(results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
                          "long_frame_blocking_ms": _one(get("long_frame_blocking_ms")),
                          "long_tasks": _one(get("long_tasks")), "total_blocking_ms": _one(get("total_blocking_ms")),
                          "input_delay_ms": _med(get("input_delay_ms")), "input_to_paint_ms": _med(get("input_to_paint_ms")),
-                         "infer_ms": _med(get("infer_ms")), "inputs": len(get("input_delay_ms") or [])})
+                         "infer_ms": _med(get("infer_ms")), "inputs": len(get("input_delay_ms") or []),
+                         "load_ms": _one(get("load_ms"))})  # the 'first' phase's only
     return pd.DataFrame(rows, columns=QOE_COLUMNS)
 
 

@@ -77,10 +77,11 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
                      _n(row["dropped_frame_pct"], ".0f"), _n(row["long_frames"], ".0f"),
                      _n(row["long_frame_blocking_ms"]), _n(row["long_tasks"], ".0f"), _n(row["total_blocking_ms"]),
                      _n(row["input_delay_ms"]), _n(row["input_to_paint_ms"]), _n(row["infer_ms"]),
-                     Cell(str(row["inputs"]), sort=float(row["inputs"]))])
+                     Cell(str(row["inputs"]), sort=float(row["inputs"])), _n(row["load_ms"])])
     columns = [*_config_columns(data), "Thread", "Idle fps", "fps", "Dropped %", "Long frames", "LoAF blocking ms",
-               "Long tasks", "Total blocking ms", "Input delay ms", "Input → paint ms", "Inference ms", "Inputs"]
-    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["text"] + ["num"] * 11, rows,
+               "Long tasks", "Total blocking ms", "Input delay ms", "Input → paint ms", "Inference ms", "Inputs",
+               "Load ms"]
+    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["text"] + ["num"] * 12, rows,
                                 caption="Per thread the inference ran on; higher fps and lower everything else is "
                                         "better."))
     section.notes.extend(f"Not measured: {line}" for line in failed)
