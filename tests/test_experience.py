@@ -86,3 +86,30 @@ def test_the_qoe_table_has_a_row_per_thread_and_keeps_a_worker_s_words():
     assert table.loc["main", "fps"] == 12 and table.loc["main", "input_delay_ms"] == 3
     assert table.loc["main", "inputs"] == 3 and table.loc["main", "infer_ms"] == 6
     assert table.loc["worker", "outcome"] == "unsupported" and "document" in table.loc["worker", "error"]
+
+
+def test_webgpu_buffers_held_after_each_dispose_are_a_leak_and_their_peak_is_shown():
+    grown = leak_check({"leak_webgpu_buffer_bytes": [4096, 8192, 12288]})
+    assert grown.leaks and grown.reasons == ("WebGPU buffer bytes after cycle 1: 4,096, after cycle 3: 12,288",)
+    assert not leak_check({"leak_webgpu_buffer_bytes": [4096, 4096, 4096]}).leaks
+    results, samples = frames({"passes": {"memory": {"outcome": "ok"}}},
+                              {"memory_webgpu_buffer_bytes": [3 * 2**20], "memory_wasm_bytes": [16 * 2**20]})
+    row = memory_table(results, samples).iloc[0]
+    assert row["webgpu_buffer_bytes"] == 3 * 2**20 and row["wasm_bytes"] == 16 * 2**20
+
+
+def test_the_load_and_first_inference_are_a_row_before_the_steady_loop():
+    info = {"passes": {"qoe": {"outcome": "ok", "settings": {"threads": ["first", "main", "worker"]},
+                               "worker": {"outcome": "ok", "error": ""}}}}
+    results, samples = frames(info, {"qoe_idle_fps": [60], "qoe_first_fps": [20], "qoe_first_infer_ms": [180],
+                                     "qoe_first_long_frames": [2], "qoe_first_load_ms": [40], "qoe_main_fps": [58],
+                                     "qoe_main_infer_ms": [1, 2, 3], "qoe_worker_fps": [60],
+                                     "qoe_worker_infer_ms": [2, 3]})
+    table = qoe_table(results, samples)
+    assert list(table["thread"]) == ["first", "main", "worker"]
+    first = table.set_index("thread").loc["first"]
+    assert first["infer_ms"] == 180 and first["long_frames"] == 2 and first["fps"] == 20 and first["load_ms"] == 40
+    assert pd.isna(table.set_index("thread").loc["main", "load_ms"])
+    # Results stored before the first phase existed keep their two rows.
+    info["passes"]["qoe"]["settings"]["threads"] = ["main", "worker"]
+    assert list(qoe_table(results, samples)["thread"]) == ["main", "worker"]

@@ -58,3 +58,21 @@ def test_the_chrome_trace_lays_the_first_prediction_end_to_end():
 def test_tfjs_op_scopes_are_not_counted_beside_their_kernels():
     found = per_operator([[{"name": "_FusedMatMul", "ms": 0.2}, {"name": "fusedMatMul__op", "ms": 0.25}]])
     assert found == {"MatMul/Dense": (0.2, ["_FusedMatMul"])}
+
+
+def test_onnx_runtime_ops_share_the_vocabulary_and_give_the_ratio_web_against_native():
+    assert common_name("Gemm") == common_name("FusedGemm") == common_name("MatMul") == "MatMul/Dense"
+    assert common_name("Conv") == "Conv2D" and common_name("LSTM") == "LSTM cell"
+    web = [[{"name": "FusedGemm", "ms": 0.05}, {"name": "Gemm", "ms": 0.01}, {"name": "Softmax", "ms": 0.004}]] * 3
+    native = [[{"name": "FusedGemm", "ms": 0.02}, {"name": "Gemm", "ms": 0.005}, {"name": "Softmax", "ms": 0.002}]] * 3
+    untimed = [[{"name": "FusedGemm", "ms": None}, {"name": "Softmax", "ms": None}]]
+    words = "the WebGPU device has no timestamp-query feature: ONNX Runtime Web reads no GPU kernel times"
+    table = ops_table(pd.DataFrame([result(1, "browser", "onnxruntime_web", "wasm", web),
+                                    result(2, "native", "onnxruntime", "cpu", native),
+                                    result(3, "browser", "onnxruntime_web", "webgpu", untimed, trusted=False,
+                                           words=words)]))
+    ratios = operator_ratios(table).set_index(["browser", "native", "operator"])
+    assert abs(ratios.loc[("onnxruntime_web/wasm", "onnxruntime/cpu", "MatMul/Dense"), "ratio"] - 2.4) < 1e-9
+    assert abs(ratios.loc[("onnxruntime_web/wasm", "onnxruntime/cpu", "Softmax"), "ratio"] - 2.0) < 1e-9
+    webgpu = ratios.loc[("onnxruntime_web/webgpu", "onnxruntime/cpu", "MatMul/Dense")]
+    assert pd.isna(webgpu["ratio"]) and pd.isna(webgpu["browser_ms"]) and "timestamp-query" in webgpu["note"]

@@ -78,6 +78,8 @@ OPTIONAL_ADAPTER_METHODS = {
               "wasm_bytes), for the memory pass",
     "profile": "one prediction under the library's own profiler: its kernels' names, times, bytes and shapes "
                "(the operators pass)",
+    "profileRuns": "several predictions under a profiler read once at their end (ONNX Runtime Web's session "
+                   "profiler): {profiler, timer, kernels per prediction} (the operators pass)",
 }
 
 

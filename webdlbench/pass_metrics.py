@@ -8,7 +8,9 @@ inference running (the baseline the dropped frames are counted against).
 """
 from __future__ import annotations
 
-THREADS = ("main", "worker")
+# "first" is the main thread while the model loads and runs its first (warm-up) inference: the
+# first WebGPU inference compiles its shaders there, blocking the page.
+THREADS = ("first", "main", "worker")
 
 MEMORY_METRICS = {
     "memory_js_heap_peak_bytes": ("bytes", "lower"),     # CDP Runtime.getHeapUsage, sampled through the pass
@@ -16,10 +18,12 @@ MEMORY_METRICS = {
     "memory_framework_bytes": ("bytes", "lower"),        # tf.memory().numBytes with the model loaded and run
     "memory_framework_gpu_bytes": ("bytes", "lower"),    # tf.memory().numBytesInGPU (GPU backends)
     "memory_framework_tensors": ("1", "lower"),          # tf.memory().numTensors with the model loaded and run
+    "memory_webgpu_buffer_bytes": ("bytes", "lower"),    # WebGPU buffers the page created and still held, at most
     # The leak check: one value per load -> infer -> dispose cycle, in cycle order, after the dispose.
     "leak_js_heap_bytes": ("bytes", "lower"),            # JS heap after a forced garbage collection
     "leak_framework_bytes": ("bytes", "lower"),
     "leak_framework_tensors": ("1", "lower"),
+    "leak_webgpu_buffer_bytes": ("bytes", "lower"),
 }
 
 _PER_THREAD = {
@@ -37,6 +41,7 @@ _PER_THREAD = {
 
 QOE_METRICS = {
     "qoe_idle_fps": ("frames/s", "higher"),
+    "qoe_first_load_ms": ("ms", "lower"),        # the model's load in the 'first' phase (its infer_ms: the first inference)
     **{f"qoe_{thread}_{name}": value for thread in THREADS for name, value in _PER_THREAD.items()},
 }
 

@@ -18,14 +18,16 @@ from webdlbench.pass_metrics import THREADS
 # (about 0.1 MiB a cycle here with no leak at all): it counts as leaking only past both of these.
 HEAP_LEAK_FLOOR_BYTES = 1 << 20
 HEAP_LEAK_SHARE = 0.25          # of the heap after cycle 1
-LEAK_COUNTERS = {"leak_framework_tensors": "tensors", "leak_framework_bytes": "framework bytes"}
+LEAK_COUNTERS = {"leak_framework_tensors": "tensors", "leak_framework_bytes": "framework bytes",
+                 "leak_webgpu_buffer_bytes": "WebGPU buffer bytes"}
 MEMORY_COLUMNS = ["environment", "framework", "backend", "model", "depth", "width", "spec_hash", "result_id",
                   "model_file_bytes", "js_heap_peak_bytes", "wasm_bytes", "framework_bytes", "framework_gpu_bytes",
-                  "framework_tensors", "rss_renderer_peak_bytes", "heap_per_model", "rss_per_model", "cycles",
+                  "framework_tensors", "webgpu_buffer_bytes", "rss_renderer_peak_bytes", "heap_per_model", "rss_per_model", "cycles",
                   "leaks", "leak_reasons", "absent"]
 QOE_COLUMNS = ["environment", "framework", "backend", "model", "depth", "width", "spec_hash", "result_id", "thread",
                "outcome", "error", "idle_fps", "fps", "dropped_frame_pct", "long_frames", "long_frame_blocking_ms",
-               "long_tasks", "total_blocking_ms", "input_delay_ms", "input_to_paint_ms", "infer_ms", "inputs"]
+               "long_tasks", "total_blocking_ms", "input_delay_ms", "input_to_paint_ms", "infer_ms", "inputs",
+               "load_ms"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def memory_table(results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
                      "framework_bytes": _one(found.get("memory_framework_bytes")),
                      "framework_gpu_bytes": _one(found.get("memory_framework_gpu_bytes")),
                      "framework_tensors": _one(found.get("memory_framework_tensors")),
+                     "webgpu_buffer_bytes": _one(found.get("memory_webgpu_buffer_bytes")),
                      "rss_renderer_peak_bytes": rss,
                      "heap_per_model": heap / model if heap and model else None,
                      "rss_per_model": rss / model if rss and model else None,
@@ -133,7 +136,8 @@ def qoe_table(results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
                          "long_frame_blocking_ms": _one(get("long_frame_blocking_ms")),
                          "long_tasks": _one(get("long_tasks")), "total_blocking_ms": _one(get("total_blocking_ms")),
                          "input_delay_ms": _med(get("input_delay_ms")), "input_to_paint_ms": _med(get("input_to_paint_ms")),
-                         "infer_ms": _med(get("infer_ms")), "inputs": len(get("input_delay_ms") or [])})
+                         "infer_ms": _med(get("infer_ms")), "inputs": len(get("input_delay_ms") or []),
+                         "load_ms": _one(get("load_ms"))})  # the 'first' phase's only
     return pd.DataFrame(rows, columns=QOE_COLUMNS)
 
 

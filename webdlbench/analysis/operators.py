@@ -11,24 +11,35 @@ from statistics import median
 import pandas as pd
 
 # The common vocabulary: an operator -> the kernel names that compute it (TF.js kernels, PyTorch
-# aten operators). A name not listed keeps its own name under "other: ...".
+# aten operators, ONNX Runtime's node op types, web and native: its graph optimiser fuses MatMul +
+# Add (+ Relu) into Gemm / FusedGemm, which count as MatMul/Dense; TensorFlow's oneDNN kernels,
+# `_Mkl…`, likewise fuse a Dense layer's MatMul + BiasAdd + Relu). A name not listed keeps its own
+# name under "other: ...".
 VOCABULARY = {
     "MatMul/Dense": ("_FusedMatMul", "MatMul", "BatchMatMul", "aten::addmm", "aten::mm", "aten::matmul",
-                     "aten::linear", "aten::bmm"),
+                     "aten::linear", "aten::bmm", "Gemm", "FusedGemm", "FusedMatMul", "MatMulInteger",
+                     "QLinearMatMul", "MatMulNBits", "_MklMatMul", "_MklFusedMatMul", "_MklNativeFusedMatMul",
+                     "_MklBatchMatMulV2"),
     "Conv2D": ("Conv2D", "FusedConv2D", "aten::conv2d", "aten::convolution", "aten::_convolution",
-               "aten::mkldnn_convolution", "aten::thnn_conv2d"),
-    "DepthwiseConv": ("DepthwiseConv2dNative", "FusedDepthwiseConv2D"),
-    "Add": ("Add", "AddV2", "BiasAdd", "aten::add", "aten::add_"),
-    "Relu": ("Relu", "Relu6", "aten::relu", "aten::relu_", "aten::clamp_min", "aten::hardtanh"),
-    "Softmax": ("Softmax", "aten::softmax", "aten::_softmax"),
-    "Pooling": ("MaxPool", "AvgPool", "aten::max_pool2d", "aten::avg_pool2d", "aten::adaptive_avg_pool2d"),
-    "BatchNorm": ("FusedBatchNorm", "aten::batch_norm", "aten::_batch_norm_impl_index", "aten::native_batch_norm"),
-    "LSTM cell": ("LSTMBlockCell", "aten::lstm", "aten::lstm_cell"),
+               "aten::mkldnn_convolution", "aten::thnn_conv2d", "Conv", "FusedConv", "NhwcConv", "QLinearConv",
+               "_MklConv2D", "_MklNativeConv2D", "_MklFusedConv2D", "_MklNativeFusedConv2D"),
+    "DepthwiseConv": ("DepthwiseConv2dNative", "FusedDepthwiseConv2D", "_MklDepthwiseConv2dNative",
+                      "_MklNativeFusedDepthwiseConv2dNative", "_MklNativeDepthwiseConv2dNative"),
+    "Add": ("Add", "AddV2", "BiasAdd", "aten::add", "aten::add_", "_MklAdd", "_MklAddV2"),
+    "Relu": ("Relu", "Relu6", "aten::relu", "aten::relu_", "aten::clamp_min", "aten::hardtanh", "_MklRelu"),
+    "Softmax": ("Softmax", "aten::softmax", "aten::_softmax", "_MklSoftmax"),
+    "Pooling": ("MaxPool", "AvgPool", "aten::max_pool2d", "aten::avg_pool2d", "aten::adaptive_avg_pool2d",
+                "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "_MklMaxPool", "_MklAvgPool", "_MklNativeMaxPool",
+                "_MklNativeAvgPool"),
+    "BatchNorm": ("FusedBatchNorm", "aten::batch_norm", "aten::_batch_norm_impl_index", "aten::native_batch_norm",
+                  "BatchNormalization", "FusedBatchNormV3", "_MklFusedBatchNormV3", "_MklNativeFusedBatchNormV3"),
+    "LSTM cell": ("LSTMBlockCell", "aten::lstm", "aten::lstm_cell", "LSTM"),
     "Layout and copies": ("Reshape", "Cast", "Identity", "Transpose", "Slice", "Concat", "Pack", "Unpack",
                           "aten::view", "aten::reshape", "aten::to", "aten::_to_copy", "aten::copy_", "aten::empty",
                           "aten::t", "aten::transpose", "aten::as_strided", "aten::expand", "aten::empty_strided",
                           "aten::from_numpy", "aten::detach", "aten::lift_fresh", "aten::resolve_conj",
-                          "aten::resolve_neg", "aten::contiguous", "aten::clone", "aten::cat"),
+                          "aten::resolve_neg", "aten::contiguous", "aten::clone", "aten::cat", "Flatten", "Squeeze",
+                          "Unsqueeze", "MemcpyToHost", "MemcpyFromHost", "ReadVariableOp"),
 }
 _OPERATOR_OF = {name: op for op, names in VOCABULARY.items() for name in names}
 OPS_COLUMNS = ["environment", "framework", "backend", "runtime", "model", "depth", "width", "spec_hash", "result_id",

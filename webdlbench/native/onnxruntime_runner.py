@@ -60,6 +60,7 @@ class OnnxRuntimeAdapter:
         self.ort = None
         self.provider = PROVIDERS[spec["backend"]]
         self.ready = False  # init() found the provider
+        self._profile_dir = ""  # the operators pass's trace folder (load_profiled)
 
     def init(self) -> dict:
         import onnxruntime as ort
@@ -97,13 +98,16 @@ class OnnxRuntimeAdapter:
 
         onnx.save(onnx_model(layers), str(folder / MODEL_FILE))
 
-    def load(self, folder):
+    def load(self, folder, profile_prefix: str = ""):
         ort = self.ort
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.spec["threads"]
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
+        if profile_prefix:  # the operators pass: ORT's session profiler, on from the session's creation
+            options.enable_profiling = True
+            options.profile_file_prefix = profile_prefix
         session = ort.InferenceSession(str(folder / MODEL_FILE), sess_options=options, providers=[self.provider])
         if session.get_providers()[0] != self.provider:
             raise Unsupported(f"ONNX Runtime fell back to {session.get_providers()[0]} instead of {self.provider}")
@@ -111,6 +115,50 @@ class OnnxRuntimeAdapter:
 
     def predict(self, session, x: np.ndarray) -> np.ndarray:
         return session.run(None, {"input": x})[0]  # outputs come back as numpy arrays
+
+    # -- the operators pass (native/ops_profile.py) -------------------------------------------------
+    def load_profiled(self, folder):
+        """The model's session with ORT's session profiler on (it writes a Chrome trace at the end)."""
+        import tempfile
+
+        self._profile_dir = tempfile.mkdtemp(prefix="webdlbench-ort-profile-")
+        return self.load(folder, profile_prefix=f"{self._profile_dir}/ort")
+
+    def profile_ops(self, session, inputs: list[np.ndarray]) -> dict:
+        """The predictions under ORT's session profiler: each node's kernel time per prediction."""
+        import json
+        import shutil
+
+        for x in inputs:
+            self.predict(session, x)
+        try:
+            with open(session.end_profiling()) as trace:
+                events = json.load(trace)
+        finally:
+            shutil.rmtree(self._profile_dir, ignore_errors=True)
+        runs = kernels_per_run(events, len(inputs))
+        if len(runs) != len(inputs):
+            raise RuntimeError(f"ONNX Runtime's profile held {len(runs)} model_run events for {len(inputs)} predictions")
+        timer = {"trusted": True} if self.provider == "CPUExecutionProvider" else {
+            "trusted": False, "words": "ONNX Runtime's node times on CUDA are the launches, not the GPU kernels' work"}
+        return {"profiler": f"onnxruntime {self.ort.__version__} session profiler (enable_profiling) on {self.provider}",
+                "kernels": runs, "timer": timer}
+
+
+KERNEL_SUFFIX = "_kernel_time"
+
+
+def kernels_per_run(events: list[dict], count: int) -> list[list[dict]]:
+    """ORT's trace events -> the node kernels of its last `count` model runs, each in execution order
+    ({name: the op type, node, provider, ms, inputs, outputs}); earlier runs are the warm-up."""
+    runs = sorted((e for e in events if e.get("cat") == "Session" and e.get("name") == "model_run"),
+                  key=lambda e: e["ts"])[-count:] if count else []
+    nodes = sorted((e for e in events if e.get("cat") == "Node" and str(e.get("name", "")).endswith(KERNEL_SUFFIX)),
+                   key=lambda e: e["ts"])
+    return [[{"name": e["args"].get("op_name"), "node": e["name"][:-len(KERNEL_SUFFIX)],
+              "provider": e["args"].get("provider"), "ms": e["dur"] / 1e3,
+              "inputs": e["args"].get("input_type_shape"), "outputs": e["args"].get("output_type_shape")}
+             for e in nodes if run["ts"] <= e["ts"] <= run["ts"] + run["dur"]] for run in runs]
 
 
 def _nvidia_gpu_name() -> str:

@@ -2,7 +2,8 @@
 model and reference inputs as `infer`, warmed up, then OPS predictions under the runtime's own
 profiler. An adapter offers it with `profile_ops(model, inputs) -> {"profiler", "kernels"}`, each
 kernel list one prediction's operators in execution order ({name, ms, inputs}); PyTorch does
-(torch.profiler). A runtime without it is unsupported for this pass, in its own words.
+(torch.profiler), ONNX Runtime does (its session profiler, on the .onnx file ONNX Runtime Web
+profiles). A runtime without it is unsupported for this pass, in its own words.
 """
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ def run_ops(job: dict, adapter, reply: dict, refs: list[np.ndarray]) -> None:
 
     if not hasattr(adapter, "profile_ops"):
         raise Unsupported(f"{type(adapter).__name__} has no per-operator profiler the harness reads (profile_ops)")
-    model = adapter.load(Path(job["model_dir"]))
+    # A runtime whose profiler must be on from the model's loading offers load_profiled (ONNX Runtime);
+    # ops_model_dir: the very file the page profiled, where the runner gives it (runners/native.py).
+    load = getattr(adapter, "load_profiled", adapter.load)
+    model = load(Path(job.get("ops_model_dir") or job["model_dir"]))
     for i in range(max(1, job["spec"]["warmup"])):
         adapter.predict(model, refs[i % len(refs)])
     predictions = job["pass"]["predictions"]

@@ -129,3 +129,16 @@ class TensorFlowAdapter:
 
     def predict(self, serve, x: np.ndarray) -> np.ndarray:
         return serve(x).numpy()  # the tensor from numpy, the call, the read-back: all timed
+
+    def profile_ops(self, serve, inputs: list[np.ndarray]) -> dict:
+        """The operators pass (native/ops_profile.py): each prediction under TensorFlow's profiler,
+        its op kernels' self times from the host trace (native/tf_profile.py)."""
+        from webdlbench.native.tf_profile import profile_prediction
+
+        kernels = [profile_prediction(self.tf, lambda x=x: self.predict(serve, x)) for x in inputs]
+        if not all(kernels):
+            raise RuntimeError("TensorFlow's profiler trace held no op kernel events (host tracer level 3)")
+        timer = {"trusted": True} if self.device == "/CPU:0" else {
+            "trusted": False, "words": "the host trace's op times on a GPU are the launches, not the kernels' work"}
+        return {"profiler": f"tf.profiler.experimental (host trace, op self time) on {self.device}",
+                "kernels": kernels, "timer": timer}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from webdlbench.monitor import ProcessMonitor
 from webdlbench.profiler import max_stack_depth
 from webdlbench.runners import passes, saved_model, user_files, webai
 from webdlbench.runners.skeleton import Failed, Prepared, measure_spec
-from webdlbench.runners.staging import staged_folder
+from webdlbench.runners.staging import model_folder, staged_folder, written_model
 from webdlbench.server import ResultsServer
 from webdlbench.spec import Spec, SpecResult
 
@@ -211,14 +210,9 @@ class BrowserRunner:
     async def _ensure_model(self, spec: Spec, fw: frameworks.Framework, info: dict) -> tuple[str, dict[str, int]]:
         """The model file the framework itself saved from our weights (or, for frameworks that cannot
         save, our Python writer's file of its format); made once, then cached."""
-        weights_key = mlp.weights_key(spec.depth, spec.width, spec.seed)
-        relative = f"models/{fw.name}-{fw.version()}-{weights_key}{_writer_tag(fw)}"
-
-        async def written_by_python(staging: Path) -> None:
-            try:
-                fw.write_model(mlp.make_weights(spec.depth, spec.width, spec.seed), staging)
-            except Exception as exc:  # the writer's own words are the outcome
-                raise Failed("error", f"writing the {fw.title} model failed: {exc}") from None
+        if fw.write_model is not None:
+            return await written_model(self.cache_dir, fw, spec)
+        relative = model_folder(fw, spec)
 
         async def saved_by_the_page(staging: Path) -> None:
             uploaded = await self._save_in_page(spec, fw)
@@ -226,8 +220,7 @@ class BrowserRunner:
                 (staging / name).write_bytes(data)
             info["model_sha256"] = hashlib.sha256(b"".join(uploaded[n] for n in sorted(uploaded))).hexdigest()
 
-        fill = written_by_python if fw.write_model is not None else saved_by_the_page
-        return relative, await staged_folder(self.cache_dir / relative, fill)
+        return relative, await staged_folder(self.cache_dir / relative, saved_by_the_page)
 
     async def _save_in_page(self, spec: Spec, fw: frameworks.Framework) -> dict[str, bytes]:
         # Any backend can save: the file format does not depend on it; the first is the most robust.
@@ -354,14 +347,6 @@ def _mark_handlers(server: ResultsServer) -> dict:
                 await handler(page_id, name)
         server.on_mark = route
     return server.mark_handlers
-
-
-def _writer_tag(fw) -> str:
-    """A Python-written model is cached per version of its writer's code: a changed writer remakes it."""
-    if fw.write_model is None:
-        return ""
-    source = Path(inspect.getsourcefile(fw.write_model)).read_bytes()
-    return "-w" + hashlib.sha256(source).hexdigest()[:8]
 
 
 def _tail(errors: list[str]) -> str:

@@ -6,6 +6,7 @@ error there is the spec's outcome with the verbatim error.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -123,11 +124,29 @@ class NativeRunner:
             return {}, {"passes": {name: {"outcome": "unsupported",
                                           "error": f"the {name} pass measures browser pages only"}}}
         from webdlbench.runners.passes import OPS_PREDICTIONS
-        reply = await run_worker({**prepared.job, "kind": "ops", "pass": {"predictions": OPS_PREDICTIONS}},
-                                 spec.threads, spec.backend, limit_s)
+        job = {**prepared.job, "kind": "ops", "pass": {"predictions": OPS_PREDICTIONS}}
+        same_file = await self._page_onnx_file(spec, prepared) if spec.framework == "onnxruntime" else {}
+        job.update(same_file)
+        reply = await run_worker(job, spec.threads, spec.backend, limit_s)
         facts = {"outcome": reply["outcome"], "error": reply.get("error", ""),
                  **((reply.get("info") or {}).get("ops_pass") or {})}
+        if "model_sha256" in same_file:
+            facts["model_file"] = {"written_by": "onnxruntime_web's writer (the page's file)",
+                                   "sha256": same_file["model_sha256"]}
         return {}, {"passes": {"ops": facts}}
+
+    async def _page_onnx_file(self, spec: Spec, prepared: Prepared) -> dict:
+        """The MLP's .onnx file ONNX Runtime Web loads (the same writer, weights and cache folder), so
+        that native ONNX Runtime profiles the very graph the page profiled: {ops_model_dir,
+        model_sha256}; nothing for other models."""
+        from webdlbench.frameworks import FRAMEWORKS
+        from webdlbench.runners.staging import written_model
+
+        if spec.model != "mlp" or "onnxruntime_web" not in FRAMEWORKS:
+            return {}
+        relative, _ = await written_model(self.cache_dir, FRAMEWORKS["onnxruntime_web"], spec)
+        model = self.cache_dir / relative / "model.onnx"
+        return {"ops_model_dir": str(model.parent), "model_sha256": hashlib.sha256(model.read_bytes()).hexdigest()}
 
     async def profile(self, spec: Spec, prepared: Prepared, limit_s: float) -> dict[str, list[float]]:
         return {}  # call-stack depth is a page's (V8's profiler); natively there is none to take

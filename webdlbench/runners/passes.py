@@ -11,7 +11,8 @@ that watches that page from outside over CDP at the page's marks.
   page: web/ops.js, TF.js's tf.profile(); natively: native/ops_profile.py, torch.profiler), kept in
   info['passes']['ops'] for analysis/operators.py.
 * qoe (`--qoe`): responsiveness. The page (web/qoe.js) runs a fixed requestAnimationFrame animation
-  while the model infers in a steady loop, on the main thread and then in a Web Worker; the probe
+  while the model loads and runs its first inference, then while it infers in a steady loop, on the
+  main thread and then in a Web Worker; the probe
   dispatches a mouse click through CDP (Input.dispatchMouseEvent) every INPUT_INTERVAL_S while the
   loop runs, and the page measures each input's delay and the frame after it.
 
@@ -32,7 +33,7 @@ QOE_SECONDS = 3.0            # the inference loop per thread (shorter when the s
 QOE_IDLE_SECONDS = 1.0       # the animation alone first: the frame rate nothing disturbs
 INPUT_INTERVAL_S = 0.1
 INPUT_SETTLE_S = 5.0         # how long the end of a phase waits for inputs still being delivered
-QOE_THREADS = ("main", "worker")
+QOE_THREADS = ("first", "main", "worker")  # first: the main thread's load + first inference (web/qoe.js)
 OPS_PREDICTIONS = 10         # profiled predictions (each kernel's time, per prediction)
 PASS_NAMES = ("memory", "qoe", "ops")
 

@@ -12,7 +12,7 @@
 
   class Unsupported extends Error {}
   // tasks: job kinds other scripts add (web/webai.js: embed), run like the ones below.
-  window.webdlbench = { adapters: {}, Unsupported, tasks: {} };
+  window.webdlbench = { adapters: {}, Unsupported, tasks: {}, beforeScripts: {} };
   // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
   window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
 
@@ -353,6 +353,8 @@
     try {
       const job = await (await fetchOk(`/api/job?${QUERY}`)).json();
       phase('job');
+      // A pass may watch what the framework's scripts create (web/memory.js: their wasm memories).
+      if (window.webdlbench.beforeScripts[job.kind]) window.webdlbench.beforeScripts[job.kind](job);
       for (const src of job.scripts) await loadScript(src);
       for (const src of job.adapters) await loadScript(src);
       phase('scripts');

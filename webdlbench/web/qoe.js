@@ -1,7 +1,9 @@
 // The responsiveness pass (runners/passes.py): while the model infers in a steady loop, the page
 // runs a fixed requestAnimationFrame animation, watches Long Animation Frames and long tasks, and
 // handles the clicks the harness dispatches through CDP. First the animation alone (its undisturbed
-// frame rate), then the loop on the main thread, then in a dedicated Web Worker (web/qoe-worker.js).
+// frame rate), then the model's load and first (warm-up) inference on the main thread ('first': where
+// a GPU backend compiles its shaders), then the loop on the main thread, then in a dedicated Web
+// Worker (web/qoe-worker.js).
 // A page that stops painting still ends: the loop stops by the clock, and its frames count as missed.
 'use strict';
 (() => {
@@ -177,8 +179,23 @@
     context.idleFps = context.animation.frames.filter((t) => t >= idleFrom && t < idleTo).length / ((idleTo - idleFrom) / 1000);
     result.metrics.qoe_idle_fps = [context.idleFps];
     if (settings.threads.includes('main')) {
-      const model = await adapter.load(job.model_url);
-      for (let i = 0; i < Math.max(1, settings.warmup); i++) H.requireVector(await adapter.predict(model, refs[i % refs.length]), 'predict');
+      let model = null;
+      let warmed = 0;
+      if (settings.threads.includes('first')) {  // the model's load and first inference, under the animation too
+        const first = async () => {
+          const loadStart = performance.now();
+          model = await adapter.load(job.model_url);
+          result.metrics.qoe_first_load_ms = [performance.now() - loadStart];
+          const start = performance.now();
+          H.requireVector(await adapter.predict(model, refs[0]), 'predict');
+          return [performance.now() - start];
+        };
+        await phase('first', first, settings, context, result, absent);
+        warmed = 1;
+      } else {
+        model = await adapter.load(job.model_url);
+      }
+      for (let i = warmed; i < Math.max(1, settings.warmup); i++) H.requireVector(await adapter.predict(model, refs[i % refs.length]), 'predict');
       await phase('main', await mainThreadLoop(adapter, model, refs), settings, context, result, absent);
       if (adapter.dispose) adapter.dispose(model);
     }

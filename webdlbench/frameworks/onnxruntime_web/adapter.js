@@ -6,6 +6,7 @@
 (() => {
   const { Unsupported } = window.webdlbench;
   let sessionOptions = null;
+  let activeBackend = null;
   // A user's own model (model = "file:…") gives its input's whole shape; the MLP's is [1, 784].
   let tensorShape = null;
   // How ORT says it cannot run a model's operator or type: `unsupported`, in its own words.
@@ -80,6 +81,10 @@
       const { options } = job;
       tensorShape = options.tensor_shape || null;
       configureWasm(options);
+      activeBackend = backend;
+      // The operators pass reads ORT's profile from its stdout: console.log, wrapped before the runtime starts.
+      const profiling = job.kind === 'ops' && Boolean(window.webdlbenchOrtProfile);
+      if (profiling) window.webdlbenchOrtProfile.capture();
       if (backend === 'webgpu') {
         if (!navigator.gpu) throw new Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
         if (!(await navigator.gpu.requestAdapter())) throw new Unsupported('WebGPU: navigator.gpu.requestAdapter() returned null');
@@ -114,6 +119,10 @@
         },
       };
       if (backend === 'webgpu') info.webgpu_adapter = await webgpuAdapterInfo();
+      if (profiling) {  // the model's session (not the start-up one) is created with ORT's profiler on
+        sessionOptions = { ...sessionOptions, enableProfiling: true };
+        if (backend === 'webgpu') window.webdlbenchOrtProfile.watchGpu(ort.env);
+      }
       return info;
     },
 
@@ -143,6 +152,11 @@
 
     dispose(model) {
       model.session.release();
+    },
+
+    // The operators pass (web/ops.js): ORT's session profiler, and its WebGPU kernel timestamps (web/ort-profile.js).
+    async profileRuns(model, inputs) {
+      return window.webdlbenchOrtProfile.profileRuns(ort, activeBackend, model.session, (x) => this.predict(model, x), inputs);
     },
 
     // RQ4 (embed): the whole first-visit path, timed by the page: the bundle, the wasm, the model

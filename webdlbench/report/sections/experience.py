@@ -16,6 +16,8 @@ QOE_HINT = ("No responsiveness pass yet: run any suite with `--qoe` (e.g. `webdl
 MEMORY_HINT = ("No memory pass yet: run any suite with `--memory` (e.g. `webdlbench run quick --memory`) to fill "
                "this section.")
 MIB = 2 ** 20
+# The 'first' phase is the main thread too, while the model loads and runs its first inference.
+THREAD_LABELS = {"first": "main: load + 1st inference"}
 
 
 def part(data: ReportData) -> Part:
@@ -35,6 +37,10 @@ def _config(row: dict, data: ReportData) -> list:
     return [*where, data.title(row["framework"]), row["backend"], row["model"], size]
 
 
+def _thread(row: dict) -> str:
+    return THREAD_LABELS.get(row["thread"], row["thread"])
+
+
 def _config_columns(data: ReportData) -> list[str]:
     return [*(["Environment"] if data.split else []), "Framework", "Backend", "Model", "Size"]
 
@@ -49,7 +55,9 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
     section = Section("qoe", "Responsiveness while inferring: frames, long frames, input delay",
                       "While the model infers in a steady loop for a few seconds, the page runs a fixed "
                       "requestAnimationFrame animation and the harness clicks into it through CDP "
-                      "(Input.dispatchMouseEvent) every 100 ms; first on the main thread, then with the same library "
+                      "(Input.dispatchMouseEvent) every 100 ms; first on the main thread while the model loads and "
+                      "runs its first inference (where a GPU backend compiles its shaders; its inference ms is that "
+                      "first inference), then in the steady loop on the main thread, then with the same library "
                       "and adapter in a dedicated Web Worker. Dropped frames are counted against the animation's "
                       "own rate with nothing else running (idle fps). Long animation frames and long tasks come from "
                       "PerformanceObserver; blocking time is the long animation frames' blockingDuration, and total "
@@ -62,17 +70,18 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
     rows, failed = [], []
     for row in table.to_dict("records"):
         if row["outcome"] != "ok":
-            failed.append(f"{' '.join(map(str, _config(row, data)))} in a {row['thread']} thread: {row['outcome']} — "
+            failed.append(f"{' '.join(map(str, _config(row, data)))} in a {_thread(row)} thread: {row['outcome']} — "
                           f"{str(row['error']).splitlines()[0][:300]}")
             continue
-        rows.append([*_config(row, data), row["thread"], _n(row["idle_fps"], ".1f"), _n(row["fps"], ".1f"),
+        rows.append([*_config(row, data), _thread(row), _n(row["idle_fps"], ".1f"), _n(row["fps"], ".1f"),
                      _n(row["dropped_frame_pct"], ".0f"), _n(row["long_frames"], ".0f"),
                      _n(row["long_frame_blocking_ms"]), _n(row["long_tasks"], ".0f"), _n(row["total_blocking_ms"]),
                      _n(row["input_delay_ms"]), _n(row["input_to_paint_ms"]), _n(row["infer_ms"]),
-                     Cell(str(row["inputs"]), sort=float(row["inputs"]))])
+                     Cell(str(row["inputs"]), sort=float(row["inputs"])), _n(row["load_ms"])])
     columns = [*_config_columns(data), "Thread", "Idle fps", "fps", "Dropped %", "Long frames", "LoAF blocking ms",
-               "Long tasks", "Total blocking ms", "Input delay ms", "Input → paint ms", "Inference ms", "Inputs"]
-    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["text"] + ["num"] * 11, rows,
+               "Long tasks", "Total blocking ms", "Input delay ms", "Input → paint ms", "Inference ms", "Inputs",
+               "Load ms"]
+    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["text"] + ["num"] * 12, rows,
                                 caption="Per thread the inference ran on; higher fps and lower everything else is "
                                         "better."))
     section.notes.extend(f"Not measured: {line}" for line in failed)
@@ -83,7 +92,7 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
             "series": [f"{data.title(r['framework'])} {r['backend']}" + (f" {r['depth']}×{r['width']}" if sized else "")
                        for r in shown.to_dict("records")],
             "x": shown["infer_ms"].clip(lower=1e-3), "y": shown["dropped_frame_pct"],
-            "label": list(shown["thread"])})
+            "label": [_thread(r) for r in shown.to_dict("records")]})
         png = scatter_figure(points, title="Latency per inference vs frames dropped", xlabel="inference (ms, median)",
                              ylabel="frames dropped (%)")
         section.figures.append(Figure("Latency per inference vs frames dropped (main thread vs worker)",
@@ -98,8 +107,11 @@ def memory_section(table: pd.DataFrame, data: ReportData) -> Section:
                       "The memory pass loads, runs and disposes the model five times in one page. Peak JS heap: CDP "
                       "Runtime.getHeapUsage sampled every 50 ms through the pass; renderer RSS: the peak of the "
                       "page's renderer process in the timed replicates; wasm: the framework's WebAssembly linear "
-                      "memory (it never shrinks); framework: tf.memory() (bytes, GPU bytes, tensors) with the model "
-                      "loaded and run. Each peak ÷ the model's file size is what the model costs beyond its file.")
+                      "memory (it never shrinks): its adapter's count, or the WebAssembly.Memory objects its scripts "
+                      "made, watched from before they load (ONNX Runtime Web, …); framework: tf.memory() (bytes, GPU bytes, tensors) with the model "
+                      "loaded and run; WebGPU buffers: the bytes of the buffers the page created and had not "
+                      "destroyed (nor the garbage collector freed), at their highest. Each peak ÷ the model's file "
+                      "size is what the model costs beyond its file.")
     if table.empty:
         section.empty = MEMORY_HINT
         return section
@@ -108,10 +120,10 @@ def memory_section(table: pd.DataFrame, data: ReportData) -> Section:
         rows.append([*_config(row, data), _mib(row["model_file_bytes"]), _mib(row["js_heap_peak_bytes"]),
                      _times(row["heap_per_model"]), _mib(row["rss_renderer_peak_bytes"]), _times(row["rss_per_model"]),
                      _mib(row["wasm_bytes"]), _mib(row["framework_bytes"]), _mib(row["framework_gpu_bytes"]),
-                     _n(row["framework_tensors"], ".0f")])
+                     _n(row["framework_tensors"], ".0f"), _mib(row["webgpu_buffer_bytes"])])
     columns = [*_config_columns(data), "Model MiB", "Peak JS heap MiB", "Heap ÷ model", "Renderer RSS MiB",
-               "RSS ÷ model", "Wasm MiB", "Framework MiB", "Framework GPU MiB", "Tensors"]
-    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["num"] * 9, rows,
+               "RSS ÷ model", "Wasm MiB", "Framework MiB", "Framework GPU MiB", "Tensors", "WebGPU buffers MiB"]
+    section.tables.append(Table(columns, ["text"] * len(_config_columns(data)) + ["num"] * 10, rows,
                                 caption="– : not reported by that framework or backend (the reasons below)."))
     absent_by_reason: dict[str, set[str]] = {}
     for absent in table["absent"]:

@@ -13,7 +13,8 @@ from webdlbench.report.document import Cell, Figure, Section, Table, num
 from webdlbench.report.plots import bar_figure, data_uri
 
 OPS_HINT = ("No operators pass yet: run an inference suite with `--ops` (e.g. `webdlbench run quick --ops`; native "
-            "PyTorch specs of the same models give the browser/native ratio per operator) to fill this section.")
+            "PyTorch or ONNX Runtime specs of the same models give the browser/native ratio per operator) to fill "
+            "this section.")
 TRACE_FILE = "ops-trace.json"
 SHOWN_PER_RESULT = 6  # the operators that take most time, per result; the CSV has them all
 
@@ -22,9 +23,13 @@ def section(data: ReportData) -> Section:
     found = Section("operators", "Operators: where the time goes, browser against native",
                     "The operators pass runs 10 predictions under the library's own profiler after warming up: "
                     "TF.js's tf.profile() in the page (each kernel's time; on WebGL the GPU time from the timer "
-                    "query), PyTorch's torch.profiler natively (each operator's self CPU time). Kernel names are "
+                    "query), ONNX Runtime Web's session profiler (enableProfiling: each node's kernel time on wasm; "
+                    "on WebGPU each kernel's GPU time from timestamp queries, where the adapter has "
+                    "`timestamp-query`); natively PyTorch's torch.profiler (each operator's self CPU time) and "
+                    "ONNX Runtime's session profiler on the very .onnx file the page ran. Kernel names are "
                     "mapped to one vocabulary (MatMul/Dense, Conv2D, Add, Relu, Softmax, …; TF.js fuses a dense "
-                    "layer's bias and activation into _FusedMatMul, which then counts as MatMul/Dense); an "
+                    "layer's bias and activation into _FusedMatMul, ONNX Runtime's optimiser MatMul + Add into "
+                    "Gemm or FusedGemm, which then count as MatMul/Dense); an "
                     "operator's time is the median over the predictions of its kernels' summed time. Where a profiler's timer cannot be "
                     "trusted the table says so instead of printing a number.")
     table = operators.ops_table(data.results)
