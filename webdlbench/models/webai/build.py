@@ -141,6 +141,17 @@ def export_onnx(folder: Path, out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir())
 
 
+def export_into(folder: Path, out: Path, task: str) -> None:
+    """optimum's exporter for `task`, with its own validation against PyTorch, run on the model
+    folder; its model.onnx moved into folder/onnx/ (the rest it writes are copies of the folder's files)."""
+    from optimum.exporters.onnx import main_export
+
+    main_export(str(folder), output=str(out / "export"), task=task, do_validation=True, local_files_only=True)
+    (folder / "onnx").mkdir()
+    (out / "export" / "model.onnx").replace(folder / "onnx" / "model.onnx")
+    shutil.rmtree(out / "export")
+
+
 def onnx_opset(path: Path) -> int:
     import onnx
 

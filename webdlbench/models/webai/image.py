@@ -29,7 +29,6 @@ reference recorded (`conversion_max_abs_error`): a fact of the files, not the ru
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -136,8 +135,9 @@ def _keras(kind, job: dict, out: Path) -> dict:
 
 def _vit(kind, job: dict, out: Path) -> dict:
     import torch
-    from optimum.exporters.onnx import main_export
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    from webdlbench.models.webai.build import export_into, onnx_opset
 
     geometry, side = kind.geometry, job["width"]
     folder = out / "model"
@@ -151,11 +151,7 @@ def _vit(kind, job: dict, out: Path) -> dict:
                                   image_std=[VIT_MEAN_STD] * 3)
     processor.save_pretrained(folder)
     started = time.perf_counter()
-    main_export(str(folder), output=str(out / "export"), task="image-classification", do_validation=True,
-                local_files_only=True)
-    (folder / "onnx").mkdir()
-    (out / "export" / "model.onnx").replace(folder / "onnx" / "model.onnx")
-    shutil.rmtree(out / "export")  # the rest: copies of the model folder's own files
+    export_into(folder, out, "image-classification")
     export_s = time.perf_counter() - started
 
     views = photo_inputs(side, job["reference_count"]).astype(np.uint8)
@@ -169,20 +165,13 @@ def _vit(kind, job: dict, out: Path) -> dict:
             "hidden": geometry.hidden, "heads": geometry.heads, "intermediate": geometry.intermediate,
             "patch": 16, "input_shape": [1, 3, side, side], "classes": CLASSES,
             "exporter": "optimum.exporters.onnx (task image-classification)",
-            "onnx_opset": _opset(folder / "onnx" / "model.onnx"),
+            "onnx_opset": onnx_opset(folder / "onnx" / "model.onnx"),
             "conversion_max_abs_error": {"onnx": _onnx_error(folder / "onnx" / "model.onnx", inputs, logits)},
             "export_s": export_s, "file_bytes": {name: _size(folder / name) for name in ("model.safetensors", "onnx/model.onnx")}}
 
 
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
-
-
-def _opset(path: Path) -> int:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def _onnx_error(path: Path, inputs: np.ndarray, reference: np.ndarray) -> float:
