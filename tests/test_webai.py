@@ -61,7 +61,8 @@ def test_the_built_in_suites_load_and_quick_is_the_ci_variant():
     full, quick = load_suite("web-ai"), load_suite("web-ai", quick=True)
     assert quick.name == "web-ai-quick" and len(quick.specs) < len(full.specs)
     # The smallest encoder and LLM, short sequences.
-    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32)}
+    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32),
+                                                          ("image:MobileNetV2", 96)}
     text = [s for s in full.specs if s.task != "classify"]  # the image grid: tests/test_webai_image.py
     assert {(s.runtime, s.framework) for s in text} == {
         ("browser", "transformersjs"), ("browser", "onnxruntime_web"), ("browser", "wllama"), ("native", "onnxruntime"),

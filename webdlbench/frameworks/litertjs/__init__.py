@@ -1,6 +1,6 @@
 """LiteRT.js (`@litertjs/core`, RQ4): Google's LiteRT (TFLite) runtime compiled to WebAssembly, on
 wasm (XNNPACK) or WebGPU, running the image classifier's .tflite file that TensorFlow's TFLite
-converter wrote from keras:MobileNetV2's weights (models/webai/image.py) — the "which runtime?"
+converter wrote from the Keras MobileNetV2 (models/webai/image.py) — the "which runtime?"
 comparison beside TF.js and ONNX Runtime Web on the same weights. Its ES module imports
 `@litertjs/wasm-utils` by name: the page's import map (web/page.html) points that at node_modules;
 its wasm files are served from node_modules too (nothing from a CDN)."""

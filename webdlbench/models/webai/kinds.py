@@ -7,7 +7,7 @@ architectures and the official exporters, measured on today's runtimes against n
 | encoder:MiniLM-L6 | Transformer encoder | layers (6, fixed) | sequence length (tokens) | MiniLM-L6 geometry: hidden 384, 12 heads |
 | llm:15M | Transformer decoder (LLM) | layers (6, fixed) | prompt length (tokens) | Llama, stories15M geometry: hidden 288, 6 heads |
 | llm:110M | Transformer decoder (LLM) | layers (12, fixed) | prompt length (tokens) | Llama, stories110M geometry: hidden 768, 12 heads |
-| image:MobileNetV2 | Image classifier | 1 (one fixed architecture) | input side in pixels | keras:MobileNetV2's weights in TF.js, ONNX and TFLite files |
+| image:MobileNetV2 | Image classifier | 1 (one fixed architecture) | input side in pixels | keras:MobileNetV2 (its builder, seed; BatchNorm re-estimated) in TF.js, ONNX and TFLite files |
 | image:ViT-tiny | Image classifier | layers (12, fixed) | input side (224, fixed) | ViT-Tiny geometry: hidden 192, 3 heads, patch 16 |
 
 An encoder's task is `embed`: one sequence of `width` token ids (batch 1, no padding) in, its
