@@ -37,7 +37,7 @@ BUILD_MODULE = "webdlbench.models.webai.build"
 # runs longer than this is hung.
 BUILD_TIMEOUT_S = 1200
 STDERR_TAIL_CHARS = 3000
-SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py")
+SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py", "exporters.py")
 # What transformers.js fetches from a model folder (its layout: env.localModelPath + model id);
 # the ONNX file last (ONNX Runtime Web's model_url).
 BROWSER_FILES = {"encoder": ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"),

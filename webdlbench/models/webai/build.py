@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from webdlbench.models import artifacts as converted  # versions(), as the converted kinds record them
+from webdlbench.models.webai.exporters import onnx_opset
 
 # Environment the libraries need here: no TensorFlow import by transformers, no hub access.
 LIBRARY_ENVIRONMENT = {"USE_TF": "0", "TRANSFORMERS_NO_TF": "1", "HF_HUB_OFFLINE": "1",
@@ -139,24 +140,6 @@ def export_onnx(folder: Path, out: Path) -> list[str]:
     main_export(str(folder), output=str(out), task="feature-extraction", do_validation=True,
                 local_files_only=True)
     return sorted(p.name for p in out.iterdir())
-
-
-def export_into(folder: Path, out: Path, task: str) -> None:
-    """optimum's exporter for `task`, with its own validation against PyTorch, run on the model
-    folder; its model.onnx moved into folder/onnx/ (the rest it writes are copies of the folder's files)."""
-    from optimum.exporters.onnx import main_export
-
-    main_export(str(folder), output=str(out / "export"), task=task, do_validation=True, local_files_only=True)
-    (folder / "onnx").mkdir()
-    (out / "export" / "model.onnx").replace(folder / "onnx" / "model.onnx")
-    shutil.rmtree(out / "export")
-
-
-def onnx_opset(path: Path) -> int:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def reference_ids(tokenizer, length: int, count: int = REFERENCE_COUNT) -> np.ndarray:

@@ -69,7 +69,7 @@ def make_model(kind, seed: int, out: Path) -> dict:
     tokenizer.save_pretrained(folder)
     GenerationConfig(bos_token_id=BOS, eos_token_id=EOS).save_pretrained(folder)
     started = time.perf_counter()
-    from webdlbench.models.webai.build import export_into
+    from webdlbench.models.webai.exporters import export_into
 
     export_into(folder, out, "text-generation-with-past")
     return {"parameters": int(sum(p.numel() for p in model.parameters())), "vocabulary": len(tokenizer),

@@ -137,7 +137,7 @@ def _vit(kind, job: dict, out: Path) -> dict:
     import torch
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
 
-    from webdlbench.models.webai.build import export_into, onnx_opset
+    from webdlbench.models.webai.exporters import export_into, onnx_opset
 
     geometry, side = kind.geometry, job["width"]
     folder = out / "model"
