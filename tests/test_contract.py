@@ -31,6 +31,10 @@ def job(kind: str) -> dict:
     if kind == "embed":  # RQ4 (web/webai.js): token ids, and the visit of the replicate
         the_job.update(scripts=["/webai.js"], weights=None, data={"ids": {"url": "/data/ids", "count": 2, "length": 4}},
                        model_url="/data/model.onnx", model_folder="/data/model/", visit="warm")
+    if kind == "classify":  # RQ4's image classifier: preprocessed images of the job's shape
+        the_job.update(scripts=["/webai.js"], weights=None, model_url="/data/model.tflite", model_folder="/data/model/",
+                       data={"images": {"url": "/data/pixels", "count": 2, "shape": [1, 2, 2, 1], "layout": "NHWC"}},
+                       runtime_scripts=[], visit="cold")
     assert set(contract.JOB_FIELDS) <= set(the_job) <= set(contract.JOB_FIELDS) | set(contract.OPTIONAL_JOB_FIELDS)
     return the_job
 
@@ -70,6 +74,13 @@ def test_an_embed_visit_posts_the_contracts_fields_with_its_own_metrics(tmp_path
     expected = {"cold_load_ms", "first_infer_ms"} if visit == "cold" else {"warm_load_ms", "warmup_ms", "infer_ms"}
     assert set(reply["metrics"]) == expected
     assert reply["info"]["backend_used"] == {"runtime": "stub"} and reply["info"]["visit"] == visit
+
+
+def test_a_classify_visit_posts_each_images_outputs(tmp_path):
+    reply = posted_reply(tmp_path, "classify")
+    assert contract.validate_reply(reply) == "" and reply["outcome"] == "ok", reply["error"]
+    assert reply["outputs"] == [[1, 4, 7], [6, 4, 7]] and reply["warmup_output"] == [1, 4, 7]
+    assert set(reply["metrics"]) == {"cold_load_ms", "first_infer_ms"} and reply["info"]["visit"] == "cold"
 
 
 def test_a_field_the_contract_lacks_is_caught(tmp_path):

@@ -61,13 +61,15 @@ def test_the_built_in_suites_load_and_quick_is_the_ci_variant():
     full, quick = load_suite("web-ai"), load_suite("web-ai", quick=True)
     assert quick.name == "web-ai-quick" and len(quick.specs) < len(full.specs)
     # The smallest encoder and LLM, short sequences.
-    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32)}
-    assert {(s.runtime, s.framework) for s in full.specs} == {
+    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32),
+                                                          ("image:MobileNetV2", 96)}
+    text = [s for s in full.specs if s.task != "classify"]  # the image grid: tests/test_webai_image.py
+    assert {(s.runtime, s.framework) for s in text} == {
         ("browser", "transformersjs"), ("browser", "onnxruntime_web"), ("browser", "wllama"), ("native", "onnxruntime"),
         ("native", "pytorch"), ("native", "llamacpp")}
-    assert {s.width for s in full.specs} == {16, 128, 512} and {s.threads for s in full.specs} == {1, 2}
-    assert {s.model for s in full.specs if s.task == "generate"} == {"llm:15M", "llm:110M"}
-    assert {s.backend for s in full.specs if s.runtime == "browser"} == {"wasm", "webgpu", "webnn"}
+    assert {s.width for s in text} == {16, 128, 512} and {s.threads for s in text} == {1, 2}
+    assert {s.model for s in text if s.task == "generate"} == {"llm:15M", "llm:110M"}
+    assert {s.backend for s in text if s.runtime == "browser"} == {"wasm", "webgpu", "webnn"}
 
 
 def test_only_the_rq4_runtimes_run_the_encoders():
@@ -77,7 +79,7 @@ def test_only_the_rq4_runtimes_run_the_encoders():
     assert "tensorflow does not run the BERT-Tiny encoder" in unsupported_reason(kind, "tensorflow", "native")
     assert "embed" in native.RUNTIMES["onnxruntime"].backends["cpu"]
     assert "embed" not in native.RUNTIMES["onnxruntime"].backends["gpu"]
-    assert frameworks.FRAMEWORKS["transformersjs"].tasks() == {"embed", "generate"}
+    assert frameworks.FRAMEWORKS["transformersjs"].tasks() == {"embed", "generate", "classify"}
     assert "transformersjs" not in frameworks.surveyed() and "onnxruntime_web" in frameworks.surveyed()
 
 

@@ -20,7 +20,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "web" / "contract.schema.json"
 
 # The job a page fetches from /api/job (the native worker gets its twin on stdin). JSON types.
 JOB_FIELDS = {
-    "kind": ("string", "train | infer | embed, generate (RQ4, web/webai.js) | prepare (save the model) | env "
+    "kind": ("string", "train | infer | embed, generate, classify (RQ4, web/webai.js) | prepare (save the model) | env "
                        "(fingerprint only) | memory | qoe | ops (the separate passes, runners/passes.py)"),
     "framework": ("string|null", "the adapter to use (null: an env page loads every adapter)"),
     "spec": ("object", "the Spec being measured (spec.py), budgets included"),
@@ -35,8 +35,10 @@ OPTIONAL_JOB_FIELDS = {
     "model_url": ("string", "the model file to load (infer; converted models also to train)"),
     "upload_url": ("string", "where a prepare page posts the model its framework saved"),
     "survey": ("object", "what the survey probe page is asked"),
-    "model_folder": ("string", "embed, generate: the model's folder as transformers.js lays it out (runners/webai.py)"),
-    "visit": ("string", "embed, generate: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
+    "model_folder": ("string", "embed, generate, classify: the model's folder as transformers.js lays it out (runners/webai.py)"),
+    "visit": ("string", "embed, generate, classify: 'cold' (a fresh browser context, every cache empty) or 'warm' (the second visit)"),
+    "runtime_scripts": ("array", "classify: the framework's bundle URLs, which the adapter loads inside the timed "
+                                 "cold load (a page loads no bundle before an RQ4 task)"),
     "encodings": ("object", "infer, Finding 6: json_url (the same weights as JSON numbers) and rounds: after "
                             "measuring, load the model from its binary files and from JSON, alternately"),
     "pass": ("object", "a memory, qoe or ops page's settings: cycles, seconds, input interval, predictions"),
@@ -68,6 +70,7 @@ ADAPTER_METHODS = {
     "prepare": ("build", "save"),                           # the page saves the model it built
     "embed": ("loadEncoder", "embed", "backendUsed"),        # RQ4's text encoder (web/webai.js)
     "generate": ("loadGenerator", "generate", "backendUsed"),  # RQ4's decoder LLM (web/webai.js)
+    "classify": ("loadClassifier", "classify", "backendUsed"),  # RQ4's image classifier (web/webai.js)
 }
 OPTIONAL_ADAPTER_METHODS = {
     "releaseBatch": "free a batch's tensors after its timed call",
@@ -90,7 +93,7 @@ def required_methods(task: str, converted: bool = False, saves_in_page: bool = F
         needed += ADAPTER_METHODS["train_converted" if converted else "train"]
     elif task in ("infer", "memory", "qoe", "ops"):  # the passes load and run the model as inference does
         needed += ADAPTER_METHODS["infer"]
-    elif task in ("embed", "generate"):  # RQ4's tasks (web/webai.js)
+    elif task in ("embed", "generate", "classify"):  # RQ4's tasks (web/webai.js)
         needed += ADAPTER_METHODS[task]
     elif task == "prepare" or saves_in_page:
         needed += ADAPTER_METHODS["prepare"]

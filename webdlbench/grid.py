@@ -204,7 +204,7 @@ def _make_spec(fields: dict, where: str, extras: dict | None = None, base: Path 
     if task not in fw.backends[backend]:
         raise UserError(f"{where}: {fw_name}/{backend} cannot {task}; exclude that combination "
                         f"(it can: {', '.join(fw.backends[backend])})")
-    if task in ("infer", "embed", "generate"):
+    if task in ("infer", "embed", "generate", "classify"):
         fields["batch"] = 1  # `batch` is the training batch; inference is single-sample (paper §4.3)
     if user_models.is_user_model(fields.get("model")):  # checked against its file; named by its id
         user_models.resolve(fields, extras or {}, where, base or Path.cwd())

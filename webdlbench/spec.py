@@ -18,9 +18,9 @@ from webdlbench.pass_metrics import PASS_METRICS  # the separate passes' metrics
 # read as one replicate per result, and migrated in place when a sweep writes to it.
 SCHEMA_VERSION = 2
 
-# embed: a text encoder's mean-pooled embedding; generate: a decoder LLM's greedy generation (RQ4,
-# models/webai/); a replicate of either is two visits.
-TASKS = ("train", "infer", "embed", "generate")
+# embed: a text encoder's mean-pooled embedding; generate: a decoder LLM's greedy generation;
+# classify: an image classifier's class outputs (RQ4, models/webai/); a replicate of each is two visits.
+TASKS = ("train", "infer", "embed", "generate", "classify")
 RUNTIMES = ("browser", "native")
 
 # Outcomes a spec result can have; anything but "ok" carries the verbatim error.
@@ -116,7 +116,8 @@ BUDGET_FIELDS = ("samples", "sample_time_s", "warmup", "replicates", "max_replic
                  "precision_budget_s", "max_warmup", "time_budget_s", "time_limit_s", "profile", "memory", "qoe", "ops",
                  "rounds", "notes")
 # The figure each task is judged and auto-sampled by.
-HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s"}
+HEADLINE = {"train": "train_batch_ms", "infer": "infer_ms", "embed": "infer_ms", "generate": "decode_tok_s",
+            "classify": "infer_ms"}
 
 
 @dataclass(frozen=True)

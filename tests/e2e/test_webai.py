@@ -1,6 +1,7 @@
 """RQ4 end to end in real headless Chromium: `webdlbench run web-ai-quick` (the encoder on
 transformers.js and ONNX Runtime Web on wasm, WebGPU and WebNN, native ONNX Runtime and PyTorch beside
-them; the 15M Llama on transformers.js and wllama, PyTorch's generate beside them), then export and
+them; the 15M Llama on transformers.js and wllama, PyTorch's generate beside them; MobileNetV2 at 96 px
+on LiteRT.js, ONNX Runtime Web and TF.js, native TFLite and ONNX Runtime beside them), then export and
 report. Every runtime either passes its check or says, in its own words, why it cannot run here."""
 import csv
 import io
@@ -15,6 +16,9 @@ pytestmark = pytest.mark.browser
 
 # This browser has no WebNN (shared/docs/ENVIRONMENT.md): ONNX Runtime Web says so itself.
 UNSUPPORTED_HERE = {("onnxruntime_web", "webnn"): "WebNN is not supported"}
+# Where a runtime keeps the image classifier for the second visit when it has no cache of its own:
+# the app's (the adapter's) Cache Storage. TF.js keeps it in its IndexedDB model store.
+APP_CACHE = {"litertjs": "webdlbench-litertjs-models", "onnxruntime_web": "webdlbench-onnxruntime-web-models"}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,7 @@ def swept(artifacts_dir):
 
 def test_every_runtime_passes_its_check_or_says_why_it_cannot_run(swept):
     results = swept["results"]
-    assert len(results) == 10
+    assert len(results) == 16
     for r in results.itertuples():
         words = UNSUPPORTED_HERE.get((r.framework, r.backend))
         if words:
@@ -43,6 +47,11 @@ def test_every_runtime_passes_its_check_or_says_why_it_cannot_run(swept):
         if r.task == "embed":
             assert r.checks["min_cosine"] >= 0.999
             assert r.checks["cross_input_max_cosine"] < 0.999  # other inputs' embeddings would fail it
+        elif r.task == "classify":  # every class within 1e-6 + 1e-3 x |Keras's output|, every image
+            assert (r.checks["atol"], r.checks["rtol"]) == (1e-6, 1e-3) and r.checks["images_checked"] >= 2 * 9
+            # The check can fail: two photos' outputs differ by far more than the tolerance.
+            assert r.info["reference_facts"]["cross_input_min_max_abs"] > 100 * r.checks["max_abs_error"]
+            assert r.info["model_facts"]["built_as"] == "keras:MobileNetV2"
         else:  # every generation, both visits, all 128 greedy tokens equal PyTorch's
             assert r.checks["tokens_each"] == 128 and r.checks["generations_checked"] >= 2 * 3
 
@@ -51,7 +60,7 @@ def test_each_replicate_has_a_cold_and_a_warm_start_and_a_steady_state(swept):
     samples, results = swept["samples"], swept["results"]
     for r in results[results.outcome == "ok"].itertuples():
         mine = samples[samples.result_id == r.result_id]
-        steady = ("infer_ms",) if r.task == "embed" else ("ttft_ms", "prefill_tok_s", "decode_tok_s")
+        steady = ("infer_ms",) if r.task in ("embed", "classify") else ("ttft_ms", "prefill_tok_s", "decode_tok_s")
         for metric in ("cold_load_ms", "first_infer_ms", "warm_load_ms", *steady):
             values = mine[mine.metric == metric]
             assert len(values) and (values.value > 0).all(), (r.framework, r.backend, metric)
@@ -61,15 +70,22 @@ def test_each_replicate_has_a_cold_and_a_warm_start_and_a_steady_state(swept):
 def test_the_cold_visit_starts_empty_and_the_warm_one_from_the_runtimes_cache(swept):
     results = swept["results"]
     browser = results[(results.runtime == "browser") & (results.outcome == "ok")]
-    assert len(browser) == 6
+    assert len(browser) == 10
     for r in browser.itertuples():
         cold, warm = r.info["cold_visit"], r.info
         assert cold["stored_before"]["cache_storage"] == {}, (r.framework, cold["stored_before"])
+        assert not cold["stored_before"]["indexeddb"], (r.framework, cold["stored_before"])
         if r.framework == "wllama":  # its own cache lives in the origin-private file system
             assert cold["stored_before"]["opfs"] == [] and warm["stored_before"]["opfs"], warm["stored_before"]
             continue
+        if r.framework == "tfjs":  # TF.js's own IndexedDB model store
+            assert not cold["backend_used"]["model_from_indexeddb"] and warm["backend_used"]["model_from_indexeddb"]
+            assert warm["stored_before"]["indexeddb"], warm["stored_before"]
+            continue
+        if r.framework == "litertjs" or r.task == "classify":
+            assert APP_CACHE[r.framework] in warm["stored_before"]["cache_storage"], warm["stored_before"]
         assert sum(warm["stored_before"]["cache_storage"].values()) > 0, (r.framework, warm["stored_before"])
-        if r.framework == "onnxruntime_web":  # the adapter's own cache, as an app keeps one
+        if r.framework in APP_CACHE:  # the adapter's own cache, as an app keeps one
             assert not cold["backend_used"]["model_from_cache_storage"]
             assert warm["backend_used"]["model_from_cache_storage"]
         else:  # transformers.js keeps its files itself
@@ -91,6 +107,13 @@ def test_what_ran_is_recorded_on_every_result(swept):
             assert {s["config"]["device"] for s in used["sessions"].values()} == {r.backend}
         if r.framework == "onnxruntime_web":
             assert used["session_options"]["executionProviders"] == [r.backend]
+        if r.framework == "litertjs":  # a WebGPU spec that LiteRT.js quietly ran on wasm would show here
+            assert used["accelerator_requested"] == r.backend and used["accelerator"] in ("wasm", "webgpu")
+            assert used["inputs"][0]["shape"] == [1, 96, 96, 3]
+        if r.framework == "tflite":
+            assert used["runtime"].startswith("ai-edge-litert") and used["num_threads"] == r.threads
+        if r.framework == "tfjs":
+            assert used["backend"] == r.backend
 
 
 def test_export_and_the_rq4_report_carry_the_numbers(swept):
@@ -108,6 +131,8 @@ def test_export_and_the_rq4_report_carry_the_numbers(swept):
     ratios = list(csv.DictReader((out / "rq4_native.csv").open()))
     assert ratios and all(float(row["ratio"]) > 0 for row in ratios)
     crossover = list(csv.DictReader((out / "rq4_crossover.csv").open()))
-    assert {row["browser_framework"] for row in crossover} == {"transformersjs", "onnxruntime_web"}
+    assert {row["browser_framework"] for row in crossover} == {"transformersjs", "onnxruntime_web", "litertjs"}
+    assert "MobileNetV2 · 96 px" in page and {"litertjs", "tfjs"} <= {row["browser_framework"] for row in ratios}
+    assert "tflite" in {row["native_framework"] for row in ratios}
     backends = list(csv.DictReader((out / "rq4_backends.csv").open()))
     assert any("WebNN is not supported" in row["error"] for row in backends)

@@ -3,8 +3,8 @@
 //                                                                    -> the reply harness.js posts
 //   node contract_check.js adapter ADAPTER.js NAME                   -> the methods the adapter registers
 // harness.js runs in a vm sandbox whose fetch serves the job and whose document loads a stub adapter
-// (a tiny MLP in plain JS, and a stub encoder for embed jobs, which also load WEBAI.js as
-// /webai.js); the reply it POSTs to /api/result is printed as JSON.
+// (a tiny MLP in plain JS, and a stub encoder and classifier for embed and classify jobs, which
+// also load WEBAI.js as /webai.js); the reply it POSTs to /api/result is printed as JSON.
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
@@ -38,6 +38,8 @@ window.webdlbench.adapters.stub = {
   predict(model, x) { const o = new Float32Array(model.out); o[0] = x[0]; return o; },
   async loadEncoder(job) { return { width: 3 }; },
   async embed(model, ids) { return new Float32Array([ids[0], ids.length, model.width]); },
+  async loadClassifier(job) { return { classes: 7 }; },
+  async classify(model, image) { return new Float32Array([image[0], image.length, model.classes]); },
   async backendUsed(model) { return { backend_used: { runtime: 'stub' } }; },
   dispose() {},
 };`;
@@ -50,6 +52,7 @@ async function harness(harnessPath, samplingPath, jobPath, webaiPath) {
     '/data/images': new Float32Array(784 * 16).buffer, '/data/labels': new Uint8Array(16).buffer,
     '/data/weights': new Float32Array(784 * 4 + 4 + 4 * 10 + 10).buffer,
     '/data/ids': new Int32Array([2, 7, 9, 3, 5, 8, 5, 3]).buffer,  // two sequences of four token ids
+    '/data/pixels': new Float32Array([1, 0, 0, 0, 6, 0, 0, 0]).buffer,  // two images of [1, 2, 2, 1]
   };
   const scripts = { '/stub-adapter.js': STUB_ADAPTER, '/webai.js': webaiPath ? fs.readFileSync(webaiPath, 'utf8') : '' };
   context.fetch = context.window.fetch = async (url, init) => {

@@ -48,11 +48,9 @@ def headline(summary: pd.DataFrame, metric: str = "infer_ms") -> pd.DataFrame:
 
 
 def work(model: str, width: int) -> float:
-    """How much a configuration computes, to order sizes: the transformer's layer parameters (its
-    geometry) times its tokens."""
-    g = WEBAI_KINDS[model].geometry
-    per_layer = 4 * g.hidden * g.hidden + 2 * g.hidden * g.intermediate
-    return float(g.layers * per_layer * width)
+    """How much a configuration computes, to order sizes: a transformer's layer parameters (its
+    geometry) times its tokens; an image classifier's multiply-adds per image (WebAIKind.work)."""
+    return WEBAI_KINDS[model].work(int(width))
 
 
 def native_ratios(summary: pd.DataFrame, replicates: pd.DataFrame | None, metric: str = "infer_ms") -> pd.DataFrame:
@@ -91,10 +89,14 @@ def native_ratios(summary: pd.DataFrame, replicates: pd.DataFrame | None, metric
 
 
 def crossover(summary: pd.DataFrame, replicates: pd.DataFrame | None,
-              metric: str = "infer_ms") -> tuple[pd.DataFrame, dict[str, dict]]:
+              metric: str = "infer_ms", task: str | None = None) -> tuple[pd.DataFrame, dict[str, dict]]:
     """Per browser runtime: WebGPU against its fastest wasm result at each configuration in order of
-    work, and the crossover (the first configuration where WebGPU is significantly faster), or None."""
+    work, and the crossover (the first configuration where WebGPU is significantly faster), or None.
+    `task` keeps one task's configurations (an encoder's sizes and an image classifier's are not one
+    scale); None keeps all."""
     rows = headline(rq4_rows(summary[summary["runtime"] == "browser"]), metric)
+    if task is not None:
+        rows = rows[rows["task"] == task]
     lookup = compare.Replicates(replicates)
     table, verdicts = [], {}
     for framework, mine in rows.groupby("framework"):

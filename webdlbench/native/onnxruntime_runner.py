@@ -20,7 +20,7 @@ RUNTIME = NativeRuntime(
     name="onnxruntime",
     title="ONNX Runtime",
     python_module="onnxruntime",
-    backends={"cpu": ("infer", "embed"), "gpu": ("infer",)},  # embed: native/webai.py
+    backends={"cpu": ("infer", "embed", "classify"), "gpu": ("infer",)},  # embed, classify: native/webai.py
     notes="inference only; model built with onnx.helper; intra_op_num_threads = spec.threads",
     adapter="webdlbench.native.onnxruntime_runner:OnnxRuntimeAdapter",
     distributions=("onnxruntime", "onnxruntime-gpu"),

@@ -17,7 +17,8 @@ RUNTIME = NativeRuntime(
     name="tensorflow",
     title="TensorFlow",
     python_module="tensorflow",
-    backends={"cpu": ("train", "infer"), "gpu": ("train", "infer")},
+    # classify: RQ4's image classifier (native/webai_image.py), from the same Keras file as TF.js's
+    backends={"cpu": ("train", "infer", "classify"), "gpu": ("train", "infer")},
     notes="tf_keras model, tf.function timed regions, intra/inter-op threads = spec.threads",
     adapter="webdlbench.native.tensorflow_runner:TensorFlowAdapter",
     distributions=("tensorflow", "tensorflow-cpu"),

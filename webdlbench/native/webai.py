@@ -1,7 +1,8 @@
-"""RQ4 natively (models/webai/): the `embed` and `generate` loops of the native worker, twins of the
-page's (web/webai.js), and the adapters that run an encoder in PyTorch (transformers) and ONNX
-Runtime, and a decoder LLM in PyTorch (transformers generate) and llama.cpp (llama-cpp-python), on
-the same files the browser fetches.
+"""RQ4 natively (models/webai/): the `embed`, `classify` and `generate` loops of the native worker,
+twins of the page's (web/webai.js), and the adapters that run an encoder in PyTorch (transformers)
+and ONNX Runtime, and a decoder LLM in PyTorch (transformers generate) and llama.cpp
+(llama-cpp-python), on the same files the browser fetches (image classifiers' adapters:
+webai_image.py).
 
 A replicate is one fresh process, with two loads in it, as a page replicate is two visits:
   cold_load_ms    importing the library and loading the model (the process's first load; the
@@ -14,8 +15,9 @@ A replicate is one fresh process, with two loads in it, as a page replicate is t
 Adapter (the job's "adapter", "module:Class", constructed as Adapter(spec)):
   init() -> dict          nothing heavy: the import is part of the cold load
   environment() -> dict   library versions and threads once imported ({} before)
-  load(folder) -> model   the model folder of artifacts.py (model/)
+  load(folder) -> model   the model folder of artifacts.py (model/); an image classifier's file
   embed(model, ids)       int32 token ids [length] -> the mean-pooled embedding, float32 numpy
+  classify(model, image)  one preprocessed image [1, ...] float32 -> its class outputs, numpy
   generate(model, prompt, count) -> (tokens, stamps): a decoder's greedy tokens, EOS masked, and
                           when each arrived (ms after the call); prompt = {"ids", "text"}
   backend_used(model)     what actually ran (device, threads, execution providers)
@@ -37,34 +39,52 @@ ONNX_FILE = Path("onnx") / "model.onnx"
 ADAPTERS = {("pytorch", "encoder"): "webdlbench.native.webai:TransformersEncoder",
             ("onnxruntime", "encoder"): "webdlbench.native.webai:OnnxRuntimeEncoder",
             ("pytorch", "decoder"): "webdlbench.native.webai:TransformersGenerator",
-            ("llamacpp", "decoder"): "webdlbench.native.llamacpp_runner:LlamaCppGenerator"}
+            ("llamacpp", "decoder"): "webdlbench.native.llamacpp_runner:LlamaCppGenerator",
+            # image classifiers: native/webai_image.py
+            ("tensorflow", "image"): "webdlbench.native.webai_image:KerasClassifier",
+            ("onnxruntime", "image"): "webdlbench.native.webai_image:OnnxRuntimeClassifier",
+            ("tflite", "image"): "webdlbench.native.webai_image:TfliteClassifier",
+            ("pytorch", "image"): "webdlbench.native.webai_image:TransformersImageClassifier"}
 
 
 def run_embed(job: dict, adapter, reply: dict) -> None:
-    spec = job["spec"]
     data = job["data"]["ids"]
     rows = np.fromfile(data["path"], dtype="<i4").reshape(data["count"], data["length"])
-    folder = Path(job["model_dir"])
+    _run_one_input_task(job, adapter, reply, rows, adapter.embed, "embed")
+
+
+def run_classify(job: dict, adapter, reply: dict) -> None:
+    """An image classifier's replicate (native/webai_image.py's adapters): as run_embed, one
+    preprocessed image [1, ...] in, its class outputs out."""
+    data = job["data"]["images"]
+    images = np.fromfile(data["path"], dtype="<f4").reshape(data["count"], *data["shape"])
+    _run_one_input_task(job, adapter, reply, images, adapter.classify, "classify")
+
+
+def _run_one_input_task(job: dict, adapter, reply: dict, inputs: np.ndarray, call, what: str) -> None:
+    """Two loads, then the steady state of `call(model, one input)`, whose output is read back."""
+    spec = job["spec"]
+    folder = Path(job.get("model_file") or job["model_dir"])
     resolution = worker.timer_resolution_ms()
     cold_load_ms, model = _timed(lambda: adapter.load(folder))
-    first_infer_ms, first = _timed(lambda: adapter.embed(model, rows[0]))
-    reply["warmup_output"] = worker._vector(first, "embed")
+    first_infer_ms, first = _timed(lambda: call(model, inputs[0]))
+    reply["warmup_output"] = worker._vector(first, what)
     del model
     warm_load_ms, model = _timed(lambda: adapter.load(folder))
-    warmup_ms, _ = _timed(lambda: adapter.embed(model, rows[0]))
+    warmup_ms, _ = _timed(lambda: call(model, inputs[0]))
 
-    def embed(count: int, offset: int = 0) -> float:  # one timed region: `count` embeddings, read back
+    def timed_region(count: int, offset: int = 0) -> float:  # `count` inferences, the last read back
         start = time.perf_counter_ns()
         for j in range(count):
-            out = adapter.embed(model, rows[(offset + j) % len(rows)])
+            out = call(model, inputs[(offset + j) % len(inputs)])
         elapsed = (time.perf_counter_ns() - start) / 1e6
-        worker._vector(out, "embed")
+        worker._vector(out, what)
         return elapsed
 
-    samples, reply["sampling"] = worker.steady_state(embed, warmup_ms, spec, resolution)
+    samples, reply["sampling"] = worker.steady_state(timed_region, warmup_ms, spec, resolution)
     reply["metrics"] = {"cold_load_ms": [cold_load_ms], "first_infer_ms": [first_infer_ms],
                         "warm_load_ms": [warm_load_ms], "warmup_ms": [warmup_ms], "infer_ms": samples}
-    reply["outputs"] = [worker._vector(adapter.embed(model, row), "embed") for row in rows]  # untimed
+    reply["outputs"] = [worker._vector(call(model, one), what) for one in inputs]  # untimed
     reply["info"]["backend_used"] = adapter.backend_used(model)
 
 
@@ -114,7 +134,8 @@ def _timed(call):
 
 
 # What the worker runs for each task of these kinds (the job names it: worker.runner).
-RUNNERS = {"embed": f"{__name__}:run_embed", "generate": f"{__name__}:run_generate"}
+RUNNERS = {"embed": f"{__name__}:run_embed", "generate": f"{__name__}:run_generate",
+           "classify": f"{__name__}:run_classify"}
 
 
 class TransformersEncoder:

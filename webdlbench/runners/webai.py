@@ -35,8 +35,10 @@ GGUF_RUNTIMES = ("wllama", "llamacpp")  # they load llama.cpp's GGUF file, not t
 
 
 async def made(spec: Spec, kind: WebAIKind, cache_dir: Path) -> tuple[artifacts.Artifact, artifacts.Reference]:
-    """The spec's model and its reference at the spec's sequence length (made once, cached)."""
+    """The spec's model and its reference at the spec's sequence length or input side (made once, cached)."""
     try:
+        if kind.family == "image":
+            return await artifacts.ensure_image(kind, spec.seed, spec.width, cache_dir)
         artifact = await artifacts.ensure_artifact(kind, spec.seed, cache_dir)
         return artifact, await artifacts.ensure_reference(artifact, spec.width)
     except artifacts.BuildError as exc:  # the libraries' own words are the outcome
@@ -52,17 +54,24 @@ async def made_gguf(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
 
 
 def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Reference,
-              model_files: dict[str, int]) -> Prepared:
-    decoder = artifact.family == "decoder"
-    info = {"model_facts": artifact.facts(), **({"reference_facts": reference.facts()} if decoder else {})}
+              model_files: dict[str, int], kind: WebAIKind) -> Prepared:
+    decoder, image = artifact.family == "decoder", artifact.family == "image"
+    info = {"model_facts": artifact.facts(), **({"reference_facts": reference.facts()} if decoder or image else {})}
+    if image:
+        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
+                        reference_source=reference.facts()["source"],
+                        check=lambda replies, want: checks.check_classes(replies, want, kind))
     return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
                     reference_source="pytorch fp32 (transformers" + (" generate, greedy)" if decoder else ")"),
                     check=checks.check_generations if decoder else checks.check_embeddings)
 
 
 def _data(reference: artifacts.Reference, key: str, locate) -> dict:
-    """The token ids (and a decoder's prompt text and how many tokens to generate); `key` is "url"
-    for a page, "path" natively, and `locate` turns a file into one."""
+    """The token ids (and a decoder's prompt text and how many tokens to generate), or an image
+    classifier's images; `key` is "url" for a page, "path" natively, and `locate` turns a file into one."""
+    if (reference.folder / "inputs.f32").is_file():
+        return {"images": {key: locate(reference.folder / "inputs.f32"), "count": reference.count,
+                           "shape": reference.facts()["shape"], "layout": reference.facts()["layout"]}}
     data = {"ids": {key: locate(reference.folder / "ids.i32"), "count": reference.count, "length": reference.length}}
     if (reference.folder / "prompt.txt").is_file():
         data.update(prompt_text=locate(reference.folder / "prompt.txt"), generated=reference.hidden)
@@ -81,15 +90,20 @@ async def prepare_browser(runner, spec: Spec, kind: WebAIKind) -> Prepared:
         "kind": spec.task, "framework": fw.name, "spec": spec.to_dict(),
         "scripts": [PAGE_SCRIPT], "adapters": [fw.adapter_url()], "options": options,
         "data": _data(reference, "url", lambda path: f"/data/{path.relative_to(cache).as_posix()}"),
-        "weights": None, "required_methods": contract.required_methods(spec.task),
-        "model_url": f"{base}/{artifacts.BROWSER_FILES[artifact.family][-1]}", "model_folder": f"{base}/",
+        "weights": None, "required_methods": contract.required_methods(spec.task), "model_folder": f"{base}/",
     }
-    files = artifact.browser_files()
+    if artifact.family == "image":  # each runtime's own file of the same weights
+        entry, files = artifact.image_files(spec.framework)
+        job["model_url"] = f"/data/{entry.relative_to(cache).as_posix()}"
+        job["runtime_scripts"] = fw.script_urls(spec.backend)  # loaded by the adapter inside the cold load
+    else:
+        files = artifact.browser_files()
+        job["model_url"] = f"{base}/{artifacts.BROWSER_FILES[artifact.family][-1]}"
     if spec.framework in GGUF_RUNTIMES:  # llama.cpp's format, not transformers.js's folder
         gguf = await made_gguf(kind, artifact)
         job["model_url"] = f"/data/{gguf.relative_to(cache).as_posix()}"
         files = {gguf.name: gguf.stat().st_size}
-    prepared = _prepared(job, artifact, reference, files)
+    prepared = _prepared(job, artifact, reference, files, kind)
 
     async def two_visits(index: int, limit_s: float) -> dict:
         share = f"{spec.spec_hash}/replicate-{index}"  # a context of its own: every cache empty
@@ -111,14 +125,17 @@ async def prepare_native(runner, spec: Spec, kind: WebAIKind) -> Prepared:
     job = {"runtime": runtime.name, "adapter": native_webai.ADAPTERS[(runtime.name, kind.family)],
            "runner": native_webai.RUNNERS[spec.task], "spec": spec.to_dict(), "data": _data(reference, "path", str),
            "model_dir": str(artifact.model_dir)}
-    if runtime.name == "onnxruntime":
+    if artifact.family == "image":  # each runtime's own file of the same weights
+        entry, files = artifact.image_files(runtime.name)
+        job["model_file"] = str(entry if runtime.name != "pytorch" else artifact.model_dir)
+    elif runtime.name == "onnxruntime":
         files = {"onnx/model.onnx": artifact.onnx_file.stat().st_size}
     elif runtime.name in GGUF_RUNTIMES:
         gguf = await made_gguf(kind, artifact)
         job["model_file"], files = str(gguf), {gguf.name: gguf.stat().st_size}
     else:
         files = {name: (artifact.model_dir / name).stat().st_size for name in ("config.json", "model.safetensors")}
-    prepared = _prepared(job, artifact, reference, files)
+    prepared = _prepared(job, artifact, reference, files, kind)
     prepared.info.update(runtime=runtime.name, runtime_version=runtime.version(), threads_requested=spec.threads)
     return prepared
 

@@ -1,9 +1,9 @@
 // webdlbench's RQ4 page tasks (models/webai/), added to the harness's tasks (harness.js). A job of
-// kind `embed` or `generate` is one visit of a replicate (runners/webai.py): the cold visit, in a
+// kind `embed`, `classify` or `generate` is one visit of a replicate (runners/webai.py): the cold visit, in a
 // browser context whose caches are empty, times loading the model and its first inference; the
 // warm visit, in the same context, times loading it again and then the steady state. Each timed
 // region holds one adapter call, and the adapter returns its result read back (numbers): an
-// embedding, or a generation's tokens with the time each arrived.
+// embedding, an image's class outputs, or a generation's tokens with the time each arrived.
 'use strict';
 (() => {
   const W = window.webdlbench;
@@ -16,6 +16,27 @@
     const all = new Int32Array(await (await W.fetchOk(url)).arrayBuffer());
     return Array.from({ length: count }, (_, i) => Array.from(all.subarray(i * length, (i + 1) * length)));
   }
+
+  // A model file's bytes from the app's own Cache Storage when a visit before put them there, else
+  // fetched and put there: what an app does for its second visit with a runtime that keeps nothing.
+  async function cachedBytes(cacheName, url) {
+    const cache = await caches.open(cacheName);
+    let response = await cache.match(url);
+    const fromCache = response !== undefined;
+    if (!fromCache) {
+      response = await W.fetchOk(url);
+      await cache.put(url, response.clone());
+    }
+    return { bytes: new Uint8Array(await response.arrayBuffer()), fromCache };
+  }
+  W.cachedBytes = cachedBytes;
+
+  // An RQ4 adapter's init for a WebGPU spec: `unsupported` in the browser's words when it has none.
+  async function requireWebGpu() {
+    if (!navigator.gpu) throw new W.Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
+    if (!(await navigator.gpu.requestAdapter())) throw new W.Unsupported('WebGPU: navigator.gpu.requestAdapter() returned null');
+  }
+  W.requireWebGpu = requireWebGpu;
 
   // What the page's origin holds in Cache Storage and IndexedDB: empty at the start of a cold
   // visit, filled by the runtime (or the adapter, as an app would) for the warm one.
@@ -55,43 +76,62 @@
     }
   }
 
-  async function runEmbed(job, adapter, result) {
-    const rows = await loadIds(job);
+  // An image classifier's inputs: `count` preprocessed images of `shape` ([1, ...]), each its own array.
+  async function loadImages(job) {
+    const { url, count, shape } = job.data.images;
+    const all = new Float32Array(await (await W.fetchOk(url)).arrayBuffer());
+    const size = shape.reduce((a, b) => a * b, 1);
+    return Array.from({ length: count }, (_, i) => all.slice(i * size, (i + 1) * size));
+  }
+
+  // A task of one input in, one vector out (embed: token ids; classify: an image), one visit:
+  // `load` is the adapter's loader, `call` its inference.
+  async function runOneInput(job, adapter, result, inputs, load, call, what) {
     const cold = job.visit === 'cold';
     result.info.visit = job.visit;
     result.info.stored_before = await storedHere();
     const messages = [];
     await W.mark('measure');
     let start = performance.now();
-    const model = await withConsoleCopied(messages, () => adapter.loadEncoder(job));
+    const model = await withConsoleCopied(messages, () => load(job));
     const loadMs = performance.now() - start;
     start = performance.now();
-    const first = await adapter.embed(model, rows[0]);
+    const first = await call(model, inputs[0]);
     const firstMs = performance.now() - start;
-    result.warmup_output = W.requireVector(first, 'embed');
+    result.warmup_output = W.requireVector(first, what);
     if (cold) {
       result.metrics.cold_load_ms = [loadMs];
       result.metrics.first_infer_ms = [firstMs];
     } else {
       result.metrics.warm_load_ms = [loadMs];
       result.metrics.warmup_ms = [firstMs];
-      const embed = async (count, offset) => {  // one timed region: `count` embeddings, read back
+      const timed = async (count, offset) => {  // one timed region: `count` inferences, the last read back
         let out;
         const begin = performance.now();
-        for (let j = 0; j < count; j++) out = await adapter.embed(model, rows[(offset + j) % rows.length]);
+        for (let j = 0; j < count; j++) out = await call(model, inputs[(offset + j) % inputs.length]);
         const elapsed = performance.now() - begin;
-        W.requireVector(out, 'embed');
+        W.requireVector(out, what);
         return elapsed;
       };
-      result.metrics.infer_ms = await W.steadyState(embed, firstMs, job.spec, result);
+      result.metrics.infer_ms = await W.steadyState(timed, firstMs, job.spec, result);
     }
     await W.mark('done');
-    // The output check, untimed: every reference sequence once.
-    for (const row of rows) result.outputs.push(W.requireVector(await adapter.embed(model, row), 'embed'));
+    // The output check, untimed: every reference input once.
+    for (const input of inputs) result.outputs.push(W.requireVector(await call(model, input), what));
     Object.assign(result.info, await adapter.backendUsed(model));
     result.info.runtime_messages = messages;
     result.info.stored_after = await storedHere();
     if (adapter.dispose) await adapter.dispose(model);
+  }
+
+  async function runEmbed(job, adapter, result) {
+    await runOneInput(job, adapter, result, await loadIds(job), (j) => adapter.loadEncoder(j),
+                      (model, ids) => adapter.embed(model, ids), 'embed');
+  }
+
+  async function runClassify(job, adapter, result) {
+    await runOneInput(job, adapter, result, await loadImages(job), (j) => adapter.loadClassifier(j),
+                      (model, image) => adapter.classify(model, image), 'classify');
   }
 
   // A generation as the adapter returns it: `count` token ids, and when each arrived (ms after the
@@ -154,4 +194,5 @@
 
   W.tasks.embed = runEmbed;
   W.tasks.generate = runGenerate;
+  W.tasks.classify = runClassify;
 })();

@@ -35,8 +35,9 @@ FRAMEWORK = Framework(
     title="ONNX Runtime Web",
     npm_package="onnxruntime-web",
     # webnn: Chromium's WebNN, where the browser has it (runs record the runtime's words where not);
-    # embed: RQ4's text encoders (models/webai/), from optimum's ONNX export.
-    backends={"wasm": ("infer", "embed"), "webgpu": ("infer", "embed"), "webnn": ("infer", "embed")},
+    # embed: RQ4's text encoders (models/webai/), from optimum's ONNX export; classify: its image
+    # classifiers (tf2onnx's MobileNetV2, optimum's ViT).
+    backends={"wasm": ("infer", "embed", "classify"), "webgpu": ("infer", "embed", "classify"), "webnn": ("infer", "embed", "classify")},
     scripts={"wasm": (_BUNDLE,), "webgpu": (_BUNDLE,), "webnn": (_BUNDLE,)},
     # ort.min.js imports its wasm glue (.mjs) and binary at run time from env.wasm.wasmPaths.
     assets=(_DIST + "ort-wasm-simd-threaded.jsep.mjs", _DIST + "ort-wasm-simd-threaded.jsep.wasm"),
@@ -47,7 +48,7 @@ FRAMEWORK = Framework(
            "cross-origin isolation, which the server provides) and the SIMD build. The runtime is started in "
            "init() from a one-node model, so load time is the model's own fetch + session creation. The info "
            "of every result records the session options and the env.wasm / WebGPU adapter actually used. "
-           "RQ4 (embed): the page loads the bundle and creates the session inside its timed cold load, and "
+           "RQ4 (embed, classify): the page loads the bundle and creates the session inside its timed cold load, and "
            "keeps the model in Cache Storage for the warm visit, as an app does (ORT Web has no cache)."),
     # runtime_file: an embed page loads the bundle itself, inside its timed cold load.
     options={"wasm_dir": _DIST, "init_model_b64": INIT_MODEL_B64, "graph_optimization_level": "all",

@@ -75,7 +75,7 @@
     version: () => (typeof ort !== 'undefined' && ort.env && ort.env.versions ? ort.env.versions.web || ort.env.versions.common : null),
 
     async init(job) {
-      if (job.kind === 'embed') return { backend_requested: job.spec.backend };  // the runtime loads in loadEncoder
+      if (job.kind === 'embed' || job.kind === 'classify') return { backend_requested: job.spec.backend };  // the runtime loads in loadEncoder
       requireOrt();
       const backend = job.spec.backend;
       const { options } = job;
@@ -193,6 +193,15 @@
       for (let t = 0; t < ids.length; t++) for (let j = 0; j < width; j++) pooled[j] += hidden[t * width + j];
       for (let j = 0; j < width; j++) pooled[j] /= ids.length;
       return pooled;
+    },
+
+    // RQ4 (classify): loadEncoder's first-visit path; one image of the job's shape per call.
+    async loadClassifier(job) {
+      return { ...(await this.loadEncoder(job)), shape: job.data.images.shape };
+    },
+
+    async classify(model, image) {
+      return outputOf(model.session, { [model.session.inputNames[0]]: new ort.Tensor('float32', image, model.shape) });
     },
 
     async backendUsed(model) {

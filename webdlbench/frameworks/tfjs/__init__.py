@@ -8,7 +8,8 @@ FRAMEWORK = Framework(
     name="tfjs",
     title="TensorFlow.js",
     npm_package="@tensorflow/tfjs",
-    backends={b: ("train", "infer") for b in ("cpu", "webgl", "wasm", "webgpu")},
+    # classify: RQ4's image classifier (models/webai/, web/webai.js), the same converted MobileNetV2
+    backends={b: ("train", "infer", "classify") for b in ("cpu", "webgl", "wasm", "webgpu")},
     scripts={
         "cpu": (_CORE,),
         "webgl": (_CORE,),

@@ -1,4 +1,4 @@
-// transformers.js adapter (RQ4: tasks embed and generate). loadEncoder() / loadGenerator() are the
+// transformers.js adapter (RQ4: tasks embed, classify and generate). loadEncoder() / loadGenerator() are the
 // whole of what a page does before its first inference: import the module (the first time in a
 // page), point it at the local model folder and the wasm files the server has, and
 // from_pretrained(), which fetches the files (or finds them in its own Cache Storage) and creates
@@ -7,7 +7,6 @@
 // timestamps every new token as its streamer receives it.
 'use strict';
 (() => {
-  const { Unsupported } = window.webdlbench;
   let T = null;  // the module, once imported
 
   const absolute = (path) => new URL(path, location.href).href;
@@ -51,10 +50,7 @@
 
     async init(job) {
       const backend = job.spec.backend;
-      if (backend === 'webgpu') {
-        if (!navigator.gpu) throw new Unsupported('WebGPU is not available in this browser (no navigator.gpu)');
-        if (!(await navigator.gpu.requestAdapter())) throw new Unsupported('WebGPU: navigator.gpu.requestAdapter() returned null');
-      }
+      if (backend === 'webgpu') await window.webdlbench.requireWebGpu();  // web/webai.js
       return { backend_requested: backend };
     },
 
@@ -64,6 +60,16 @@
 
     async loadGenerator(job) {
       return { model: await load(job, 'AutoModelForCausalLM'), device: job.spec.backend };
+    },
+
+    async loadClassifier(job) {
+      return { model: await load(job, 'AutoModelForImageClassification'), device: job.spec.backend,
+               shape: job.data.images.shape };
+    },
+
+    async classify(handle, image) {  // pixel_values as the image processor makes them (NCHW), logits read back
+      const output = await handle.model({ pixel_values: new T.Tensor('float32', image, handle.shape) });
+      return output.logits.data;
     },
 
     async embed(handle, ids) {

@@ -10,6 +10,10 @@ runtime's own cache (Cache Storage), never the HTTP cache.
     ref-<length>/         ids.i32 (the reference token ids) and PyTorch's outputs: an encoder's
                           embeddings (reference.f32), a decoder's generated tokens (tokens.i32)
     gguf/                 a decoder's model-f32.gguf (llama.cpp's converter) and gguf.json
+An image classifier's folder is one per (kind, seed, input side), made whole by one build:
+    model/                each runtime's file (IMAGE_FILES): MobileNetV2's tfjs/, keras/, onnx/model.onnx
+                          and model.tflite; ViT's transformers folder with onnx/model.onnx
+    ref/                  inputs.f32 (the preprocessed images) and reference.f32 (native's outputs)
 """
 from __future__ import annotations
 
@@ -33,13 +37,22 @@ BUILD_MODULE = "webdlbench.models.webai.build"
 # runs longer than this is hung.
 BUILD_TIMEOUT_S = 1200
 STDERR_TAIL_CHARS = 3000
-SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py")
+SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py", "exporters.py")
 # What transformers.js fetches from a model folder (its layout: env.localModelPath + model id);
 # the ONNX file last (ONNX Runtime Web's model_url).
 BROWSER_FILES = {"encoder": ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"),
                  "decoder": ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                              "onnx/model.onnx")}
 GGUF_FILE = "gguf/model-f32.gguf"
+# An image classifier's file (or folder) per runtime, in model/: the one its loader is pointed at,
+# and what model_file_bytes counts. transformers.js fetches its folder's config.json and ONNX file.
+IMAGE_FILES = {"tfjs": ("tfjs/model.json", ("tfjs",)), "tensorflow": ("keras/model.keras", ("keras",)),
+               "onnxruntime_web": ("onnx/model.onnx", ("onnx/model.onnx",)),
+               "onnxruntime": ("onnx/model.onnx", ("onnx/model.onnx",)),
+               "litertjs": ("model.tflite", ("model.tflite",)), "tflite": ("model.tflite", ("model.tflite",)),
+               "transformersjs": ("onnx/model.onnx", ("config.json", "onnx/model.onnx")),
+               "pytorch": ("model.safetensors", ("config.json", "model.safetensors"))}
+IMAGE_REFERENCE_COUNT = converted.IMAGE_REFERENCE_COUNT  # the photo's views, as the converted kinds'
 
 
 # Making the model failed; the message is the library's own words.
@@ -71,6 +84,18 @@ class Artifact:
     def facts(self) -> dict:
         return {**self.manifest["facts"], "artifact": self.folder.name, "versions": self.manifest["versions"]}
 
+    def image_files(self, runtime: str) -> tuple[Path, dict[str, int]]:
+        """An image classifier's file for this runtime (browser or native) and the sizes of the
+        files it loads."""
+        entry, loaded = IMAGE_FILES[runtime]
+        sizes = {}
+        for name in loaded:
+            path = self.model_dir / name
+            for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if file.is_file():
+                    sizes[file.relative_to(self.model_dir).as_posix()] = file.stat().st_size
+        return self.model_dir / entry, sizes
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -95,12 +120,17 @@ class Reference:
         return json.loads((self.folder / "reference.json").read_text())
 
 
-def artifact_key(kind: WebAIKind, seed: int) -> str:
+def artifact_key(kind: WebAIKind, seed: int, width: int | None = None) -> str:
+    """The folder's name: a hash of everything that makes its content (an image classifier's also
+    hashes its input side and the Keras builder and converter it uses)."""
     here = Path(__file__).resolve().parent
-    blob = json.dumps({"kind": kind.name, "geometry": kind.geometry.__dict__, "seed": seed,
+    # An image classifier's key hashes its own maker too (the text models' keys stay as they were).
+    sized = {"width": width, "image_sources": _image_sources(), "image_versions": converted.versions(build.IMAGE_VERSIONED)} \
+        if kind.family == "image" else {}
+    blob = json.dumps({"kind": kind.name, "geometry": kind.geometry.__dict__, "seed": seed, **sized,
                        "sources": {n: hashlib.sha256((here / n).read_bytes()).hexdigest() for n in SOURCE_FILES},
                        "corpus": corpus.sha256(), "versions": converted.versions(build.VERSIONED)}, sort_keys=True).encode()
-    slug = kind.name.replace(":", "-").lower()
+    slug = kind.name.replace(":", "-").lower() + (f"-{width}px" if kind.family == "image" else "")
     return f"{slug}-s{seed}-{hashlib.sha256(blob).hexdigest()[:12]}"
 
 
@@ -110,6 +140,26 @@ async def ensure_artifact(kind: WebAIKind, seed: int, cache_dir: Path) -> Artifa
     folder = Path(cache_dir).resolve() / relative
     await _made_once(folder, {"action": "model", "kind": kind.name, "seed": seed}, "manifest.json")
     return Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
+
+
+def _image_sources() -> dict[str, str]:
+    """The code that makes an image classifier: image.py, and the Keras builder and the TF.js
+    converter's module (models/) that it uses."""
+    here = Path(__file__).resolve().parent
+    files = (here / "image.py", here.parent / "keras_models.py", here.parent / "tfjs_converter.py")
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+async def ensure_image(kind: WebAIKind, seed: int, width: int, cache_dir: Path) -> tuple[Artifact, Reference]:
+    """An image classifier's files and reference at this input side, made now if not cached. Raises
+    BuildError."""
+    job = {"action": "model", "kind": kind.name, "seed": seed, "width": width, "reference_count": IMAGE_REFERENCE_COUNT}
+    relative = f"{CACHE_FOLDER}/{artifact_key(kind, seed, width)}"
+    folder = Path(cache_dir).resolve() / relative
+    await _made_once(folder, job, "manifest.json")
+    artifact = Artifact(folder, relative, json.loads((folder / "manifest.json").read_text()))
+    meta = json.loads((folder / "ref" / "reference.json").read_text())
+    return artifact, Reference(folder / "ref", f"{relative}/ref", meta["count"], 1, meta["hidden"])
 
 
 async def ensure_reference(artifact: Artifact, length: int) -> Reference:

@@ -12,6 +12,7 @@ Three actions:
              decoder's prompt (ids.i32) and PyTorch's greedy generation from it (tokens.i32:
              decoder.py)
   gguf       a decoder's GGUF file, by llama.cpp's own converter (gguf_converter.py fetches it)
+An image classifier's `model` action makes its files and its reference at once (image.py).
 
 A failure is written to failure.json with the library's own words (the spec's outcome).
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from webdlbench.models import artifacts as converted  # versions(), as the converted kinds record them
+from webdlbench.models.webai.exporters import onnx_opset
 
 # Environment the libraries need here: no TensorFlow import by transformers, no hub access.
 LIBRARY_ENVIRONMENT = {"USE_TF": "0", "TRANSFORMERS_NO_TF": "1", "HF_HUB_OFFLINE": "1",
@@ -38,6 +40,8 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TARGET_VOCABULARY = 30522
 REFERENCE_COUNT = 4  # sequences per length whose embeddings are checked (as the MNIST digits)
 VERSIONED = ("torch", "transformers", "tokenizers", "sentencepiece", "optimum", "optimum-onnx", "onnx", "onnxruntime")
+# An image classifier's makers besides (models/webai/image.py); the text models' keys leave them out.
+IMAGE_VERSIONED = (*VERSIONED, "tensorflow-cpu", "tf-keras", "tensorflowjs", "tf2onnx")
 
 
 def main() -> int:
@@ -80,6 +84,14 @@ def make_model(job: dict, out: Path) -> None:
     from webdlbench.models.webai.kinds import KINDS
 
     kind = KINDS[job["kind"]]
+    if kind.family == "image":
+        from webdlbench.models.webai import image
+
+        facts = image.make_model(kind, job, out)
+        manifest = {"kind": kind.name, "seed": job["seed"], "width": job["width"], "family": kind.family,
+                    "facts": facts, "versions": converted.versions(IMAGE_VERSIONED)}
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        return
     if kind.family == "decoder":
         from webdlbench.models.webai import decoder
 
@@ -128,13 +140,6 @@ def export_onnx(folder: Path, out: Path) -> list[str]:
     main_export(str(folder), output=str(out), task="feature-extraction", do_validation=True,
                 local_files_only=True)
     return sorted(p.name for p in out.iterdir())
-
-
-def onnx_opset(path: Path) -> int:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def reference_ids(tokenizer, length: int, count: int = REFERENCE_COUNT) -> np.ndarray:

@@ -8,6 +8,11 @@ embed     every embedding of every replicate — both visits' outputs and the fi
 generate  every generation of every replicate (warm-up included) is exactly PyTorch's greedy
           tokens, all GENERATED_TOKENS of them (fp32): fewer tokens, or one token different, fails
           with the first position where it differs.
+classify  every image's class outputs of every replicate equal the native reference's (Keras's for
+          MobileNetV2, PyTorch's for ViT) within the kind's tolerance: |out - ref| <= atol +
+          rtol |ref| for every class (kinds.py says why each). The reference outputs of two
+          different images differ by far more (cross_input_min_max_abs, recorded with the reference),
+          so the output of the wrong image, layout or preprocessing fails.
 """
 from __future__ import annotations
 
@@ -72,3 +77,30 @@ def check_generations(replies: list[dict], reference: np.ndarray) -> dict:
     return {"passed": generations > 0, "generations_checked": generations, "tokens_each": len(want),
             "replicates_checked": len(replies),
             **({} if generations else {"reason": "no generation to check"})}
+
+
+def check_classes(replies: list[dict], reference: np.ndarray, kind) -> dict:
+    """Every image's outputs within the kind's tolerance of the reference's (module docstring);
+    whether every top-1 class agrees is recorded beside it."""
+    atol, rtol = kind.output_atol, kind.output_rtol
+    worst_abs, images, top1 = 0.0, 0, True
+    for outputs in _output_sets(replies):
+        shapes = {len(row) for row in outputs}
+        if not outputs or shapes != {reference.shape[1]}:
+            return {"passed": False, "reason": f"outputs of lengths {sorted(shapes) or 'none'}, the reference "
+                                               f"{reference.shape[1]}"}
+        got = np.asarray(outputs, dtype=np.float64)
+        want = reference[: len(got)]
+        error = np.abs(got - want)
+        excess = error - (atol + rtol * np.abs(want))
+        images += len(got)
+        worst_abs = max(worst_abs, float(np.max(error)))
+        top1 = top1 and bool((got.argmax(1) == want.argmax(1)).all())
+        if np.max(excess) > 0:
+            image, cls = np.unravel_index(np.argmax(excess), excess.shape)
+            return {"passed": False, "max_abs_error": worst_abs, "atol": atol, "rtol": rtol,
+                    "reason": f"class {cls} of image {image} is {got[image, cls]:.8g}, the reference's "
+                              f"{want[image, cls]:.8g} (tolerance {atol:g} + {rtol:g} x |reference|)"}
+    return {"passed": images > 0, "max_abs_error": worst_abs, "atol": atol, "rtol": rtol, "top1_agrees": top1,
+            "images_checked": images, "replicates_checked": len(replies),
+            **({} if images else {"reason": "no output to check"})}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -70,13 +69,9 @@ def make_model(kind, seed: int, out: Path) -> dict:
     tokenizer.save_pretrained(folder)
     GenerationConfig(bos_token_id=BOS, eos_token_id=EOS).save_pretrained(folder)
     started = time.perf_counter()
-    from optimum.exporters.onnx import main_export
+    from webdlbench.models.webai.exporters import export_into
 
-    main_export(str(folder), output=str(out / "export"), task="text-generation-with-past", do_validation=True,
-                local_files_only=True)
-    (folder / "onnx").mkdir()
-    (out / "export" / "model.onnx").replace(folder / "onnx" / "model.onnx")
-    shutil.rmtree(out / "export")  # the rest: copies of the model folder's own files
+    export_into(folder, out, "text-generation-with-past")
     return {"parameters": int(sum(p.numel() for p in model.parameters())), "vocabulary": len(tokenizer),
             "layers": geometry.layers, "hidden": geometry.hidden, "heads": geometry.heads,
             "intermediate": geometry.intermediate, "max_positions": geometry.max_positions,

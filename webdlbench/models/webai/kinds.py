@@ -7,6 +7,8 @@ architectures and the official exporters, measured on today's runtimes against n
 | encoder:MiniLM-L6 | Transformer encoder | layers (6, fixed) | sequence length (tokens) | MiniLM-L6 geometry: hidden 384, 12 heads |
 | llm:15M | Transformer decoder (LLM) | layers (6, fixed) | prompt length (tokens) | Llama, stories15M geometry: hidden 288, 6 heads |
 | llm:110M | Transformer decoder (LLM) | layers (12, fixed) | prompt length (tokens) | Llama, stories110M geometry: hidden 768, 12 heads |
+| image:MobileNetV2 | Image classifier | 1 (one fixed architecture) | input side in pixels | keras:MobileNetV2 (its builder, seed; BatchNorm re-estimated) in TF.js, ONNX and TFLite files |
+| image:ViT-tiny | Image classifier | layers (12, fixed) | input side (224, fixed) | ViT-Tiny geometry: hidden 192, 3 heads, patch 16 |
 
 An encoder's task is `embed`: one sequence of `width` token ids (batch 1, no padding) in, its
 mean-pooled last hidden state out. A decoder's task is `generate`: a prompt of `width` token ids in,
@@ -14,7 +16,9 @@ GENERATED_TOKENS new tokens out by greedy decoding with the end-of-sequence toke
 ignored, as every runtime is told). Weights are random (seeded) — no hub download exists here, and
 timing does not depend on weight values — but the architectures, the tokenizers (trained here on a
 local corpus: corpus.py) and the files (optimum's ONNX export, llama.cpp's own GGUF converter) are
-the real ones, so every runtime of a kind runs the same weights.
+the real ones, so every runtime of a kind runs the same weights. An image classifier's task is
+`classify`: one image in (a view of the real photo the Keras applications use, preprocessed as the
+model expects), its 1,000 class outputs out (image.py says how each is made and checked).
 How a model is made: build.py (a subprocess); where it is cached: artifacts.py.
 """
 from __future__ import annotations
@@ -26,8 +30,9 @@ from webdlbench.models.kind import ModelKind
 
 ENCODER_NETWORK = "Transformer encoder"
 DECODER_NETWORK = "Transformer decoder (LLM)"
+IMAGE_NETWORK = "Image classifier"
 # Tasks of these kinds (spec.TASKS has them too): what the page and native worker run for them.
-TASKS = ("embed", "generate")
+TASKS = ("embed", "generate", "classify")
 # New tokens per generation (the issue's 128), whatever the prompt length.
 GENERATED_TOKENS = 128
 # The output check of `embed`: every embedding's cosine similarity with PyTorch's (fp32, same
@@ -36,6 +41,16 @@ MIN_COSINE = 0.999
 # Runtimes that run each family, browser and native (everything else: unsupported, with why).
 BROWSER_RUNTIMES = {"encoder": ("transformersjs", "onnxruntime_web"), "decoder": ("transformersjs", "wllama")}
 NATIVE_RUNTIMES = {"encoder": ("pytorch", "onnxruntime"), "decoder": ("pytorch", "llamacpp")}
+# The image classifiers' runtimes differ by model (ModelKind.browser_frameworks / native_runtimes):
+# MobileNetV2 is a Keras model (TF.js, and its ONNX and TFLite conversions), ViT a transformers one.
+# Output tolerances of `classify` (|out - ref| <= atol + rtol |ref|, numpy.allclose's rule):
+# MobileNetV2's outputs are softmax probabilities near 1e-3 (random weights, 1,000 classes), checked
+# against Keras's as the converted kinds are (models/kinds.py: 1e-6 absolute, 1e-3 relative);
+# ViT's are logits of magnitude ~1, against PyTorch's, 1e-4 absolute and 1e-3 relative: float32
+# reorderings across 12 layers (seen: ONNX Runtime within 2e-6) pass, a wrong preprocessing,
+# layout or weight fails by orders of magnitude.
+MOBILENET_TOLERANCE = (1e-6, 1e-3)
+VIT_TOLERANCE = (1e-4, 1e-3)
 
 
 @dataclass(frozen=True)
@@ -56,19 +71,37 @@ class WebAIKind(ModelKind):
 
     family: str = "encoder"
     geometry: Geometry = field(default=Geometry(2, 128, 2, 512))
+    # An image classifier's multiply-adds per image at its default width (orders sizes: work()).
+    multiply_adds: int = 0
+    max_side: int = 0  # an image classifier's largest input side (0: none)
+    # An image classifier built by a Keras kind's builder and seed (models/keras_models.py), its
+    # BatchNorm statistics then re-estimated (models/webai/image.py); "" for one made otherwise.
+    keras_kind: str = ""
 
     @property
     def max_width(self) -> int:
-        """The longest input: an encoder's positions; a decoder's, less the tokens it generates."""
+        """The longest input: an encoder's positions; a decoder's, less the tokens it generates;
+        an image classifier's largest side."""
+        if self.family == "image":
+            return self.max_side
         generated = GENERATED_TOKENS if self.family == "decoder" else 0
         return self.geometry.max_positions - generated
+
+    def work(self, width: int) -> float:
+        """How much one input computes, to order sizes: a transformer's layer parameters times its
+        tokens; an image classifier's multiply-adds (scaled by its area from the default side)."""
+        if self.family == "image":
+            return float(self.multiply_adds * (width / self.default_width) ** 2)
+        g = self.geometry
+        return float(g.layers * (4 * g.hidden * g.hidden + 2 * g.hidden * g.intermediate) * width)
 
     def problem(self, depth: int, width: int) -> str:
         found = super().problem(depth, width)
         if found:
             return found
         if width > self.max_width:
-            return f"{self.name} takes at most {self.max_width} tokens (width is the sequence length)"
+            unit = "pixels (width is the input side)" if self.family == "image" else "tokens (width is the sequence length)"
+            return f"{self.name} takes at most {self.max_width} {unit}"
         return ""
 
 
@@ -92,6 +125,26 @@ def _decoder(name: str, title: str, geometry: Geometry) -> WebAIKind:
         family="decoder", geometry=geometry)
 
 
+def _image(name: str, title: str, browser: tuple[str, ...], native: tuple[str, ...], reference: str,
+           tolerance: tuple[float, float], **fields) -> WebAIKind:
+    return WebAIKind(
+        name=name, network=IMAGE_NETWORK, title=title, data="image", tasks=("classify",),
+        browser_frameworks=browser, native_runtimes=native, reference=reference, output_atol=tolerance[0],
+        output_rtol=tolerance[1], family="image", **fields)
+
+
+def _vit_multiply_adds(g: Geometry, side: int = 224, patch: int = 16) -> int:
+    """ViT's multiply-adds per image: the patch embedding, then per layer the four attention
+    projections and the MLP over every token, and the attention's two token-by-token products."""
+    patches = (side // patch) ** 2
+    tokens = patches + 1  # and the class token
+    embedding = patches * patch * patch * 3 * g.hidden
+    per_layer = tokens * (4 * g.hidden * g.hidden + 2 * g.hidden * g.intermediate) + 2 * tokens * tokens * g.hidden
+    return embedding + g.layers * per_layer
+
+
+VIT_TINY = Geometry(12, 192, 3, 768, max_positions=197)
+
 KINDS: dict[str, WebAIKind] = {k.name: k for k in (
     # BERT-Tiny (Turc et al. 2019): the smallest published BERT; here the CI-sized encoder.
     _encoder("encoder:bert-tiny", "BERT-Tiny encoder (2 layers, hidden 128)", Geometry(2, 128, 2, 512)),
@@ -101,6 +154,21 @@ KINDS: dict[str, WebAIKind] = {k.name: k for k in (
     # Llama architecture at the sizes small enough for a page, ~15M and ~110M parameters.
     _decoder("llm:15M", "Llama decoder, 15M parameters (6 layers, hidden 288)", Geometry(6, 288, 6, 768)),
     _decoder("llm:110M", "Llama decoder, 110M parameters (12 layers, hidden 768)", Geometry(12, 768, 12, 2048)),
+    # keras:MobileNetV2's architecture, builder and seed (its BatchNorm statistics re-estimated on the
+    # reference photos: image.py says why), converted by the TF.js converter, tf2onnx and TensorFlow's
+    # TFLite converter: one set of weights on every runtime.
+    # 300M multiply-adds at 224 px (Sandler et al. 2018, Table 6).
+    _image("image:MobileNetV2", "MobileNetV2 image classifier (keras:MobileNetV2, BatchNorm re-estimated)",
+           ("tfjs", "onnxruntime_web", "litertjs"), ("tensorflow", "onnxruntime", "tflite"), "tensorflow",
+           MOBILENET_TOLERANCE, depth_means="1: one fixed architecture", width_means="input side in pixels (224: its own)",
+           min_width=32, max_side=1024, fixed_depth=1, default_width=224, multiply_adds=300_000_000,
+           keras_kind="keras:MobileNetV2"),
+    # ViT-Tiny (DeiT-Ti's geometry, Touvron et al. 2021): hidden 192, 12 layers, 3 heads, patch 16.
+    _image("image:ViT-tiny", "ViT-Tiny image classifier (12 layers, hidden 192)", ("transformersjs", "onnxruntime_web"),
+           ("pytorch", "onnxruntime"), "pytorch", VIT_TOLERANCE,
+           depth_means="12: transformer layers (one fixed architecture)", width_means="input side in pixels (224, fixed)",
+           min_width=224, max_side=224, fixed_depth=12, default_width=224, geometry=VIT_TINY,
+           multiply_adds=_vit_multiply_adds(VIT_TINY)),
 )}
 
 
@@ -111,9 +179,13 @@ def owns(kind: ModelKind) -> bool:
 
 def unsupported_reason(kind: WebAIKind, who: str, runtime: str) -> str:
     """'' when `who` (a browser framework or a native runtime) runs this kind, else why not."""
-    allowed = (BROWSER_RUNTIMES if runtime == "browser" else NATIVE_RUNTIMES)[kind.family]
+    allowed = kind.browser_frameworks if runtime == "browser" else kind.native_runtimes
     if who in allowed:
         return ""
+    if kind.family == "image":
+        files = ("Keras model converted to TF.js, ONNX and TFLite" if "tfjs" in kind.browser_frameworks
+                 else "transformers model exported to ONNX")
+        return f"{who} does not run the {kind.title}: it is a {files}, which {', '.join(allowed)} ({runtime}) load here"
     files = "ONNX" if kind.family == "encoder" else "ONNX and GGUF"
     return (f"{who} does not run the {kind.title}: it is a transformers model exported to {files}, which "
             f"{', '.join(allowed)} ({runtime}) load here")

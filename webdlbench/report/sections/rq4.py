@@ -1,6 +1,6 @@
-"""RQ4, today's web-AI stack (beyond the paper; models/webai/): the same transformer weights on
-transformers.js and ONNX Runtime Web (wasm, WebGPU, WebNN) and natively on ONNX Runtime and
-PyTorch — steady-state time with the native bars beside, "% of native", the wasm/WebGPU crossover,
+"""RQ4, today's web-AI stack (beyond the paper; models/webai/): the same weights on transformers.js,
+ONNX Runtime Web (wasm, WebGPU, WebNN), LiteRT.js and TF.js and natively on ONNX Runtime, PyTorch,
+TFLite and TensorFlow — steady-state time with the native bars beside, "% of native", the wasm/WebGPU crossover,
 cold against warm start, and what each runtime actually ran on. Computed per environment by
 analysis/today.py; filled by `webdlbench run web-ai` (or web-ai-quick)."""
 from __future__ import annotations
@@ -25,18 +25,23 @@ SOFTWARE_NOTE = ("WebGPU ran on a software device here (SwiftShader: the page's 
                  "the CPU rendering the GPU's work, never a GPU, and are not compared as one.")
 LOAD_METRICS = ("cold_load_ms", "warm_load_ms", "first_infer_ms", "warmup_ms", "infer_ms")
 MAX_MESSAGE_CHARS = 200
+# The tasks whose steady state is one inference (infer_ms), each with its own crossover.
+CROSSOVER_TASKS = {"embed": "embedding", "classify": "image classification"}
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")  # terminal colours in ONNX Runtime's log lines
 
 
 def part(data: ReportData) -> Part:
     return Part("rq4", "RQ4: today's stack",
-                "Beyond the paper: a web developer choosing today between transformers.js, ONNX Runtime Web and "
-                "wllama, on wasm or WebGPU (or WebNN), for a sentence-embedding model or a small LLM — how long "
+                "Beyond the paper: a web developer choosing today between transformers.js, ONNX Runtime Web, "
+                "LiteRT.js, TF.js and wllama, on wasm or WebGPU (or WebNN), for a sentence-embedding model, an "
+                "image classifier or a small LLM — how long "
                 "the first visit and a warm visit take, how fast steady-state inference or generation is, and how "
                 "far that is from native on the same machine, weights and token ids. Models are made here with the "
                 "real architectures, a tokenizer trained on a local corpus and the official exporters (optimum's "
-                "ONNX, llama.cpp's GGUF; weights random: no hub exists offline); every embedding is checked against "
-                "PyTorch's (cosine ≥ 0.999), every generation against PyTorch's greedy tokens (all equal).",
+                "ONNX, tf2onnx, TensorFlow's TFLite converter, the TF.js converter, llama.cpp's GGUF; weights "
+                "random: no hub exists offline); every embedding is checked against PyTorch's (cosine ≥ 0.999), "
+                "every image classification against native's outputs (within the model's tolerance), every "
+                "generation against PyTorch's greedy tokens (all equal).",
                 [latency_section(data), native_section(data), crossover_section(data),
                  rq4_llm.speed_section(data), rq4_llm.native_section(data), load_section(data),
                  backend_section(data)])
@@ -47,7 +52,8 @@ def _rq4(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config(model: str, width) -> str:
-    return f"{model.split(':', 1)[-1]} · {int(width)} tokens"
+    unit = "px" if WEBAI_KINDS[model].family == "image" else "tokens"
+    return f"{model.split(':', 1)[-1]} · {int(width)} {unit}"
 
 
 def _software(data: ReportData, rows: pd.DataFrame) -> bool:
@@ -61,10 +67,13 @@ def _software(data: ReportData, rows: pd.DataFrame) -> bool:
 
 
 def latency_section(data: ReportData) -> Section:
-    section = Section("rq4_latency", "Figure R1: steady-state embedding time, browser runtimes and native",
-                      about="Median time of one embedding (batch 1, token ids in, mean-pooled vector read back) with "
-                            "its 95% CI over replicates, per runtime × backend × threads, against model and sequence "
-                            "length (ordered by work); native ONNX Runtime and PyTorch on the same files beside them.")
+    section = Section("rq4_latency", "Figure R1: steady-state inference time (embedding, image classification), "
+                                     "browser runtimes and native",
+                      about="Median time of one inference with its 95% CI over replicates, per runtime × backend × "
+                            "threads, against model and input size (ordered by work): one embedding (batch 1, token "
+                            "ids in, mean-pooled vector read back) or one image classification (batch 1, one "
+                            "preprocessed image in, 1,000 class outputs read back); the native runtimes on the same "
+                            "files beside them (ONNX Runtime, PyTorch, TFLite, TensorFlow).")
     rows = today.headline(_rq4(data.summary))
     everything = _rq4(data.summary).drop_duplicates(["spec_hash", "environment"])
     section.files["rq4_latency.csv"] = rows
@@ -75,8 +84,8 @@ def latency_section(data: ReportData) -> Section:
                         x=[_config(m, w) for m, w in zip(rows["model"], rows["width"])],
                         x_order=[today.work(m, w) for m, w in zip(rows["model"], rows["width"])],
                         group=rows["model"])
-    png = series_figure(shown, title="Figure R1: one embedding, median with 95% CI", ylabel="ms per embedding (log)",
-                        log_y=bool((shown["ci_low"] > 0).all()), xlabel="model · sequence length")
+    png = series_figure(shown, title="Figure R1: one inference, median with 95% CI", ylabel="ms per inference (log)",
+                        log_y=bool((shown["ci_low"] > 0).all()), xlabel="model · input size")
     section.figures.append(Figure("Figure R1", data_uri(png), "rq4_latency.png"))
     section.files["rq4_latency.png"] = png
     table_rows = [[*env_cells(data, r.environment), r.series, Cell(r.x, sort=r.x_order), int_cell(r.replicates),
@@ -127,24 +136,25 @@ def native_section(data: ReportData) -> Section:
 
 def crossover_section(data: ReportData) -> Section:
     section = Section("rq4_crossover", "The wasm/WebGPU crossover",
-                      about="Per browser runtime, WebGPU against that runtime's fastest wasm result at each model and "
-                            "sequence length, in order of work: the crossover is the smallest configuration where "
-                            "WebGPU is significantly faster (Welch on log replicate medians, Holm across the runtime's "
-                            "configurations).")
+                      about="Per browser runtime and task (embedding, image classification), WebGPU against that "
+                            "runtime's fastest wasm result at each model and input size, in order of work: the "
+                            "crossover is the smallest configuration where WebGPU is significantly faster (Welch on "
+                            "log replicate medians, Holm across the runtime's configurations of that task).")
     frames, sentences = [], []
     for view in data.views:
-        table, verdicts = today.crossover(view.summary, view.replicates)
-        frames.append(table.assign(environment=view.label))
-        for framework, verdict in verdicts.items():
-            where = f" ({view.label})" if data.split else ""
-            if verdict["crossover"]:
-                found = _config(verdict["crossover"]["model"], verdict["crossover"]["width"])
-                sentences.append(f"{data.title(framework)}{where}: WebGPU wins from {found} on.")
-            else:
-                largest = _config(verdict["largest"]["model"], verdict["largest"]["width"])
-                count = verdict["configurations"]
-                sentences.append(f"{data.title(framework)}{where}: not within the sizes tried "
-                                 f"({count} configuration{'s' if count != 1 else ''}, up to {largest}).")
+        for task, noun in CROSSOVER_TASKS.items():
+            table, verdicts = today.crossover(view.summary, view.replicates, task=task)
+            frames.append(table.assign(environment=view.label))
+            for framework, verdict in verdicts.items():
+                where = f"{data.title(framework)} ({noun}" + (f", {view.label})" if data.split else ")")
+                if verdict["crossover"]:
+                    found = _config(verdict["crossover"]["model"], verdict["crossover"]["width"])
+                    sentences.append(f"{where}: WebGPU wins from {found} on.")
+                else:
+                    largest = _config(verdict["largest"]["model"], verdict["largest"]["width"])
+                    count = verdict["configurations"]
+                    sentences.append(f"{where}: not within the sizes tried "
+                                     f"({count} configuration{'s' if count != 1 else ''}, up to {largest}).")
     table = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) \
         else pd.DataFrame(columns=[*today.CROSSOVER_COLUMNS, "environment"])
     section.files["rq4_crossover.csv"] = table
@@ -168,11 +178,12 @@ def load_section(data: ReportData) -> Section:
     section = Section("rq4_load", "Table R2: first visit against second visit",
                       about="Browser: a replicate is two visits in a browser context of its own. cold_load_ms: the first "
                             "visit, every cache empty — the runtime's module and wasm fetched and compiled, the model "
-                            "fetched, the session made; first_infer_ms: its first embedding (WebGPU compiles its "
+                            "fetched, the session made; first_infer_ms: its first inference (WebGPU compiles its "
                             "shaders here). warm_load_ms: the second visit, with the HTTP cache for the bundles and the "
-                            "runtime's own cache for the model (transformers.js: Cache Storage; ONNX Runtime Web has "
-                            "none, so its adapter keeps the model in Cache Storage, as an app does); warm first "
-                            "inference: its first embedding. Native: one process, the first load includes importing "
+                            "runtime's own cache for the model (transformers.js: Cache Storage; TF.js: its IndexedDB model "
+                            "store; ONNX Runtime Web and LiteRT.js have none, so their adapters keep the model in "
+                            "Cache Storage, as an app does); warm first "
+                            "inference: its first inference. Native: one process, the first load includes importing "
                             "the library; the warm load is the second in the same process.")
     summary = _rq4(data.summary)
     wide = summary[summary["metric"].isin(LOAD_METRICS) & (summary["n"] > 0) & (summary["outcome"] == "ok")]
@@ -202,8 +213,14 @@ def _backend_cells(info: dict) -> tuple[str, str, str]:
     providers = (used.get("session_options") or {}).get("executionProviders") or used.get("execution_providers")
     sessions = used.get("sessions") or {}
     devices = sorted({str((s.get("config") or {}).get("device")) for s in sessions.values()})
-    threads = (used.get("wasm") or {}).get("numThreads", used.get("torch_threads", used.get("intra_op_threads")))
-    ran = ", ".join(filter(None, [used.get("runtime") or used.get("device"),
+    wasm = used.get("wasm") or {}
+    threads = next((v for v in (wasm.get("numThreads"), wasm.get("threads"), wasm.get("wasm_threads"),
+                                used.get("torch_threads"), used.get("intra_op_threads"), used.get("num_threads"))
+                    if v is not None), None)
+    # LiteRT.js: the accelerator it compiled for (it falls back to wasm by itself); TF.js: its backend.
+    placed = (f"accelerator {used['accelerator']}" + ("" if used.get("fully_accelerated", True) else " (partly)")
+              if used.get("accelerator") else f"backend {used['backend']}" if used.get("backend") else "")
+    ran = ", ".join(filter(None, [used.get("runtime") or used.get("device"), placed,
                                   f"EP {providers}" if providers else "", f"device {'/'.join(devices)}" if devices else "",
                                   f"threads {threads}" if threads is not None else ""]))
     adapter = used.get("webgpu_adapter") or {}
