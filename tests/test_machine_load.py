@@ -32,6 +32,7 @@ def test_every_result_records_the_load_at_its_specs_start_and_end(monkeypatch):
 def test_a_runs_load_is_the_median_of_its_results_and_older_results_have_none():
     load = run_load(results_with((1.0, 2.0), (2.0, 2.0), (6.0, 8.0)))
     assert (load.median, load.low, load.high, load.cpus, load.results) == (2.0, 1.5, 7.0, 2, 3)
+    assert load.short() == "2.0 (1.5–7.0) on 2 CPUs" and load.text() == "load 2.0 (1.5–7.0) on 2 CPUs"
     assert run_load(pd.DataFrame({"info": [{}, {"machine_load": {"start": None, "end": None}}]})) is None
 
 

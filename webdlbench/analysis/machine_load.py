@@ -27,8 +27,11 @@ class RunLoad:
     cpus: int
     results: int     # results that recorded a load
 
+    def short(self) -> str:  # a table cell under a "Machine load" heading
+        return f"{self.median:.1f} ({self.low:.1f}–{self.high:.1f}) on {self.cpus} CPUs"
+
     def text(self) -> str:
-        return f"load {self.median:.1f} (range {self.low:.1f}–{self.high:.1f}, {self.cpus} CPUs)"
+        return f"load {self.short()}"
 
 
 def run_load(results: pd.DataFrame) -> RunLoad | None:

@@ -7,11 +7,11 @@
   const PAGE = params.get('page');
   const QUERY = `page=${encodeURIComponent(PAGE)}&token=${encodeURIComponent(params.get('token'))}`;
   const INPUT_SIZE = 784;
-  // Warm-up may use at most this share of a replicate's sampling budget before samples start.
-  const WARMUP_SHARE = 0.25;
+  const WARMUP_SHARE = 0.25;  // the most of a replicate's sampling budget warm-up may use
 
   class Unsupported extends Error {}
-  // tasks: job kinds other scripts add (web/webai.js: embed), run like the ones below.
+  // tasks: job kinds other scripts add (web/webai.js: embed), run like the ones below; beforeScripts:
+  // by job kind, what runs before the framework's scripts load (web/memory.js watches their wasm memories).
   window.webdlbench = { adapters: {}, Unsupported, tasks: {}, beforeScripts: {} };
   // The separate passes (web/memory.js, web/qoe.js, web/ops.js; runners/passes.py) use the harness's own helpers.
   window.webdlbench.harness = { mark, loadReferenceInputs, requireVector, describe, Unsupported };
@@ -290,8 +290,21 @@
   const RUNNERS = { train: runTrain, infer: runInfer, prepare: runPrepare, env: async () => {},
     memory: (...args) => window.webdlbenchPasses.memory(...args), qoe: (...args) => window.webdlbenchPasses.qoe(...args),
     ops: (...args) => window.webdlbenchPasses.ops(...args) };
-  // What scripts adding a task (web/webai.js) run with: the harness's own helpers.
-  Object.assign(window.webdlbench, { mark, loadScript, fetchOk, requireVector, steadyState });
+  Object.assign(window.webdlbench, { mark, loadScript, fetchOk, requireVector, steadyState, describeGpuAdapter });  // for tasks, adapters
+
+  // The WebGPU adapter a framework runs on (a GPUAdapter, or the GPUAdapterInfo it keeps), in one
+  // shape for every framework: null without one, the error's words when asking for it fails.
+  async function describeGpuAdapter(find) {
+    try {
+      const adapter = await find();
+      if (!adapter) return null;
+      const info = adapter.info || adapter;
+      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+               is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  }
 
   // What this browser offers, seen from the page: taken after measuring, so that probing
   // WebGL/WebGPU never disturbs a measurement.
@@ -320,23 +333,8 @@
       env.webgl_renderer = null;
       env.webgl_error = String(e);
     }
-    env.webgpu_adapter = null;
-    if (navigator.gpu) {
-      try {
-        const adapter = await navigator.gpu.requestAdapter();
-        if (adapter) {
-          const info = adapter.info || {};
-          env.webgpu_adapter = {
-            vendor: info.vendor, architecture: info.architecture, device: info.device,
-            description: info.description,
-            is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null,
-            max_buffer_size: adapter.limits.maxBufferSize,
-          };
-        }
-      } catch (e) {
-        env.webgpu_error = String(e);
-      }
-    }
+    const adapter = navigator.gpu ? await navigator.gpu.requestAdapter().catch((e) => { env.webgpu_error = String(e); }) : null;
+    env.webgpu_adapter = adapter ? { ...(await describeGpuAdapter(() => adapter)), max_buffer_size: adapter.limits.maxBufferSize } : null;
     return env;
   }
 
@@ -353,7 +351,6 @@
     try {
       const job = await (await fetchOk(`/api/job?${QUERY}`)).json();
       phase('job');
-      // A pass may watch what the framework's scripts create (web/memory.js: their wasm memories).
       if (window.webdlbench.beforeScripts[job.kind]) window.webdlbench.beforeScripts[job.kind](job);
       for (const src of job.scripts) await loadScript(src);
       for (const src of job.adapters) await loadScript(src);

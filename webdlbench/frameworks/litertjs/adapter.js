@@ -68,8 +68,6 @@
     async backendUsed(handle) {
       const details = (list) => list.map((d) => ({ name: d.name, dtype: d.dtype, shape: Array.from(d.shape || []),
                                                   buffer_types: Array.from(d.supportedBufferTypes || [], (t) => BUFFER_TYPES[t] || t) }));
-      const device = L.getWebGpuDevice ? L.getWebGpuDevice() : null;
-      const info = device && device.adapterInfo ? device.adapterInfo : null;
       return {
         backend_used: {
           runtime: 'LiteRT.js', accelerator_requested: handle.backend, accelerator: handle.model.options.accelerator,
@@ -77,9 +75,8 @@
           inputs: details(handle.model.getInputDetails()), outputs: details(handle.model.getOutputDetails()),
           wasm: { threads_requested: handle.threads, wasm_threads: liteRt.liteRtWasm.getThreadCount(),
                   cross_origin_isolated: self.crossOriginIsolated },
-          webgpu_adapter: handle.backend === 'webgpu' && info
-            ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description }
-            : null,
+          webgpu_adapter: handle.backend === 'webgpu'
+            ? await W.describeGpuAdapter(() => L.getWebGpuDevice && L.getWebGpuDevice()?.adapterInfo) : null,
         },
       };
     },

@@ -35,32 +35,11 @@
     return value === undefined ? null : String(value);
   }
 
-  async function webgpuAdapterInfo() {
-    try {
-      const adapter = await ort.env.webgpu.adapter;
-      if (!adapter) return null;
-      const info = adapter.info || {};
-      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
-               is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null };
-    } catch (error) {
-      return { error: String(error) };
-    }
-  }
+  const webgpuAdapterInfo = () => window.webdlbench.describeGpuAdapter(() => ort.env.webgpu.adapter);
 
-  // RQ4 (embed): the model's bytes from Cache Storage when a visit before put them there, else
-  // fetched and put there — what an app does for its second visit, since ORT Web keeps nothing.
+  // RQ4: the Cache Storage the model's bytes are kept in between visits (web/webai.js cachedBytes),
+  // as an app does for its second visit, since ORT Web keeps nothing.
   const MODEL_CACHE = 'webdlbench-onnxruntime-web-models';
-  async function cachedModel(url) {
-    const cache = await caches.open(MODEL_CACHE);
-    let response = await cache.match(url);
-    const fromCache = response !== undefined;
-    if (!fromCache) {
-      response = await fetch(url);
-      if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
-      await cache.put(url, response.clone());
-    }
-    return { bytes: new Uint8Array(await response.arrayBuffer()), fromCache };
-  }
 
   function int64(values) {
     return BigInt64Array.from(values, (v) => BigInt(v));
@@ -168,7 +147,7 @@
       if (typeof ort === 'undefined') await window.webdlbench.loadScript(options.runtime_file);
       requireOrt();
       configureWasm(options);
-      const { bytes, fromCache } = await cachedModel(job.model_url);
+      const { bytes, fromCache } = await window.webdlbench.cachedBytes(MODEL_CACHE, job.model_url);
       const settings = { executionProviders: [backend], graphOptimizationLevel: options.graph_optimization_level };
       let session;
       try {

@@ -117,11 +117,7 @@
     return { model, fromIndexedDb: false };
   }
 
-  async function webgpuAdapterInfo() {
-    const info = (tf.backend() && tf.backend().adapterInfo) || null;
-    if (!info) return null;
-    return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
-  }
+  const webgpuAdapterInfo = () => window.webdlbench.describeGpuAdapter(() => tf.backend() && tf.backend().adapterInfo);
 
   window.webdlbench.adapters.tfjs = {
     version: () => (typeof tf !== 'undefined' ? tf.version.tfjs : null),

@@ -15,17 +15,7 @@
     return BigInt64Array.from(values, (v) => BigInt(v));
   }
 
-  async function webgpuAdapterInfo() {
-    try {
-      const adapter = await T.env.backends.onnx.webgpu.adapter;
-      if (!adapter) return null;
-      const info = adapter.info || {};
-      return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
-               is_fallback: adapter.isFallbackAdapter ?? info.isFallbackAdapter ?? null };
-    } catch (error) {
-      return { error: String(error) };
-    }
-  }
+  const webgpuAdapterInfo = () => window.webdlbench.describeGpuAdapter(() => T.env.backends.onnx.webgpu.adapter);
 
   // Import the module (once per page), point it at the model folder and the wasm, and create the model.
   async function load(job, modelClass) {

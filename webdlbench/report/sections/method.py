@@ -132,7 +132,7 @@ def runs_section(data: ReportData) -> Section:
         load = run_load(mine)
         rows.append([run.run_id, run.suite, run.status, _time(run.started_at),
                      _time(run.finished_at) if pd.notna(run.finished_at) else "–", envs or "–",
-                     f"{load.median:.1f} ({load.low:.1f}–{load.high:.1f}) on {load.cpus} CPUs" if load else "–",
+                     load.short() if load else "–",
                      int_cell(len(mine)), int_cell(ok), int_cell(len(mine) - ok), int_cell(counts.get(run.run_id, 0))])
     section.tables.append(Table(["Run", "Suite", "Status", "Started", "Finished", "Environments", "Machine load",
                                  "Results", "ok", "not ok", "Samples"], ["text"] * 7 + ["num"] * 4, rows))
