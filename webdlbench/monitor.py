@@ -1,5 +1,6 @@
 """Per-process resources while a page measures: CPU% and peak RSS of the page's renderer and of
-the browser's GPU process (WebGL/WebGPU work runs there), sampled with psutil.
+the browser's GPU process (WebGL/WebGPU work runs there), sampled with psutil; on an NVIDIA
+machine also the GPU memory the GPU process holds and the card's memory in use (gpu_memory.py).
 
 Sampling runs in the harness process, never in the page; values are kept only between the
 page's 'measure' and 'done' marks. The page's renderer is found by elimination once the page has
@@ -16,9 +17,12 @@ import time
 
 import psutil
 
+from webdlbench import gpu_memory
+
 SAMPLE_INTERVAL_S = 0.2   # fine enough for batches of ~10 ms to seconds, cheap on 2 cores
 # A CPU% over a few milliseconds is 0 or 100 by chance: readings need at least this window.
 MIN_WINDOW_S = 0.1
+GPU_MEMORY_INTERVAL_S = 0.5  # nvidia-smi takes tens of milliseconds of CPU: at most two readings a second
 
 
 def _role(proc: psutil.Process) -> str | None:
@@ -44,7 +48,8 @@ def _alive(proc: psutil.Process) -> bool:
 class ProcessMonitor:
     """Samples the page's renderer and the GPU process of one browser."""
 
-    def __init__(self, browser_process: psutil.Process | None, earlier_renderers: set[int] = frozenset()):
+    def __init__(self, browser_process: psutil.Process | None, earlier_renderers: set[int] = frozenset(),
+                 gpu_memory_readings: bool = False):
         self.browser_process = browser_process
         self.earlier_renderers = set(earlier_renderers)
         self.renderer_pid: int | None = None
@@ -56,6 +61,10 @@ class ProcessMonitor:
         self._procs: dict[int, tuple[str, psutil.Process]] = {}
         self._last_reading = 0.0
         self._task: asyncio.Task | None = None
+        self.gpu_memory_readings = gpu_memory_readings
+        self.gpu_memory_peak = {"process": None, "card": None}  # bytes; None: never read
+        self.gpu_memory_identified = "not read"
+        self._gpu_task: asyncio.Task | None = None
 
     def page_committed(self) -> None:
         """The page has committed: its renderer is the one it will keep."""
@@ -64,14 +73,17 @@ class ProcessMonitor:
     def start(self) -> None:
         if self.browser_process is not None:
             self._task = asyncio.get_running_loop().create_task(self._loop())
+            if self.gpu_memory_readings:
+                self._gpu_task = asyncio.get_running_loop().create_task(self._gpu_memory_loop())
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        for task in (self._task, self._gpu_task):
+            if task:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
 
     def mark(self, name: str) -> None:
         if name == "measure":
@@ -141,10 +153,36 @@ class ProcessMonitor:
             else:
                 self._discover()
 
+    async def _gpu_memory_loop(self) -> None:
+        while True:
+            if self.measuring:
+                self.note_gpu_memory(await gpu_memory.read_async())
+            await asyncio.sleep(GPU_MEMORY_INTERVAL_S)
+
+    def note_gpu_memory(self, reading: gpu_memory.GpuMemory | None) -> None:
+        """One nvidia-smi reading while measuring: the GPU process's memory and the card's in use."""
+        if reading is None:
+            self.gpu_memory_identified = "nvidia-smi gave no report"
+            return
+        self.gpu_memory_peak["card"] = max(self.gpu_memory_peak["card"] or 0, reading.used_bytes)
+        gpu_pids = [pid for pid, (role, _) in self._procs.items() if role == "gpu"]
+        held = [reading.by_pid[pid] for pid in gpu_pids if pid in reading.by_pid]
+        if held:
+            self.gpu_memory_peak["process"] = max(self.gpu_memory_peak["process"] or 0, sum(held))
+            self.gpu_memory_identified = "nvidia-smi"
+        elif self.gpu_memory_peak["process"] is None:
+            self.gpu_memory_identified = (f"the GPU process {gpu_pids or '(not found)'} is not among the "
+                                          f"{len(reading.by_pid)} processes nvidia-smi lists (in a container it "
+                                          "sees the host's process ids)")
+
     def metrics(self) -> dict[str, list[float]]:
         out = {"cpu_renderer_pct": self.cpu["renderer"], "cpu_gpu_pct": self.cpu["gpu"]}
         if self.rss_peak["renderer"]:
             out["rss_renderer_peak_bytes"] = [self.rss_peak["renderer"]]
         if self.rss_peak["gpu"]:
             out["rss_gpu_peak_bytes"] = [self.rss_peak["gpu"]]
+        if self.gpu_memory_peak["process"] is not None:
+            out["gpu_memory_peak_bytes"] = [self.gpu_memory_peak["process"]]
+        if self.gpu_memory_peak["card"] is not None:
+            out["gpu_memory_used_peak_bytes"] = [self.gpu_memory_peak["card"]]
         return {k: v for k, v in out.items() if v}

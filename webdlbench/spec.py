@@ -53,6 +53,9 @@ METRIC_UNITS = {
     "cpu_gpu_pct": "%",           # CPU% of the browser's GPU process while measuring
     "rss_renderer_peak_bytes": "bytes",
     "rss_gpu_peak_bytes": "bytes",
+    # NVIDIA only (gpu_memory.py): GPU memory the browser's GPU process held, and the card's memory in use.
+    "gpu_memory_peak_bytes": "bytes",
+    "gpu_memory_used_peak_bytes": "bytes",
     "js_heap_used_bytes": "bytes",  # CDP Performance.getMetrics JSHeapUsedSize at the end
     "max_stack_depth": "frames",    # deepest sampled JS call stack in the profiling pass (--profile)
     "profile_samples": "1",         # how many stacks the profiling pass sampled
@@ -93,7 +96,7 @@ METRIC_RANGES = {
     "load_binary_ms": _TIME, "load_json_ms": _TIME, "model_binary_bytes": _BYTES, "model_json_bytes": _BYTES,
     "loss": ValueRange(-1e300, 1e300),
     "model_file_bytes": _BYTES, "rss_renderer_peak_bytes": _BYTES, "rss_gpu_peak_bytes": _BYTES,
-    "js_heap_used_bytes": _BYTES,
+    "gpu_memory_peak_bytes": _BYTES, "gpu_memory_used_peak_bytes": _BYTES, "js_heap_used_bytes": _BYTES,
     "cpu_renderer_pct": _PERCENT, "cpu_gpu_pct": _PERCENT,
     "max_stack_depth": _COUNT, "profile_samples": _COUNT,
     "cold_load_ms": _TIME, "warm_load_ms": _TIME, "first_infer_ms": _TIME,

@@ -10,7 +10,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from webdlbench import contract, frameworks
+from webdlbench import contract, frameworks, gpu_memory
 from webdlbench.drivers import Driver
 from webdlbench.drivers.local import LocalDriver
 from webdlbench.hostinfo import machine_facts
@@ -136,11 +136,22 @@ class BrowserRunner:
 
     def host_facts(self) -> dict:
         """What the harness knows that the page cannot see."""
-        return {
+        facts = {
             **self.driver.facts(),
             **machine_facts(),
             "library_versions": {name: fw.version() for name, fw in frameworks.FRAMEWORKS.items()},
         }
+        reading = gpu_memory.read() if self._reads_gpu_memory else None
+        if reading is not None:
+            facts["gpu_memory_total_bytes"] = reading.total_bytes  # Finding 8's card (gpu_memory.py)
+        return facts
+
+    @property
+    def _reads_gpu_memory(self) -> bool:
+        """On an NVIDIA machine with a local browser (its GPU process is a process of ours), nvidia-smi
+        says what GPU memory the GPU process holds."""
+        return bool(getattr(self.driver, "gpu", False)) and self.driver.browser_process() is not None \
+            and gpu_memory.available()
 
     # -- jobs and files ----------------------------------------------------------------------------
     def _job(self, spec: Spec, fw: frameworks.Framework, kind: str | None = None) -> dict:
@@ -258,7 +269,8 @@ class BrowserRunner:
         await self.driver.ensure_running()
         page = await self.driver.new_page(share=share)
         opened = time.monotonic()
-        monitor = ProcessMonitor(self.driver.browser_process(), page.earlier_renderers)
+        monitor = ProcessMonitor(self.driver.browser_process(), page.earlier_renderers,
+                                 gpu_memory_readings=self._reads_gpu_memory)
         profiled: dict = {}
 
         async def on_mark(page_id: str, name: str) -> None:
@@ -294,6 +306,8 @@ class BrowserRunner:
                 if monitor.browser_process is not None:
                     sampling["renderer_identified"] = monitor.renderer_identified
                     sampling["renderer_pid"] = monitor.renderer_pid  # replicates are distinct processes
+                if monitor.gpu_memory_readings:
+                    sampling["gpu_memory_identified"] = monitor.gpu_memory_identified
                 heap = await page.js_heap_bytes()
                 if heap is not None:
                     resources["js_heap_used_bytes"] = [heap]
