@@ -109,6 +109,19 @@ def test_builtin_suites_are_valid_and_cover_the_paper_grids():
     assert {(s.depth, s.width) for s in inference if s.framework == "mind"} == {(s.depth, s.width) for s in inference}
 
 
+def test_the_paper_inference_suites_run_the_separate_passes():
+    inference = load_suite("paper-inference").specs
+    assert all(s.memory and s.qoe for s in inference)
+    # The operators pass at one size per framework and backend, natively too (its other side).
+    with_ops = {(s.runtime, s.framework, s.backend, s.depth, s.width) for s in inference if s.ops}
+    assert {(r, f, b) for r, f, b, *_ in with_ops} == {("browser", "tfjs", b) for b in ("cpu", "wasm", "webgl", "webgpu")} \
+        | {("browser", "onnxruntime_web", "wasm"), ("browser", "onnxruntime_web", "webgpu"), ("native", "onnxruntime", "cpu")}
+    assert {(d, w) for *_, d, w in with_ops} == {(2, 128)}
+    pretrained = load_suite("paper-pretrained").specs
+    assert {s.backend for s in pretrained if s.qoe and s.memory and s.ops} == {"wasm"}
+    assert len([s for s in pretrained if s.ops and s.runtime == "browser"]) == 11
+
+
 def test_samples_override():
     assert {s.samples for s in load_suite("quick", samples=4).specs} == {4}
     with pytest.raises(UserError, match="--samples"):
