@@ -113,3 +113,22 @@ def test_the_load_and_first_inference_are_a_row_before_the_steady_loop():
     # Results stored before the first phase existed keep their two rows.
     info["passes"]["qoe"]["settings"]["threads"] = ["main", "worker"]
     assert list(qoe_table(results, samples)["thread"]) == ["main", "worker"]
+
+
+def test_the_workers_load_and_first_inference_are_a_row_with_the_workers_outcome():
+    info = {"passes": {"qoe": {"outcome": "ok", "settings": {"threads": ["first", "main", "worker_first", "worker"]},
+                               "worker": {"outcome": "ok", "error": ""}}}}
+    results, samples = frames(info, {"qoe_idle_fps": [60], "qoe_first_fps": [20], "qoe_first_infer_ms": [180],
+                                     "qoe_main_fps": [58], "qoe_worker_first_fps": [59],
+                                     "qoe_worker_first_infer_ms": [150], "qoe_worker_first_load_ms": [70],
+                                     "qoe_worker_fps": [60], "qoe_worker_infer_ms": [2, 3]})
+    table = qoe_table(results, samples)
+    assert list(table["thread"]) == ["first", "main", "worker_first", "worker"]
+    started = table.set_index("thread").loc["worker_first"]
+    assert started["fps"] == 59 and started["infer_ms"] == 150 and started["load_ms"] == 70
+    # A worker that could not start: both of its rows carry its words, neither has numbers.
+    info["passes"]["qoe"]["worker"] = {"outcome": "unsupported", "error": "ReferenceError: document is not defined"}
+    results, samples = frames(info, {"qoe_idle_fps": [60], "qoe_first_fps": [20], "qoe_main_fps": [58]})
+    rows = qoe_table(results, samples).set_index("thread")
+    assert set(rows.loc[["worker_first", "worker"], "outcome"]) == {"unsupported"}
+    assert rows.loc["worker_first", "error"].startswith("ReferenceError") and pd.isna(rows.loc["worker_first", "fps"])

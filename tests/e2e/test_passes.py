@@ -88,6 +88,9 @@ def test_a_blocking_loop_drops_frames_on_the_main_thread(tmp_path, misbehaving):
     assert "qoe_first_fps" in result.metrics and qoe["phases"]["first"]["inferences"] == 1
     # The same adapter in a Web Worker: measured beside it (or unsupported with its words).
     assert qoe["worker"]["outcome"] == "ok", qoe["worker"]
+    # The worker's own load and first inference, with the page's frames counted meanwhile.
+    assert len(result.metrics["qoe_worker_first_infer_ms"]) == 1 and len(result.metrics["qoe_worker_first_load_ms"]) == 1
+    assert "qoe_worker_first_fps" in result.metrics and qoe["phases"]["worker_first"]["inferences"] == 1
     assert len(result.metrics["qoe_worker_infer_ms"]) >= 1
     assert "qoe_worker_fps" in result.metrics
 

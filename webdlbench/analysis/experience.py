@@ -126,7 +126,7 @@ def qoe_table(results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
             if thread not in (qoe.get("settings") or {}).get("threads", THREADS):
                 continue
             get = lambda name: found.get(f"qoe_{thread}_{name}")  # noqa: E731
-            state = (qoe.get("worker") or {}) if thread == "worker" else {"outcome": "ok", "error": ""}
+            state = (qoe.get("worker") or {}) if thread.startswith("worker") else {"outcome": "ok", "error": ""}
             if state.get("outcome", "ok") == "ok" and get("fps") is None:
                 state = {"outcome": "error", "error": "no frames were recorded for this thread"}
             rows.append({**_identity(row), "thread": thread, "outcome": state.get("outcome", "ok"),
@@ -137,7 +137,7 @@ def qoe_table(results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
                          "long_tasks": _one(get("long_tasks")), "total_blocking_ms": _one(get("total_blocking_ms")),
                          "input_delay_ms": _med(get("input_delay_ms")), "input_to_paint_ms": _med(get("input_to_paint_ms")),
                          "infer_ms": _med(get("infer_ms")), "inputs": len(get("input_delay_ms") or []),
-                         "load_ms": _one(get("load_ms"))})  # the 'first' phase's only
+                         "load_ms": _one(get("load_ms"))})  # the 'first' phases' only
     return pd.DataFrame(rows, columns=QOE_COLUMNS)
 
 

@@ -33,7 +33,8 @@ QOE_SECONDS = 3.0            # the inference loop per thread (shorter when the s
 QOE_IDLE_SECONDS = 1.0       # the animation alone first: the frame rate nothing disturbs
 INPUT_INTERVAL_S = 0.1
 INPUT_SETTLE_S = 5.0         # how long the end of a phase waits for inputs still being delivered
-QOE_THREADS = ("first", "main", "worker")  # first: the main thread's load + first inference (web/qoe.js)
+# first / worker_first: the model's load + first inference on the main thread / in the worker (web/qoe.js)
+QOE_THREADS = ("first", "main", "worker_first", "worker")
 OPS_PREDICTIONS = 10         # profiled predictions (each kernel's time, per prediction)
 PASS_NAMES = ("memory", "qoe", "ops")
 

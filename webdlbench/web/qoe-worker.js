@@ -19,9 +19,14 @@ async function load({ job, refs: inputs, warmup }) {
   adapter = self.webdlbench.adapters[job.framework];
   if (!adapter) throw new Error(`adapter for ${job.framework} did not register in a worker`);
   const info = await adapter.init(job);
+  const loadStart = performance.now();
   model = await adapter.load(job.model_url);
-  for (let i = 0; i < Math.max(1, warmup); i++) await adapter.predict(model, refs[i % refs.length]);
-  return { type: 'ready', info };
+  const loadMs = performance.now() - loadStart;
+  const firstStart = performance.now();
+  await adapter.predict(model, refs[0]);
+  const firstMs = performance.now() - firstStart;  // the page's 'worker_first' phase reports both
+  for (let i = 1; i < Math.max(1, warmup); i++) await adapter.predict(model, refs[i % refs.length]);
+  return { type: 'ready', info, load_ms: loadMs, first_ms: firstMs };
 }
 
 async function run({ seconds }) {

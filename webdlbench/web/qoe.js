@@ -2,8 +2,8 @@
 // runs a fixed requestAnimationFrame animation, watches Long Animation Frames and long tasks, and
 // handles the clicks the harness dispatches through CDP. First the animation alone (its undisturbed
 // frame rate), then the model's load and first (warm-up) inference on the main thread ('first': where
-// a GPU backend compiles its shaders), then the loop on the main thread, then in a dedicated Web
-// Worker (web/qoe-worker.js).
+// a GPU backend compiles its shaders), then the loop on the main thread, then the same load and first
+// inference in a dedicated Web Worker ('worker_first'; web/qoe-worker.js) and the loop there.
 // A page that stops painting still ends: the loop stops by the clock, and its frames count as missed.
 'use strict';
 (() => {
@@ -87,6 +87,7 @@
     await H.mark('qoe-inputs-end');  // the harness waits there for inputs still being delivered
     await sleep(SETTLE_MS);
     for (const o of observed) if (o.stop) o.stop();
+    if (!times.length) return;  // nothing ran (a worker that could not start): no phase to report
     const [frames, tasks, events] = observed;
     const prefix = `qoe_${thread}_`;
     const delivered = context.animation.frames.filter((t) => t >= from && t < to).length;
@@ -154,6 +155,8 @@
       }
       return {
         info: data.info,
+        loadMs: data.load_ms,
+        firstMs: data.first_ms,
         loop: async (seconds) => {
           const done = reply();
           worker.postMessage({ type: 'run', seconds });
@@ -201,12 +204,19 @@
     }
     if (settings.threads.includes('worker')) {
       let worker = null;
-      try {
-        worker = await startWorker(job, refs, settings.warmup);
+      const start = async () => {  // the worker's start, load and first inference ('worker_first' times them)
+        try {
+          worker = await startWorker(job, refs, settings.warmup);
+        } catch (error) {  // the library or its backend cannot run in a worker: recorded with its words
+          result.info.qoe_pass.worker = { outcome: 'unsupported', error: error.message || String(error) };
+          return [];
+        }
         result.info.qoe_pass.worker_info = worker.info;
-      } catch (error) {  // the library or its backend cannot run in a worker: recorded with its words
-        result.info.qoe_pass.worker = { outcome: 'unsupported', error: error.message || String(error) };  // the worker's words
-      }
+        result.metrics.qoe_worker_first_load_ms = [worker.loadMs];
+        return [worker.firstMs];
+      };
+      if (settings.threads.includes('worker_first')) await phase('worker_first', start, settings, context, result, absent);
+      else await start();
       if (worker) {
         try {
           await phase('worker', worker.loop, settings, context, result, absent);

@@ -17,7 +17,7 @@ MEMORY_HINT = ("No memory pass yet: run any suite with `--memory` (e.g. `webdlbe
                "this section.")
 MIB = 2 ** 20
 # The 'first' phase is the main thread too, while the model loads and runs its first inference.
-THREAD_LABELS = {"first": "main: load + 1st inference"}
+THREAD_LABELS = {"first": "main: load + 1st inference", "worker_first": "worker: load + 1st inference"}
 
 
 def part(data: ReportData) -> Part:
@@ -58,7 +58,8 @@ def responsiveness_section(table: pd.DataFrame, data: ReportData) -> Section:
                       "(Input.dispatchMouseEvent) every 100 ms; first on the main thread while the model loads and "
                       "runs its first inference (where a GPU backend compiles its shaders; its inference ms is that "
                       "first inference), then in the steady loop on the main thread, then with the same library "
-                      "and adapter in a dedicated Web Worker. Dropped frames are counted against the animation's "
+                      "and adapter in a dedicated Web Worker: its start, load and first inference (the page's "
+                      "frames meanwhile), then its steady loop. Dropped frames are counted against the animation's "
                       "own rate with nothing else running (idle fps). Long animation frames and long tasks come from "
                       "PerformanceObserver; blocking time is the long animation frames' blockingDuration, and total "
                       "blocking time the long tasks' time beyond 50 ms. Input delay: from the click's dispatch "
