@@ -29,10 +29,12 @@ class NativeRuntime:
     adapter: str = ""                      # "module:Class" the worker runs (see worker.py)
     distributions: tuple[str, ...] = ()    # PyPI distributions whose versions are recorded
     model_format: str = ""                 # what the runtime's own serializer writes
+    install_hint: str = ""                 # how to get it where `make setup` leaves it out
 
     def availability(self) -> tuple[bool, str]:
         if importlib.util.find_spec(self.python_module) is None:
-            return False, f"Python package {self.python_module} is not installed"
+            hint = f": {self.install_hint}" if self.install_hint else ""
+            return False, f"Python package {self.python_module} is not installed{hint}"
         return True, ""
 
     def version(self) -> str | None:

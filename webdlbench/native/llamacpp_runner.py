@@ -21,6 +21,7 @@ RUNTIME = NativeRuntime(
     adapter="webdlbench.native.llamacpp_runner:LlamaCppGenerator",
     distributions=("llama_cpp_python", "llama-cpp-python"),
     model_format="GGUF (llama.cpp's convert_hf_to_gguf.py)",
+    install_hint="build it with `make llama-cpp` (it compiles llama.cpp: ~12 minutes on 2 cores)",
 )
 
 
