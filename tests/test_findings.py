@@ -423,3 +423,22 @@ def test_ci_text_counts_replicates_where_known():
     row = {"median": 4.2, "ci_low": 4.1, "ci_high": 4.3, "n": 40, "replicates": 5}
     assert f.ci_text(row) == "4.20 ms (95% CI 4.10–4.30, 5 replicates)"
     assert f.ci_text({**row, "replicates": float("nan")}).endswith("n = 40)")
+
+
+def test_resources_gpu_memory_bounded_by_the_cards_when_the_process_is_not_listed():
+    def card(measured, gib, oom=False):
+        measured.add("tfjs", "webgl", "infer", 1, 224, "gpu_memory_used_peak_bytes", gib * 2 ** 30,
+                     model="keras:ResNet50", unit="bytes")
+        if oom:
+            measured.failed("tfjs", "webgl", "infer", 1, 224, "Error: GL OUT OF MEMORY", model="keras:VGG16")
+        return measured
+
+    capped = f.judge_resources(card(cpu(99.0, 102.0), 0.6, oom=True).data(STANDALONE))
+    assert capped.verdict == f.HOLDS and "the card had less than 1 GiB in use (an upper bound" in capped.how
+    assert any("upper bound" in e.text for e in capped.evidence)
+    # More than 1 GiB in use on the card says nothing about the GPU process's own share.
+    busy = f.judge_resources(card(cpu(99.0, 102.0), 3.0).data(STANDALONE))
+    assert busy.verdict == f.PARTLY and "its own share is unknown" in busy.how
+    # The process's own figure, where there is one, is judged instead of the card's.
+    both = f.judge_resources(card(memory(cpu(99.0, 102.0), 3.0), 0.5).data(STANDALONE))
+    assert both.verdict == f.DIFFERS and "held more than 1 GiB" in both.how

@@ -4,8 +4,11 @@ renderer CPU% while training, and the GPU process's memory.
 The GPU-memory half reads a measurement named here: metric `gpu_memory_peak_bytes` (per replicate,
 the most GPU memory the browser's GPU process held while the page measured, from `nvidia-smi
 --query-compute-apps=pid,used_memory` on NVIDIA) and, in the fingerprint, `gpu_memory_total_bytes`
-(the card's memory). Without them that half is not tested here: WebGPU's `maxBufferSize` is a limit
-per buffer, not the memory a page may use, and is shown for reference only.
+(the card's memory). Where nvidia-smi cannot list the GPU process (in a container it sees the host's
+process ids), the card's memory in use while the page measured (`gpu_memory_used_peak_bytes`) is an
+upper bound on it: enough to show the process stayed below 1 GiB, never that it went above. Without
+either that half is not tested here: WebGPU's `maxBufferSize` is a limit per buffer, not the memory a
+page may use, and is shown for reference only.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from webdlbench.analysis.findings.rules import MULTI_CORE_PCT
 
 GPU_MEMORY_METRIC = "gpu_memory_peak_bytes"
 GPU_MEMORY_TOTAL = "gpu_memory_total_bytes"
+CARD_MEMORY_METRIC = "gpu_memory_used_peak_bytes"  # the whole card's memory in use: an upper bound
 GPU_MEMORY_ERROR_WORDS = ("out of memory", "out_of_memory", "oom")
 MEMORY_FILL = (f"a GPU machine whose runs record {GPU_MEMORY_METRIC} (the browser GPU process's memory via "
                "nvidia-smi)")
@@ -86,30 +90,42 @@ def _memory_part(data: FindingData, evidence: list[Evidence]) -> Part:
         return Part(NOT_TESTED, "GPU memory: no hardware GPU in the browser.", MEMORY_FILL)
     rows = ok_rows(data.summary, GPU_MEMORY_METRIC)
     rows = rows[rows["runtime"] == "browser"]
+    metric, bound = GPU_MEMORY_METRIC, False
+    if rows.empty:  # the GPU process unlisted: the card's memory in use bounds it from above
+        rows = ok_rows(data.summary, CARD_MEMORY_METRIC)
+        rows = rows[rows["runtime"] == "browser"]
+        metric, bound = CARD_MEMORY_METRIC, True
     if rows.empty:
         return Part(NOT_TESTED, f"GPU memory: the GPU process's memory was not measured ({GPU_MEMORY_METRIC}).",
                     MEMORY_FILL)
     total = data.fingerprint.get(GPU_MEMORY_TOTAL)
     if total:
         evidence.append(Evidence(f"GPU memory of the card: {int(total) / 2**30:.1f} GiB", "environment"))
-    estimates = [compare.level_test(data.lookup.values(h, GPU_MEMORY_METRIC)) for h in rows["spec_hash"]]
+    estimates = [compare.level_test(data.lookup.values(h, metric)) for h in rows["spec_hash"]]
     rows = rows.assign(decision=compare.decide(estimates, float(limit)))
     above = rows[[d.direction == compare.ABOVE for d in rows["decision"]]]
     top = rows.sort_values("median").iloc[-1]
-    evidence.append(Evidence(f"most GPU memory, {label(top)} {top['task']} {top['model']} "
+    what = "the card's memory in use (an upper bound: nvidia-smi did not list the GPU process)" if bound \
+        else "most GPU memory"
+    evidence.append(Evidence(f"{what}, {label(top)} {top['task']} {top['model']} "
                              f"{top['depth']}×{top['width']}: {top['median'] / 2**30:.2f} GiB", "table2"))
     errors = data.summary[data.summary["outcome"] != "ok"].drop_duplicates("spec_hash")
     oom = errors[errors["error"].str.lower().str.contains("|".join(GPU_MEMORY_ERROR_WORDS), regex=True, na=False)]
     for r in oom.head(3).to_dict("records"):
         evidence.append(Evidence(f"GPU memory outcome, {label(r)} {r['task']} {r['model']} {r['depth']}×{r['width']}: "
                                  f"{str(r['error']).splitlines()[0][:200]}", "outcomes"))
+    if len(above) and bound:
+        return Part(INCONCLUSIVE, f"GPU memory: the card had more than 1 GiB in use in {len(above)} of {len(rows)} "
+                                  "specs, but nvidia-smi did not list the browser's GPU process, so its own share is "
+                                  "unknown.", MEMORY_FILL)
     if len(above):
         return Part(DIFFERS, f"GPU memory: the browser's GPU process held more than 1 GiB (CI wholly above) in "
                              f"{len(above)} of {len(rows)} specs.")
     below = sum(d.direction == compare.BELOW for d in rows["decision"])
     if len(oom) and below == len(rows):
-        return Part(HOLDS, f"GPU memory: {len(oom)} spec(s) ran out of GPU memory while every measured spec held "
-                           "less than 1 GiB.")
+        held = "the card had" if bound else "the GPU process held"
+        return Part(HOLDS, f"GPU memory: {len(oom)} spec(s) ran out of GPU memory while in every measured spec "
+                           f"{held} less than 1 GiB{' in use (an upper bound on the GPU process)' if bound else ''}.")
     why = ("nothing ran out of GPU memory" if not len(oom) else
            f"{len(oom)} spec(s) ran out of GPU memory, but not every measured spec stayed wholly below 1 GiB")
     return Part(INCONCLUSIVE, f"GPU memory: no spec held more than 1 GiB (CI wholly above) and {why}.",

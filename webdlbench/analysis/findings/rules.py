@@ -75,7 +75,8 @@ RULES = {
        f"spec is above (more than one core in use), holds when more than half are below. GPU memory, where the "
        "browser has a hardware GPU: the GPU process's peak memory (gpu_memory_peak_bytes) tested against 1 GiB; "
        "differs when any spec is above, holds when a model ran out of GPU memory while every measured spec was "
-       "below; not tested without the measurement (WebGPU's maxBufferSize is a per-buffer limit, not judged).",
+       "below. Where nvidia-smi cannot list the GPU process (containers), the card's memory in use "
+       "(gpu_memory_used_peak_bytes) bounds it from above: it can show below, never above. Not tested without the measurement (WebGPU's maxBufferSize is a per-buffer limit, not judged).",
 }
 FILL = {
     1: "webdlbench survey --store STORE",
