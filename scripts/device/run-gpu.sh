@@ -20,8 +20,9 @@ import json, sqlite3
 store = sqlite3.connect("/tmp/gpu/gpu.sqlite")
 seen = {}
 for (info,) in store.execute("select info from results"):
-    said = (json.loads(info).get("sampling") or {}).get("gpu_memory_identified")
-    seen[said] = seen.get(said, 0) + 1
+    for replicate in json.loads(info).get("replicates") or []:  # each page's sampling facts
+        said = replicate.get("gpu_memory_identified")
+        seen[said] = seen.get(said, 0) + 1
 print("gpu_memory_identified:", seen)
 for metric, n, peak in store.execute("select metric, count(*), max(value) from samples where metric like 'gpu_memory%' group by metric"):
     print(f"{metric}: {n} values, max {peak / 2**30:.2f} GiB")
