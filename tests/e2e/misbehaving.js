@@ -2,6 +2,8 @@
 // misbehaving on purpose as its backend names it. 'leak': every prediction leaves a tensor behind
 // (the leak check must flag it). 'block': every prediction first yields, then holds the thread busy
 // for BLOCK_MS (the responsiveness pass must see dropped frames and long animation frames).
+// 'worker-unread': in a Web Worker only, predict hands back the output tensor, never read back (the
+// worker's first inference must be refused like the page's, not timed).
 'use strict';
 (() => {
   const BLOCK_MS = 60;
@@ -31,6 +33,7 @@
         const until = performance.now() + BLOCK_MS;
         while (performance.now() < until) { /* ...but not during this */ }
       }
+      if (mode === 'worker-unread' && typeof document === 'undefined') return model.predict(tf.tensor(x, [1, x.length]));
       return tfjs().predict(model, x);
     },
   };

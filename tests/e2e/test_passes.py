@@ -16,7 +16,7 @@ from webdlbench.spec import Spec
 from webdlbench.store import Store
 
 TF = "@tensorflow/tfjs/dist/tf.min.js"
-MODES = ("leak", "block")
+MODES = ("leak", "block", "worker-unread")
 MISBEHAVING = Framework(
     name="misbehaving", title="Misbehaving TF.js (tests only)", npm_package="@tensorflow/tfjs",
     adapter=str(FRAMEWORKS_DIR / "tfjs" / "adapter.js"),  # the TF.js adapter, used by misbehaving.js
@@ -93,6 +93,15 @@ def test_a_blocking_loop_drops_frames_on_the_main_thread(tmp_path, misbehaving):
     assert "qoe_worker_first_fps" in result.metrics and qoe["phases"]["worker_first"]["inferences"] == 1
     assert len(result.metrics["qoe_worker_infer_ms"]) >= 1
     assert "qoe_worker_fps" in result.metrics
+
+
+def test_a_worker_output_never_read_back_is_an_error_not_a_time(tmp_path, misbehaving):
+    (result,) = measure(tmp_path, [small("misbehaving", "worker-unread")], ("qoe",))
+    qoe = result.info["passes"]["qoe"]
+    assert qoe["outcome"] == "ok" and "qoe_main_infer_ms" in result.metrics, qoe  # the page's own loop is fine
+    assert qoe["worker"]["outcome"] == "error", qoe["worker"]
+    assert "returned no numbers" in qoe["worker"]["error"], qoe["worker"]
+    assert "qoe_worker_first_infer_ms" not in result.metrics and "qoe_worker_infer_ms" not in result.metrics
 
 
 # One replicate of 3 samples: the passes, not the timings, are under test.

@@ -9,6 +9,15 @@ self.webdlbench = { adapters: {}, Unsupported };
 let adapter = null;
 let model = null;
 let refs = [];
+let stage = 'load';  // 'load': the library cannot run here (unsupported); later, the adapter misbehaved
+
+// The page's requireVector (web/harness.js), which a worker cannot reach: an output must be numbers.
+function requireVector(value) {
+  if (!value || typeof value.length !== 'number' || typeof value[0] !== 'number') {
+    throw new Error('adapter predict returned no numbers (a tensor not read back?)');
+  }
+  return value;
+}
 
 const describe = (error) => (error instanceof Unsupported ? error.message
   : error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -22,10 +31,11 @@ async function load({ job, refs: inputs, warmup }) {
   const loadStart = performance.now();
   model = await adapter.load(job.model_url);
   const loadMs = performance.now() - loadStart;
+  stage = 'first';
   const firstStart = performance.now();
-  await adapter.predict(model, refs[0]);
+  requireVector(await adapter.predict(model, refs[0]));
   const firstMs = performance.now() - firstStart;  // the page's 'worker_first' phase reports both
-  for (let i = 1; i < Math.max(1, warmup); i++) await adapter.predict(model, refs[i % refs.length]);
+  for (let i = 1; i < Math.max(1, warmup); i++) requireVector(await adapter.predict(model, refs[i % refs.length]));
   return { type: 'ready', info, load_ms: loadMs, first_ms: firstMs };
 }
 
@@ -34,8 +44,7 @@ async function run({ seconds }) {
   const stop = performance.now() + seconds * 1000;
   for (let i = 0; performance.now() < stop; i++) {
     const start = performance.now();
-    const out = await adapter.predict(model, refs[i % refs.length]);
-    if (!out || typeof out[0] !== 'number') throw new Error('adapter predict returned no numbers (a tensor not read back?)');
+    requireVector(await adapter.predict(model, refs[i % refs.length]));
     times.push(performance.now() - start);
   }
   return { type: 'times', times };
@@ -45,6 +54,6 @@ self.onmessage = async ({ data }) => {
   try {
     self.postMessage(await (data.type === 'load' ? load(data) : run(data)));
   } catch (error) {
-    self.postMessage({ type: 'error', error: describe(error), unsupported: error instanceof Unsupported });
+    self.postMessage({ type: 'error', error: describe(error), unsupported: error instanceof Unsupported, stage });
   }
 };

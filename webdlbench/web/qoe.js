@@ -151,7 +151,7 @@
     return ready.then((data) => {
       if (data.type !== 'ready') {
         worker.terminate();
-        throw new Error(data.error);
+        throw Object.assign(new Error(data.error), { stage: data.stage });
       }
       return {
         info: data.info,
@@ -207,8 +207,10 @@
       const start = async () => {  // the worker's start, load and first inference ('worker_first' times them)
         try {
           worker = await startWorker(job, refs, settings.warmup);
-        } catch (error) {  // the library or its backend cannot run in a worker: recorded with its words
-          result.info.qoe_pass.worker = { outcome: 'unsupported', error: error.message || String(error) };
+        } catch (error) {  // the library or its backend cannot run in a worker, or (stage 'first') its
+          // first inference there gave no numbers: recorded with its words, no worker times kept
+          const outcome = error.stage === 'first' ? 'error' : 'unsupported';
+          result.info.qoe_pass.worker = { outcome, error: error.message || String(error) };
           return [];
         }
         result.info.qoe_pass.worker_info = worker.info;
