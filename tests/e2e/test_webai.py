@@ -1,6 +1,7 @@
 """RQ4 end to end in real headless Chromium: `webdlbench run web-ai-quick` (the encoder on
 transformers.js and ONNX Runtime Web on wasm, WebGPU and WebNN, native ONNX Runtime and PyTorch beside
-them; the 15M Llama on transformers.js and wllama, PyTorch's generate beside them; MobileNetV2 at 96 px
+them; the 15M Llama on transformers.js and wllama, PyTorch's generate beside them, and the same Llama
+quantised to Q8_0 on wllama, checked by PyTorch forced along its generations; MobileNetV2 at 96 px
 on LiteRT.js, ONNX Runtime Web and TF.js, native TFLite and ONNX Runtime beside them), then export and
 report. Every runtime either passes its check or says, in its own words, why it cannot run here."""
 import csv
@@ -36,7 +37,7 @@ def swept(artifacts_dir):
 
 def test_every_runtime_passes_its_check_or_says_why_it_cannot_run(swept):
     results = swept["results"]
-    assert len(results) == 16
+    assert len(results) == 17
     for r in results.itertuples():
         words = UNSUPPORTED_HERE.get((r.framework, r.backend))
         if words:
@@ -52,6 +53,10 @@ def test_every_runtime_passes_its_check_or_says_why_it_cannot_run(swept):
             # The check can fail: two photos' outputs differ by far more than the tolerance.
             assert r.info["reference_facts"]["cross_input_min_max_abs"] > 100 * r.checks["max_abs_error"]
             assert r.info["model_facts"]["built_as"] == "keras:MobileNetV2"
+        elif r.model.endswith("-q8_0"):  # quantised: fp32 forced along its generations, the agreement reported
+            assert r.checks["tokens_each"] == 128 and r.checks["forced_by"] == "pytorch fp32"
+            assert 0.25 <= r.checks["top1_agreement"] < 1 and r.info["weight_type"] == "q8_0"  # < 1: not fp32's file
+            assert list(r.info["model_files"]) == ["model-q8_0.gguf"]
         else:  # every generation, both visits, all 128 greedy tokens equal PyTorch's
             assert r.checks["tokens_each"] == 128 and r.checks["generations_checked"] >= 2 * 3
 
@@ -70,7 +75,7 @@ def test_each_replicate_has_a_cold_and_a_warm_start_and_a_steady_state(swept):
 def test_the_cold_visit_starts_empty_and_the_warm_one_from_the_runtimes_cache(swept):
     results = swept["results"]
     browser = results[(results.runtime == "browser") & (results.outcome == "ok")]
-    assert len(browser) == 10
+    assert len(browser) == 11
     for r in browser.itertuples():
         cold, warm = r.info["cold_visit"], r.info
         assert cold["stored_before"]["cache_storage"] == {}, (r.framework, cold["stored_before"])
@@ -134,5 +139,6 @@ def test_export_and_the_rq4_report_carry_the_numbers(swept):
     assert {row["browser_framework"] for row in crossover} == {"transformersjs", "onnxruntime_web", "litertjs"}
     assert "MobileNetV2 · 96 px" in page and {"litertjs", "tfjs"} <= {row["browser_framework"] for row in ratios}
     assert "tflite" in {row["native_framework"] for row in ratios}
+    assert "under forced decoding" in page  # Table R4: the quantised Llama's agreement with fp32
     backends = list(csv.DictReader((out / "rq4_backends.csv").open()))
     assert any("WebNN is not supported" in row["error"] for row in backends)

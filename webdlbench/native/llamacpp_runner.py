@@ -16,7 +16,8 @@ RUNTIME = NativeRuntime(
     title="llama.cpp (llama-cpp-python)",
     python_module="llama_cpp",
     backends={"cpu": ("generate",)},
-    notes="RQ4 only: Llama(gguf, n_threads = n_threads_batch = spec.threads); greedy generate with EOS masked; "
+    notes="RQ4 only: Llama(gguf, n_threads = n_threads_batch = spec.threads, KV cache f32 as wllama's); greedy "
+          "generate with EOS masked; "
           "built from source by `make llama-cpp`",
     adapter="webdlbench.native.llamacpp_runner:LlamaCppGenerator",
     distributions=("llama_cpp_python", "llama-cpp-python"),
@@ -48,8 +49,10 @@ class LlamaCppGenerator:
 
             self.llama_cpp = llama_cpp
         threads = self.spec["threads"]
+        # The KV cache in f32 as wllama's page keeps it (llama.cpp's default is f16): like for like.
         return self.llama_cpp.Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=threads,
-                                    n_threads_batch=threads, verbose=False)
+                                    n_threads_batch=threads, type_k=self.llama_cpp.GGML_TYPE_F32,
+                                    type_v=self.llama_cpp.GGML_TYPE_F32, flash_attn=False, verbose=False)
 
     def generate(self, model, prompt: dict, count: int) -> tuple[list[int], list[float]]:
         eos = model.token_eos()

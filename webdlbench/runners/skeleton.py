@@ -48,6 +48,7 @@ class Prepared:
     # RQ4's kinds (runners/webai.py) bring their own replicate (two visits) and output check.
     replicate: Callable | None = None           # async (index, limit_s) -> the replicate's reply
     check: Callable | None = None               # (replies, reference outputs) -> the check
+    before_check: Callable | None = None        # async (replies): what the check needs computed first
 
 
 class Runner(Protocol):
@@ -100,6 +101,8 @@ async def measure_spec(spec: Spec, runner: Runner, profile: bool = False, passes
             for metric, values in (await runner.profile(spec, prepared, limit_s)).items():
                 result.add(metric, values)
         await _extra_passes(spec, runner, prepared, limit_s, result, passes)
+        if prepared.before_check is not None and replies:
+            await prepared.before_check(replies)
         result.checks = _checks(spec, kind, prepared, replies, result)
     except Failed as failure:
         return _finish(result, failure.outcome, failure.detail, failure.info)

@@ -48,7 +48,7 @@ async def made(spec: Spec, kind: WebAIKind, cache_dir: Path) -> tuple[artifacts.
 async def made_gguf(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
     """A decoder's GGUF file (llama.cpp's converter), made once."""
     try:
-        return await artifacts.ensure_gguf(artifact)
+        return await artifacts.ensure_gguf(artifact, kind.weight_type or "f32")
     except artifacts.BuildError as exc:
         raise Failed("error", f"making the GGUF file of the {kind.title} failed: {exc}") from None
 
@@ -61,6 +61,21 @@ def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Refe
         return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
                         reference_source=reference.facts()["source"],
                         check=lambda replies, want: checks.check_classes(replies, want, kind))
+    if kind.quantised:  # its tokens are not expected to equal fp32's: top-1 agreement under forced decoding
+        info["weight_type"] = kind.weight_type
+        fp32_top1: dict[tuple, list] = {}
+
+        async def force_fp32(replies: list[dict]) -> None:  # PyTorch forced along each generation, untimed
+            sequences = checks.generations(replies)
+            try:
+                tops = await artifacts.forced_top1(artifact, reference.ids()[0].tolist(), sequences)
+            except artifacts.BuildError as exc:
+                raise Failed("error", f"PyTorch's forced decoding of the generations failed: {exc}") from None
+            fp32_top1.update(zip(map(tuple, sequences), tops))
+
+        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
+                        reference_source="pytorch fp32 (forced along each generation)", before_check=force_fp32,
+                        check=lambda replies, want: checks.check_quantised_generations(replies, want, fp32_top1))
     return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
                     reference_source="pytorch fp32 (transformers" + (" generate, greedy)" if decoder else ")"),
                     check=checks.check_generations if decoder else checks.check_embeddings)

@@ -10,6 +10,7 @@ runtime's own cache (Cache Storage), never the HTTP cache.
     ref-<length>/         ids.i32 (the reference token ids) and PyTorch's outputs: an encoder's
                           embeddings (reference.f32), a decoder's generated tokens (tokens.i32)
     gguf/                 a decoder's model-f32.gguf (llama.cpp's converter) and gguf.json
+    gguf-<type>/          the same weights quantised by the converter (model-q8_0.gguf: a quantised kind's)
 An image classifier's folder is one per (kind, seed, input side), made whole by one build:
     model/                each runtime's file (IMAGE_FILES): MobileNetV2's tfjs/, keras/, onnx/model.onnx
                           and model.tflite; ViT's transformers folder with onnx/model.onnx
@@ -29,7 +30,7 @@ import numpy as np
 from webdlbench import subprocesses
 from webdlbench.models import artifacts as converted  # the converted kinds' cache: its error, versions()
 from webdlbench.models.webai import build, corpus
-from webdlbench.models.webai.kinds import GENERATED_TOKENS, WebAIKind
+from webdlbench.models.webai.kinds import GENERATED_TOKENS, WebAIKind, model_kind
 
 CACHE_FOLDER = "models/webai"  # under models/: served no-store (server.py)
 BUILD_MODULE = "webdlbench.models.webai.build"
@@ -43,7 +44,6 @@ SOURCE_FILES = ("kinds.py", "build.py", "corpus.py", "decoder.py", "exporters.py
 BROWSER_FILES = {"encoder": ("config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"),
                  "decoder": ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                              "onnx/model.onnx")}
-GGUF_FILE = "gguf/model-f32.gguf"
 # An image classifier's file (or folder) per runtime, in model/: the one its loader is pointed at,
 # and what model_file_bytes counts. transformers.js fetches its folder's config.json and ONNX file.
 IMAGE_FILES = {"tfjs": ("tfjs/model.json", ("tfjs",)), "tensorflow": ("keras/model.keras", ("keras",)),
@@ -135,7 +135,9 @@ def artifact_key(kind: WebAIKind, seed: int, width: int | None = None) -> str:
 
 
 async def ensure_artifact(kind: WebAIKind, seed: int, cache_dir: Path) -> Artifact:
-    """The model of this kind and seed, made now if not cached. Raises BuildError."""
+    """The model of this kind and seed, made now if not cached (a quantised kind's: its base's).
+    Raises BuildError."""
+    kind = model_kind(kind)
     relative = f"{CACHE_FOLDER}/{artifact_key(kind, seed)}"
     folder = Path(cache_dir).resolve() / relative
     await _made_once(folder, {"action": "model", "kind": kind.name, "seed": seed}, "manifest.json")
@@ -172,17 +174,28 @@ async def ensure_reference(artifact: Artifact, length: int) -> Reference:
                      meta.get("hidden", meta.get("generated")))
 
 
-async def ensure_gguf(artifact: Artifact) -> Path:
-    """A decoder's GGUF file (llama.cpp's converter), made now if not cached. Raises BuildError."""
+async def ensure_gguf(artifact: Artifact, weight_type: str = "f32") -> Path:
+    """A decoder's GGUF file of this weight type (llama.cpp's converter), made now if not cached.
+    Raises BuildError."""
     from webdlbench.models.webai import gguf_converter
 
     missing = gguf_converter.missing_reason()
-    folder = artifact.folder / "gguf"
+    folder = artifact.folder / ("gguf" if weight_type == "f32" else f"gguf-{weight_type}")
     if missing and not (folder / "gguf.json").is_file():
         raise BuildError(missing)
-    await _made_once(folder, {"action": "gguf", "model_dir": str(artifact.model_dir),
+    await _made_once(folder, {"action": "gguf", "model_dir": str(artifact.model_dir), "weight_type": weight_type,
                               "converter": str(gguf_converter.SCRIPT)}, "gguf.json")
-    return artifact.folder / GGUF_FILE
+    return folder / f"model-{weight_type}.gguf"
+
+
+async def forced_top1(artifact: Artifact, ids: list[int], sequences: list[list[int]]) -> list[list[int]]:
+    """PyTorch fp32's top-1 token at every position of each sequence (build.py `forced`), in a
+    subprocess (the sweep never imports torch). Raises BuildError."""
+    with tempfile.TemporaryDirectory(prefix="webdlbench-forced-") as out:
+        expected = Path(out) / "forced.json"
+        await _run_build({"action": "forced", "model_dir": str(artifact.model_dir), "ids": [int(i) for i in ids],
+                          "sequences": [[int(t) for t in s] for s in sequences], "out": out}, expected)
+        return json.loads(expected.read_text())["top1"]
 
 
 async def _made_once(folder: Path, job: dict, marker: str) -> None:

@@ -11,7 +11,10 @@ Three actions:
              corpus (ids.i32) and PyTorch's fp32 mean-pooled embeddings of them (reference.f32); a
              decoder's prompt (ids.i32) and PyTorch's greedy generation from it (tokens.i32:
              decoder.py)
-  gguf       a decoder's GGUF file, by llama.cpp's own converter (gguf_converter.py fetches it)
+  gguf       a decoder's GGUF file of a weight type (f32, q8_0), by llama.cpp's own converter
+             (gguf_converter.py fetches it)
+  forced     a quantised decoder's check: PyTorch fp32 forced along each generation a runtime
+             made (decoder.forced_top1), its top-1 tokens into forced.json
 An image classifier's `model` action makes its files and its reference at once (image.py).
 
 A failure is written to failure.json with the library's own words (the spec's outcome).
@@ -49,7 +52,7 @@ def main() -> int:
     out = Path(job["out"])
     os.environ.update(LIBRARY_ENVIRONMENT)
     try:
-        {"model": make_model, "reference": make_reference, "gguf": make_gguf}[job["action"]](job, out)
+        {"model": make_model, "reference": make_reference, "gguf": make_gguf, "forced": make_forced}[job["action"]](job, out)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
         traceback.print_exc()
         (out / "failure.json").write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
@@ -162,8 +165,15 @@ def reference_ids(tokenizer, length: int, count: int = REFERENCE_COUNT) -> np.nd
 def make_gguf(job: dict, out: Path) -> None:
     from webdlbench.models.webai import decoder
 
-    facts = decoder.make_gguf(Path(job["model_dir"]), out, Path(job["converter"]))
+    facts = decoder.make_gguf(Path(job["model_dir"]), out, Path(job["converter"]), job.get("weight_type", "f32"))
     (out / "gguf.json").write_text(json.dumps(facts))
+
+
+def make_forced(job: dict, out: Path) -> None:
+    from webdlbench.models.webai import decoder
+
+    tops = decoder.forced_top1(Path(job["model_dir"]), job["ids"], job["sequences"])
+    (out / "forced.json").write_text(json.dumps({"top1": tops, "source": "pytorch fp32 forced decoding"}))
 
 
 def make_reference(job: dict, out: Path) -> None:

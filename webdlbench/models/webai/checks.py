@@ -8,6 +8,14 @@ embed     every embedding of every replicate — both visits' outputs and the fi
 generate  every generation of every replicate (warm-up included) is exactly PyTorch's greedy
           tokens, all GENERATED_TOKENS of them (fp32): fewer tokens, or one token different, fails
           with the first position where it differs.
+generate, a quantised decoder (kinds.py): its greedy tokens may leave fp32's, and no two builds of
+          llama.cpp round its 8-bit arithmetic alike, so no exact sequence is expected. Instead
+          PyTorch's fp32 model is forced along every generation the runtime made (the prompt and
+          the generation fed in) and its top-1 token (EOS masked) read at every position: the
+          share of positions where the runtime chose fp32's token — top-1 agreement under forced
+          decoding — must be at least MIN_QUANTISED_TOP1 (another model or prompt agrees at
+          chance); every generation must still have all GENERATED_TOKENS. The agreement, and how
+          many greedy tokens equal fp32's before the first difference, are reported.
 classify  every image's class outputs of every replicate equal the native reference's (Keras's for
           MobileNetV2, PyTorch's for ViT) within the kind's tolerance: |out - ref| <= atol +
           rtol |ref| for every class (kinds.py says why each). The reference outputs of two
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from webdlbench.models.webai.kinds import MIN_COSINE
+from webdlbench.models.webai.kinds import MIN_COSINE, MIN_QUANTISED_TOP1
 
 
 def cosines(outputs, reference: np.ndarray) -> np.ndarray:
@@ -77,6 +85,44 @@ def check_generations(replies: list[dict], reference: np.ndarray) -> dict:
     return {"passed": generations > 0, "generations_checked": generations, "tokens_each": len(want),
             "replicates_checked": len(replies),
             **({} if generations else {"reason": "no generation to check"})}
+
+
+def generations(replies: list[dict]) -> list[list[int]]:
+    """Every distinct generation of every replicate (warm-up and cold visits included), in order."""
+    seen = {}
+    for outputs in _output_sets(replies):
+        for got in outputs:
+            seen.setdefault(tuple(int(t) for t in got), None)
+    return [list(g) for g in seen]
+
+
+def check_quantised_generations(replies: list[dict], reference: np.ndarray, fp32_top1: dict) -> dict:
+    """A quantised decoder's generations: full length, and top-1 agreement with PyTorch's fp32
+    model forced along each (`fp32_top1`: generation tuple -> fp32's top-1 at each position;
+    module docstring)."""
+    want = [int(t) for t in reference[0]]
+    agreements, prefixes = [], []
+    for got in generations(replies):
+        if len(got) != len(want):
+            return {"passed": False, "tokens_expected": len(want),
+                    "reason": f"generated {len(got)} tokens, {len(want)} asked (EOS ignored)"}
+        top = fp32_top1.get(tuple(got))
+        if not isinstance(top, list) or len(top) != len(got):
+            return {"passed": False, "reason": "no fp32 forced decoding of a generation to compare with"}
+        agreements.append(float(np.mean([a == b for a, b in zip(got, top)])))
+        prefixes.append(next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), len(want)))
+    if not agreements:
+        return {"passed": False, "reason": "no generation to check"}
+    worst = min(agreements)
+    check = {"passed": worst >= MIN_QUANTISED_TOP1, "top1_agreement": worst, "top1_agreements": agreements,
+             "min_top1_agreement": MIN_QUANTISED_TOP1, "greedy_tokens_equal": min(prefixes),
+             "distinct_generations": len(agreements), "tokens_each": len(want), "replicates_checked": len(replies),
+             "forced_by": "pytorch fp32"}
+    if not check["passed"]:
+        check["reason"] = (f"at {1 - worst:.1%} of {len(want)} positions a generation's token is not PyTorch fp32's "
+                           f"top-1 under forced decoding (agreement {worst:.1%} < {MIN_QUANTISED_TOP1:.0%}: not "
+                           f"the same model or input)")
+    return check
 
 
 def check_classes(replies: list[dict], reference: np.ndarray, kind) -> dict:

@@ -81,21 +81,22 @@ def make_model(kind, seed: int, out: Path) -> dict:
             "corpus_sha256": corpus.sha256(), "tokenizer_s": tokenizer_s, "export_s": time.perf_counter() - started}
 
 
-def make_gguf(model_dir: Path, out: Path, converter: Path) -> dict:
-    """llama.cpp's converter, f32, into out/model-f32.gguf; what it says when it fails."""
-    target = out / "model-f32.gguf"
+def make_gguf(model_dir: Path, out: Path, converter: Path, weight_type: str = "f32") -> dict:
+    """llama.cpp's converter, to this weight type (its --outtype: f32, q8_0), into
+    out/model-<type>.gguf; what it says when it fails."""
+    target = out / f"model-{weight_type}.gguf"
     from webdlbench import subprocesses
 
     env = subprocesses.python_environment()  # build.main has set the libraries' environment already
     started = time.perf_counter()
-    done = subprocesses.run_python_sync([str(converter), str(model_dir), "--outtype", "f32", "--outfile", str(target)],
+    done = subprocesses.run_python_sync([str(converter), str(model_dir), "--outtype", weight_type, "--outfile", str(target)],
                                         env, CONVERT_TIMEOUT_S)
     if done.timed_out:
         raise RuntimeError(f"llama.cpp's convert_hf_to_gguf.py took over {CONVERT_TIMEOUT_S} s")
     if done.returncode != 0 or not target.is_file():
         raise RuntimeError(f"llama.cpp's convert_hf_to_gguf.py {done.how}: {done.stderr_tail(1500)}")
     version = (converter.parent / "VERSION").read_text().strip() if (converter.parent / "VERSION").is_file() else "?"
-    return {"gguf": target.name, "gguf_type": "f32", "gguf_converter": f"convert_hf_to_gguf.py from {version}",
+    return {"gguf": target.name, "gguf_type": weight_type, "gguf_converter": f"convert_hf_to_gguf.py from {version}",
             "gguf_s": time.perf_counter() - started}
 
 
@@ -143,3 +144,22 @@ def make_reference(model_dir: Path, length: int, generated: int, out: Path) -> N
     (out / "reference.json").write_text(json.dumps({
         "count": 1, "length": int(len(ids)), "generated": int(len(tokens)), "source": "pytorch fp32 generate (greedy)",
         "eos": EOS, "min_top2_gap": min(gaps), "distinct_tokens": int(len(set(tokens.tolist())))}))
+
+
+def forced_top1(model_dir: Path, ids: list[int], sequences: list[list[int]]) -> list[list[int]]:
+    """PyTorch fp32 forced along each sequence: the prompt and the sequence but its last token in,
+    the top-1 token (EOS masked, as every generation here) after the prompt and after each prefix
+    out — what the fp32 model would have chosen where the sequence's runtime chose its token."""
+    import torch
+    from transformers import LlamaForCausalLM
+
+    torch.set_num_threads(1)
+    model = LlamaForCausalLM.from_pretrained(model_dir).eval()
+    tops = []
+    with torch.inference_mode():
+        for sequence in sequences:
+            input_ids = torch.tensor([list(ids) + list(sequence[:-1])], dtype=torch.int64)
+            logits = model(input_ids=input_ids).logits[0, len(ids) - 1:].float()
+            logits[:, EOS] = -float("inf")
+            tops.append([int(t) for t in logits.argmax(-1)])
+    return tops

@@ -9,6 +9,7 @@ architectures and the official exporters, measured on today's runtimes against n
 | llm:110M | Transformer decoder (LLM) | layers (12, fixed) | prompt length (tokens) | Llama, stories110M geometry: hidden 768, 12 heads |
 | image:MobileNetV2 | Image classifier | 1 (one fixed architecture) | input side in pixels | keras:MobileNetV2 (its builder, seed; BatchNorm re-estimated) in TF.js, ONNX and TFLite files |
 | image:ViT-tiny | Image classifier | layers (12, fixed) | input side (224, fixed) | ViT-Tiny geometry: hidden 192, 3 heads, patch 16 |
+| llm:15M-q8_0, llm:110M-q8_0 | Transformer decoder (LLM) | as their base | as their base | the same weights in a GGUF file quantised to Q8_0 (wllama, llama.cpp) |
 
 An encoder's task is `embed`: one sequence of `width` token ids (batch 1, no padding) in, its
 mean-pooled last hidden state out. A decoder's task is `generate`: a prompt of `width` token ids in,
@@ -19,10 +20,15 @@ local corpus: corpus.py) and the files (optimum's ONNX export, llama.cpp's own G
 the real ones, so every runtime of a kind runs the same weights. An image classifier's task is
 `classify`: one image in (a view of the real photo the Keras applications use, preprocessed as the
 model expects), its 1,000 class outputs out (image.py says how each is made and checked).
+A quantised kind (`<base>-<type>`) is its base kind's model — the same weights, tokenizer and
+reference — in a quantised file: its generations are not expected to equal the fp32 reference, so
+its check is top-1 agreement with PyTorch's fp32 model forced along each generation (checks.py),
+reported with every result.
 How a model is made: build.py (a subprocess); where it is cached: artifacts.py.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 # The registry (models/kinds.py) lists these kinds beside its own; they build on its ModelKind.
@@ -51,6 +57,13 @@ NATIVE_RUNTIMES = {"encoder": ("pytorch", "onnxruntime"), "decoder": ("pytorch",
 # layout or weight fails by orders of magnitude.
 MOBILENET_TOLERANCE = (1e-6, 1e-3)
 VIT_TOLERANCE = (1e-4, 1e-3)
+# Quantised decoders run only where their file's format does (a GGUF file: llama.cpp in wasm and natively).
+QUANTISED_RUNTIMES = {"gguf": (("wllama",), ("llamacpp",))}
+# The floor of a quantised decoder's top-1 agreement with the fp32 reference under forced decoding
+# (checks.py). Not a quality bar: with random weights the logits are nearly flat (the reference's
+# smallest top-2 gap is ~0.02), so Q8_0's rounding flips many choices (seen: 70% for llm:15M). A
+# different model, prompt or position offset agrees at chance (1 in 32,000): this catches those.
+MIN_QUANTISED_TOP1 = 0.25
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,14 @@ class WebAIKind(ModelKind):
     # An image classifier built by a Keras kind's builder and seed (models/keras_models.py), its
     # BatchNorm statistics then re-estimated (models/webai/image.py); "" for one made otherwise.
     keras_kind: str = ""
+    # A quantised kind: the kind whose model (weights, tokenizer, reference) it is, and its file's
+    # weight type (llama.cpp's converter's --outtype, e.g. q8_0); "" for a full-precision kind.
+    base: str = ""
+    weight_type: str = ""
+
+    @property
+    def quantised(self) -> bool:
+        return bool(self.weight_type)
 
     @property
     def max_width(self) -> int:
@@ -125,6 +146,14 @@ def _decoder(name: str, title: str, geometry: Geometry) -> WebAIKind:
         family="decoder", geometry=geometry)
 
 
+def _quantised_decoder(base: WebAIKind, weight_type: str) -> WebAIKind:
+    browser, native = QUANTISED_RUNTIMES["gguf"]
+    return dataclasses.replace(
+        base, name=f"{base.name}-{weight_type}", title=f"{base.title}, GGUF {weight_type.upper()}",
+        browser_frameworks=browser, native_runtimes=native, reference="pytorch", base=base.name,
+        weight_type=weight_type)
+
+
 def _image(name: str, title: str, browser: tuple[str, ...], native: tuple[str, ...], reference: str,
            tolerance: tuple[float, float], **fields) -> WebAIKind:
     return WebAIKind(
@@ -170,6 +199,13 @@ KINDS: dict[str, WebAIKind] = {k.name: k for k in (
            min_width=224, max_side=224, fixed_depth=12, default_width=224, geometry=VIT_TINY,
            multiply_adds=_vit_multiply_adds(VIT_TINY)),
 )}
+# The decoders in llama.cpp's 8-bit type (GGUF Q8_0: blocks of 32 int8 weights, one fp16 scale each).
+KINDS.update({k.name: k for k in (_quantised_decoder(KINDS[name], "q8_0") for name in ("llm:15M", "llm:110M"))})
+
+
+def model_kind(kind: WebAIKind) -> WebAIKind:
+    """The kind whose model this kind runs: its base for a quantised kind, else itself."""
+    return KINDS[kind.base] if kind.base else kind
 
 
 def owns(kind: ModelKind) -> bool:
@@ -186,6 +222,9 @@ def unsupported_reason(kind: WebAIKind, who: str, runtime: str) -> str:
         files = ("Keras model converted to TF.js, ONNX and TFLite" if "tfjs" in kind.browser_frameworks
                  else "transformers model exported to ONNX")
         return f"{who} does not run the {kind.title}: it is a {files}, which {', '.join(allowed)} ({runtime}) load here"
+    if kind.quantised:
+        return (f"{who} does not run the {kind.title}: it is a GGUF file quantised to {kind.weight_type}, which "
+                f"{', '.join(allowed)} ({runtime}) load here")
     files = "ONNX" if kind.family == "encoder" else "ONNX and GGUF"
     return (f"{who} does not run the {kind.title}: it is a transformers model exported to {files}, which "
             f"{', '.join(allowed)} ({runtime}) load here")

@@ -41,7 +41,8 @@ def part(data: ReportData) -> Part:
                 "ONNX, tf2onnx, TensorFlow's TFLite converter, the TF.js converter, llama.cpp's GGUF; weights "
                 "random: no hub exists offline); every embedding is checked against PyTorch's (cosine ≥ 0.999), "
                 "every image classification against native's outputs (within the model's tolerance), every "
-                "generation against PyTorch's greedy tokens (all equal).",
+                "generation against PyTorch's greedy tokens (all equal; a quantised GGUF file's by its top-1 "
+                "agreement under forced decoding, reported in Table R4).",
                 [latency_section(data), native_section(data), crossover_section(data),
                  rq4_llm.speed_section(data), rq4_llm.native_section(data), load_section(data),
                  backend_section(data)])
