@@ -61,14 +61,16 @@ def test_the_built_in_suites_load_and_quick_is_the_ci_variant():
     full, quick = load_suite("web-ai"), load_suite("web-ai", quick=True)
     assert quick.name == "web-ai-quick" and len(quick.specs) < len(full.specs)
     # The smallest encoder and LLM (and that LLM quantised, on wllama), short sequences.
-    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("llm:15M", 32),
-                                                          ("llm:15M-q8_0", 32), ("image:MobileNetV2", 96)}
+    assert {(s.model, s.width) for s in quick.specs} == {("encoder:bert-tiny", 16), ("encoder:bert-tiny-q8", 16),
+                                                          ("llm:15M", 32), ("llm:15M-q8_0", 32), ("image:MobileNetV2", 96)}
     assert {s.framework for s in quick.specs if s.model == "llm:15M-q8_0"} == {"wllama"}
     text = [s for s in full.specs if s.task != "classify"]  # the image grid: tests/test_webai_image.py
     assert {(s.runtime, s.framework) for s in text} == {
         ("browser", "transformersjs"), ("browser", "onnxruntime_web"), ("browser", "wllama"), ("native", "onnxruntime"),
         ("native", "pytorch"), ("native", "llamacpp")}
     assert {s.width for s in text} == {16, 128, 512} and {s.threads for s in text} == {1, 2}
+    assert {s.model for s in text if s.task == "embed"} == {"encoder:bert-tiny", "encoder:MiniLM-L6",
+                                                            "encoder:MiniLM-L6-q8", "encoder:MiniLM-L6-fp16"}
     assert {s.model for s in text if s.task == "generate"} == {"llm:15M", "llm:110M", "llm:15M-q8_0", "llm:110M-q8_0"}
     assert {s.framework for s in text if s.model.endswith("-q8_0")} == {"wllama", "llamacpp"}
     assert {s.backend for s in text if s.runtime == "browser"} == {"wasm", "webgpu", "webnn"}

@@ -47,3 +47,19 @@ def test_native_runtimes_embed_the_same_ids_and_pass_the_check(cache, runtime):
     assert used.get("execution_providers") == ["CPUExecutionProvider"] or used.get("torch_threads") == 1
     version = "onnxruntime_version" if runtime == "onnxruntime" else "transformers_version"
     assert result.environment.get(version), result.environment
+
+
+@pytest.mark.parametrize("weight_type, op", [("q8", "MatMulInteger"), ("fp16", "Cast")])
+def test_native_onnx_runtime_runs_the_quantised_files_and_reports_their_cosine(cache, weight_type, op):
+    spec = Spec(framework="onnxruntime", backend="cpu", task="embed", model=f"encoder:bert-tiny-{weight_type}", depth=2,
+                width=8, runtime="native", batch=1, replicates=2, max_replicates=2, samples=5, sample_time_s=0.1,
+                warmup=2, time_budget_s=5)
+    result = asyncio.run(NativeRunner(cache).measure(spec))
+    assert result.outcome == "ok", result.error
+    suffix = {"q8": "_quantized", "fp16": "_fp16"}[weight_type]  # the names transformers.js looks for
+    assert list(result.info["model_files"]) == [f"onnx/model{suffix}.onnx"]
+    made = result.info["onnx_type"]
+    assert made["weight_type"] == weight_type and op in made["op_types"], made
+    # Held to the likeness of two inputs, not to 0.999: its cosine is what quantisation cost, reported.
+    check = result.checks
+    assert check["passed"] and check["min_cosine_required"] == check["cross_input_max_cosine"] < check["min_cosine"] < 1

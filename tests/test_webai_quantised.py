@@ -1,6 +1,8 @@
-"""RQ4's quantised decoders (models/webai/): a GGUF Q8_0 file of a base kind's weights, run only by
-the runtimes that load GGUF, and checked by forced decoding's top-1 agreement with fp32 — a check
-that passes for a quantised model's near misses and fails for another model's or input's tokens."""
+"""RQ4's quantised kinds (models/webai/): a decoder's GGUF Q8_0 file of its base kind's weights, run
+only by the runtimes that load GGUF and checked by forced decoding's top-1 agreement with fp32; an
+encoder's q8 / fp16 ONNX file, run by transformers.js (its dtype), ORT Web and native ONNX Runtime and
+checked by its cosine with fp32 against the likeness of two inputs. Each check passes a quantised
+model's near misses and fails another model's or input's outputs."""
 import numpy as np
 import pytest
 
@@ -8,7 +10,9 @@ from webdlbench.errors import UserError
 from webdlbench.grid import expand
 from webdlbench.models import kinds
 from webdlbench.models.webai import artifacts, checks
-from webdlbench.models.webai.kinds import GENERATED_TOKENS, MIN_QUANTISED_TOP1, model_kind, unsupported_reason
+from webdlbench.models.webai.kinds import (GENERATED_TOKENS, MIN_QUANTISED_TOP1, ONNX_SUFFIXES, model_kind,
+                                          unsupported_reason)
+from webdlbench.report.sections.rq4 import _output_cell
 from webdlbench.report.sections.rq4_llm import _agreement
 
 
@@ -24,8 +28,8 @@ def test_a_quantised_decoder_is_its_base_model_in_a_gguf_file():
 def test_only_the_gguf_runtimes_run_a_quantised_decoder():
     q8 = kinds.get("llm:15M-q8_0")
     assert unsupported_reason(q8, "wllama", "browser") == "" and unsupported_reason(q8, "llamacpp", "native") == ""
-    assert "quantised to q8_0" in unsupported_reason(q8, "transformersjs", "browser")
-    assert "quantised to q8_0" in unsupported_reason(q8, "pytorch", "native")
+    assert "a GGUF file in q8_0" in unsupported_reason(q8, "transformersjs", "browser")
+    assert "a GGUF file in q8_0" in unsupported_reason(q8, "pytorch", "native")
     spec, = expand({"grid": [{"framework": "wllama", "backend": "wasm", "task": "generate", "model": "llm:15M-q8_0",
                               "width": 32}]})
     assert spec.model == "llm:15M-q8_0" and spec.depth == 6
@@ -74,3 +78,38 @@ def test_the_report_says_how_the_tokens_compare_with_fp32():
     exact = checks.check_generations([_reply(list(WANT[0]))], WANT)
     assert _agreement(exact) == f"all {GENERATED_TOKENS} greedy tokens equal"
     assert _agreement({}) == "–"
+
+
+def test_a_quantised_encoder_is_its_base_model_in_another_onnx_file():
+    q8, fp16 = kinds.get("encoder:MiniLM-L6-q8"), kinds.get("encoder:bert-tiny-fp16")
+    assert model_kind(q8) is kinds.get("encoder:MiniLM-L6") and q8.weight_type == "q8" and fp16.weight_type == "fp16"
+    assert q8.tasks == ("embed",) and q8.browser_frameworks == ("transformersjs", "onnxruntime_web")
+    assert "an ONNX file in q8" in unsupported_reason(q8, "pytorch", "native")
+    assert unsupported_reason(q8, "onnxruntime", "native") == ""
+    assert ONNX_SUFFIXES == {"q8": "_quantized", "fp16": "_fp16"}  # the file names transformers.js looks for
+
+
+def _embedding_reply(rows):
+    rows = [list(map(float, r)) for r in rows]
+    return {"outputs": rows, "cold_outputs": rows, "warmup_output": rows[0]}
+
+
+def test_a_quantised_embedding_must_be_nearer_its_own_input_than_two_inputs_are():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(1, 64))
+    reference = base + 0.3 * rng.normal(size=(4, 64))  # four inputs' embeddings, alike (cosine ~0.9)
+    close = reference + 0.08 * rng.normal(size=reference.shape)  # a quantised file's: near, not fp32's 0.999
+    ok = checks.check_embeddings([_embedding_reply(close)], reference, quantised=True)
+    assert ok["passed"] and ok["min_cosine_required"] == ok["cross_input_max_cosine"] < ok["min_cosine"] < 0.999
+    assert not checks.check_embeddings([_embedding_reply(close)], reference)["passed"]  # the fp32 rule: fails
+    shifted = np.roll(reference, 1, axis=0)  # each input's embedding given for the next one's
+    bad = checks.check_embeddings([_embedding_reply(shifted)], reference, quantised=True)
+    assert not bad["passed"] and "no nearer than two different inputs' embeddings" in bad["reason"]
+    one = checks.check_embeddings([_embedding_reply(close[:1])], reference[:1], quantised=True)
+    assert not one["passed"] and "one reference input" in one["reason"]
+
+
+def test_the_report_gives_each_embedding_its_cosine_and_each_image_its_difference():
+    assert _output_cell({"min_cosine": 0.99997321, "max_abs_error": 0.012}) == "cosine 0.999973"
+    assert _output_cell({"max_abs_error": 1.234e-7}) == "max |Δ| 1.2e-07"
+    assert _output_cell({"passed": False}) == "–"

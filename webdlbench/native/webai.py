@@ -218,7 +218,8 @@ class OnnxRuntimeEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = self.ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
-        return self.ort.InferenceSession(str(folder / ONNX_FILE), sess_options=options,
+        path = folder if folder.suffix == ".onnx" else folder / ONNX_FILE  # a quantised kind names its file
+        return self.ort.InferenceSession(str(path), sess_options=options,
                                          providers=["CPUExecutionProvider"])
 
     def embed(self, session, ids: np.ndarray) -> np.ndarray:

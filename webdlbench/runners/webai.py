@@ -53,6 +53,14 @@ async def made_gguf(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
         raise Failed("error", f"making the GGUF file of the {kind.title} failed: {exc}") from None
 
 
+async def made_onnx_type(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
+    """A quantised encoder's ONNX file (q8, fp16), made once beside the exported one."""
+    try:
+        return await artifacts.ensure_onnx_type(artifact, kind.weight_type)
+    except artifacts.BuildError as exc:
+        raise Failed("error", f"making the {kind.weight_type} ONNX file of the {kind.title} failed: {exc}") from None
+
+
 def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Reference,
               model_files: dict[str, int], kind: WebAIKind) -> Prepared:
     decoder, image = artifact.family == "decoder", artifact.family == "image"
@@ -61,8 +69,14 @@ def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Refe
         return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
                         reference_source=reference.facts()["source"],
                         check=lambda replies, want: checks.check_classes(replies, want, kind))
-    if kind.quantised:  # its tokens are not expected to equal fp32's: top-1 agreement under forced decoding
+    if kind.quantised:
         info["weight_type"] = kind.weight_type
+    if kind.quantised and not decoder:  # nearer its own input's fp32 embedding than any two inputs' are
+        info["onnx_type"] = artifacts.onnx_type_facts(artifact, kind.weight_type)
+        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
+                        reference_source="pytorch fp32 (transformers)",
+                        check=lambda replies, want: checks.check_embeddings(replies, want, quantised=True))
+    if kind.quantised:  # its tokens are not expected to equal fp32's: top-1 agreement under forced decoding
         fp32_top1: dict[tuple, list] = {}
 
         async def force_fp32(replies: list[dict]) -> None:  # PyTorch forced along each generation, untimed
@@ -111,6 +125,11 @@ async def prepare_browser(runner, spec: Spec, kind: WebAIKind) -> Prepared:
         entry, files = artifact.image_files(spec.framework)
         job["model_url"] = f"/data/{entry.relative_to(cache).as_posix()}"
         job["runtime_scripts"] = fw.script_urls(spec.backend)  # loaded by the adapter inside the cold load
+    elif kind.quantised and artifact.family == "encoder":  # transformers.js picks the file by its dtype
+        onnx = await made_onnx_type(kind, artifact)
+        files = artifact.browser_files(onnx.name)
+        job["model_url"] = f"{base}/onnx/{onnx.name}"
+        options["dtype"] = kind.weight_type
     else:
         files = artifact.browser_files()
         job["model_url"] = f"{base}/{artifacts.BROWSER_FILES[artifact.family][-1]}"
@@ -144,7 +163,8 @@ async def prepare_native(runner, spec: Spec, kind: WebAIKind) -> Prepared:
         entry, files = artifact.image_files(runtime.name)
         job["model_file"] = str(entry if runtime.name != "pytorch" else artifact.model_dir)
     elif runtime.name == "onnxruntime":
-        files = {"onnx/model.onnx": artifact.onnx_file.stat().st_size}
+        onnx = await made_onnx_type(kind, artifact) if kind.quantised else artifact.onnx_file
+        job["model_file"], files = str(onnx), {f"onnx/{onnx.name}": onnx.stat().st_size}
     elif runtime.name in GGUF_RUNTIMES:
         gguf = await made_gguf(kind, artifact)
         job["model_file"], files = str(gguf), {gguf.name: gguf.stat().st_size}

@@ -32,7 +32,8 @@
     env.backends.onnx.wasm.wasmPaths = { mjs: absolute(options.wasm_glue_file), wasm: absolute(options.wasm_binary_file) };
     env.backends.onnx.wasm.numThreads = options.threads;
     env.backends.onnx.wasm.proxy = false;  // in the page's thread: the timed call is the inference itself
-    return T[modelClass].from_pretrained(folder.slice(cut + 1), { dtype: 'fp32', device: job.spec.backend });
+    // dtype: fp32, or a quantised kind's (q8, fp16: the onnx/model_<suffix>.onnx file beside model.onnx).
+    return T[modelClass].from_pretrained(folder.slice(cut + 1), { dtype: options.dtype || 'fp32', device: job.spec.backend });
   }
 
   window.webdlbench.adapters.transformersjs = {

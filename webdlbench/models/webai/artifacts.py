@@ -11,6 +11,8 @@ runtime's own cache (Cache Storage), never the HTTP cache.
                           embeddings (reference.f32), a decoder's generated tokens (tokens.i32)
     gguf/                 a decoder's model-f32.gguf (llama.cpp's converter) and gguf.json
     gguf-<type>/          the same weights quantised by the converter (model-q8_0.gguf: a quantised kind's)
+    onnx-<type>.json      an encoder's ONNX file in another weight type, model/onnx/model_<suffix>.onnx
+                          beside model.onnx (where transformers.js looks for that dtype), and its facts
 An image classifier's folder is one per (kind, seed, input side), made whole by one build:
     model/                each runtime's file (IMAGE_FILES): MobileNetV2's tfjs/, keras/, onnx/model.onnx
                           and model.tflite; ViT's transformers folder with onnx/model.onnx
@@ -30,7 +32,7 @@ import numpy as np
 from webdlbench import subprocesses
 from webdlbench.models import artifacts as converted  # the converted kinds' cache: its error, versions()
 from webdlbench.models.webai import build, corpus
-from webdlbench.models.webai.kinds import GENERATED_TOKENS, WebAIKind, model_kind
+from webdlbench.models.webai.kinds import GENERATED_TOKENS, ONNX_SUFFIXES, WebAIKind, model_kind
 
 CACHE_FOLDER = "models/webai"  # under models/: served no-store (server.py)
 BUILD_MODULE = "webdlbench.models.webai.build"
@@ -77,9 +79,11 @@ class Artifact:
     def family(self) -> str:
         return self.manifest["family"]
 
-    def browser_files(self) -> dict[str, int]:
-        """The files transformers.js fetches and their sizes (model_file_bytes counts these)."""
-        return {name: (self.model_dir / name).stat().st_size for name in BROWSER_FILES[self.family]}
+    def browser_files(self, onnx_name: str = "model.onnx") -> dict[str, int]:
+        """The files transformers.js fetches (with this ONNX file) and their sizes (model_file_bytes
+        counts these)."""
+        names = (*BROWSER_FILES[self.family][:-1], f"onnx/{onnx_name}")
+        return {name: (self.model_dir / name).stat().st_size for name in names}
 
     def facts(self) -> dict:
         return {**self.manifest["facts"], "artifact": self.folder.name, "versions": self.manifest["versions"]}
@@ -186,6 +190,26 @@ async def ensure_gguf(artifact: Artifact, weight_type: str = "f32") -> Path:
     await _made_once(folder, {"action": "gguf", "model_dir": str(artifact.model_dir), "weight_type": weight_type,
                               "converter": str(gguf_converter.SCRIPT)}, "gguf.json")
     return folder / f"model-{weight_type}.gguf"
+
+
+async def ensure_onnx_type(artifact: Artifact, weight_type: str) -> Path:
+    """An encoder's ONNX file in this weight type (build.py `onnx_type`), made now if not cached,
+    beside model.onnx under the name transformers.js looks for. Raises BuildError."""
+    name = f"model{ONNX_SUFFIXES[weight_type]}.onnx"
+    target = artifact.model_dir / "onnx" / name
+    facts = artifact.folder / f"onnx-{weight_type}.json"
+    if facts.is_file() and target.is_file():
+        return target
+    with tempfile.TemporaryDirectory(prefix="webdlbench-onnx-type-", dir=artifact.folder) as out:
+        await _run_build({"action": "onnx_type", "onnx_file": str(artifact.onnx_file), "weight_type": weight_type,
+                          "file_name": name, "out": out}, Path(out) / "onnx_type.json")
+        Path(out, name).replace(target)  # the file first, then the facts that say it is whole
+        Path(out, "onnx_type.json").replace(facts)
+    return target
+
+
+def onnx_type_facts(artifact: Artifact, weight_type: str) -> dict:
+    return json.loads((artifact.folder / f"onnx-{weight_type}.json").read_text())
 
 
 async def forced_top1(artifact: Artifact, ids: list[int], sequences: list[list[int]]) -> list[list[int]]:

@@ -13,6 +13,8 @@ Three actions:
              decoder.py)
   gguf       a decoder's GGUF file of a weight type (f32, q8_0), by llama.cpp's own converter
              (gguf_converter.py fetches it)
+  onnx_type  an encoder's ONNX file in another weight type (q8: ONNX Runtime's dynamic int8
+             quantisation; fp16: ONNX Runtime's float16 converter, inputs and outputs kept as they are)
   forced     a quantised decoder's check: PyTorch fp32 forced along each generation a runtime
              made (decoder.forced_top1), its top-1 tokens into forced.json
 An image classifier's `model` action makes its files and its reference at once (image.py).
@@ -52,7 +54,8 @@ def main() -> int:
     out = Path(job["out"])
     os.environ.update(LIBRARY_ENVIRONMENT)
     try:
-        {"model": make_model, "reference": make_reference, "gguf": make_gguf, "forced": make_forced}[job["action"]](job, out)
+        {"model": make_model, "reference": make_reference, "gguf": make_gguf, "forced": make_forced,
+         "onnx_type": make_onnx_type}[job["action"]](job, out)
     except Exception as exc:  # the library's own words are the outcome; stderr keeps the trace
         traceback.print_exc()
         (out / "failure.json").write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
@@ -167,6 +170,30 @@ def make_gguf(job: dict, out: Path) -> None:
 
     facts = decoder.make_gguf(Path(job["model_dir"]), out, Path(job["converter"]), job.get("weight_type", "f32"))
     (out / "gguf.json").write_text(json.dumps(facts))
+
+
+def make_onnx_type(job: dict, out: Path) -> None:
+    """The exported onnx/model.onnx in another weight type, as out/<file_name>, and its facts."""
+    import onnx
+
+    source, target, weight_type = Path(job["onnx_file"]), out / job["file_name"], job["weight_type"]
+    started = time.perf_counter()
+    if weight_type == "q8":  # what transformers.js's q8 files are: weights int8, activations quantised at run time
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+        how = "onnxruntime.quantization.quantize_dynamic (weights QInt8, per tensor)"
+    elif weight_type == "fp16":
+        from onnxruntime.transformers.float16 import convert_float_to_float16
+
+        onnx.save(convert_float_to_float16(onnx.load(source), keep_io_types=True), target)
+        how = "onnxruntime.transformers.float16.convert_float_to_float16 (keep_io_types: float32 in and out)"
+    else:
+        raise ValueError(f"no ONNX weight type {weight_type!r}")
+    ops = sorted({node.op_type for node in onnx.load(target).graph.node})
+    (out / "onnx_type.json").write_text(json.dumps({
+        "weight_type": weight_type, "file": job["file_name"], "bytes": target.stat().st_size, "made_by": how,
+        "op_types": ops, "seconds": time.perf_counter() - started, "versions": converted.versions(("onnx", "onnxruntime"))}))
 
 
 def make_forced(job: dict, out: Path) -> None:

@@ -10,6 +10,7 @@ architectures and the official exporters, measured on today's runtimes against n
 | image:MobileNetV2 | Image classifier | 1 (one fixed architecture) | input side in pixels | keras:MobileNetV2 (its builder, seed; BatchNorm re-estimated) in TF.js, ONNX and TFLite files |
 | image:ViT-tiny | Image classifier | layers (12, fixed) | input side (224, fixed) | ViT-Tiny geometry: hidden 192, 3 heads, patch 16 |
 | llm:15M-q8_0, llm:110M-q8_0 | Transformer decoder (LLM) | as their base | as their base | the same weights in a GGUF file quantised to Q8_0 (wllama, llama.cpp) |
+| encoder:bert-tiny-q8, -fp16; encoder:MiniLM-L6-q8, -fp16 | Transformer encoder | as their base | as their base | the same ONNX model quantised (ONNX Runtime's dynamic int8) or in float16, named as transformers.js's dtypes expect |
 
 An encoder's task is `embed`: one sequence of `width` token ids (batch 1, no padding) in, its
 mean-pooled last hidden state out. A decoder's task is `generate`: a prompt of `width` token ids in,
@@ -22,8 +23,9 @@ the real ones, so every runtime of a kind runs the same weights. An image classi
 model expects), its 1,000 class outputs out (image.py says how each is made and checked).
 A quantised kind (`<base>-<type>`) is its base kind's model — the same weights, tokenizer and
 reference — in a quantised file: its generations are not expected to equal the fp32 reference, so
-its check is top-1 agreement with PyTorch's fp32 model forced along each generation (checks.py),
-reported with every result.
+a decoder's check is top-1 agreement with PyTorch's fp32 model forced along each generation, an
+encoder's that each embedding is nearer PyTorch's fp32 embedding of its input than any two inputs'
+embeddings are to each other (checks.py); either's figure is reported with every result.
 How a model is made: build.py (a subprocess); where it is cached: artifacts.py.
 """
 from __future__ import annotations
@@ -58,7 +60,11 @@ NATIVE_RUNTIMES = {"encoder": ("pytorch", "onnxruntime"), "decoder": ("pytorch",
 MOBILENET_TOLERANCE = (1e-6, 1e-3)
 VIT_TOLERANCE = (1e-4, 1e-3)
 # Quantised decoders run only where their file's format does (a GGUF file: llama.cpp in wasm and natively).
-QUANTISED_RUNTIMES = {"gguf": (("wllama",), ("llamacpp",))}
+QUANTISED_RUNTIMES = {"gguf": (("wllama",), ("llamacpp",)),
+                      "onnx": (("transformersjs", "onnxruntime_web"), ("onnxruntime",))}
+# An encoder's weight types as ONNX files, named as transformers.js looks for its dtypes (its
+# DEFAULT_DTYPE_SUFFIX_MAPPING): q8 -> onnx/model_quantized.onnx, fp16 -> onnx/model_fp16.onnx.
+ONNX_SUFFIXES = {"q8": "_quantized", "fp16": "_fp16"}
 # The floor of a quantised decoder's top-1 agreement with the fp32 reference under forced decoding
 # (checks.py). Not a quality bar: with random weights the logits are nearly flat (the reference's
 # smallest top-2 gap is ~0.02), so Q8_0's rounding flips many choices (seen: 70% for llm:15M). A
@@ -146,10 +152,13 @@ def _decoder(name: str, title: str, geometry: Geometry) -> WebAIKind:
         family="decoder", geometry=geometry)
 
 
-def _quantised_decoder(base: WebAIKind, weight_type: str) -> WebAIKind:
-    browser, native = QUANTISED_RUNTIMES["gguf"]
+def _quantised(base: WebAIKind, weight_type: str) -> WebAIKind:
+    """A decoder in a GGUF file of llama.cpp's type `weight_type`; an encoder in an ONNX file of
+    transformers.js's dtype `weight_type`."""
+    file_format = "gguf" if base.family == "decoder" else "onnx"
+    browser, native = QUANTISED_RUNTIMES[file_format]
     return dataclasses.replace(
-        base, name=f"{base.name}-{weight_type}", title=f"{base.title}, GGUF {weight_type.upper()}",
+        base, name=f"{base.name}-{weight_type}", title=f"{base.title}, {file_format.upper()} {weight_type.upper()}",
         browser_frameworks=browser, native_runtimes=native, reference="pytorch", base=base.name,
         weight_type=weight_type)
 
@@ -200,7 +209,11 @@ KINDS: dict[str, WebAIKind] = {k.name: k for k in (
            multiply_adds=_vit_multiply_adds(VIT_TINY)),
 )}
 # The decoders in llama.cpp's 8-bit type (GGUF Q8_0: blocks of 32 int8 weights, one fp16 scale each).
-KINDS.update({k.name: k for k in (_quantised_decoder(KINDS[name], "q8_0") for name in ("llm:15M", "llm:110M"))})
+KINDS.update({k.name: k for k in (_quantised(KINDS[name], "q8_0") for name in ("llm:15M", "llm:110M"))})
+# The encoders as transformers.js's q8 (ONNX Runtime's dynamic quantisation: int8 weights, activations
+# quantised at run time) and fp16 files.
+KINDS.update({k.name: k for k in (_quantised(KINDS[name], weight_type) for name in ("encoder:bert-tiny", "encoder:MiniLM-L6")
+                                  for weight_type in ONNX_SUFFIXES)})
 
 
 def model_kind(kind: WebAIKind) -> WebAIKind:
@@ -223,7 +236,8 @@ def unsupported_reason(kind: WebAIKind, who: str, runtime: str) -> str:
                  else "transformers model exported to ONNX")
         return f"{who} does not run the {kind.title}: it is a {files}, which {', '.join(allowed)} ({runtime}) load here"
     if kind.quantised:
-        return (f"{who} does not run the {kind.title}: it is a GGUF file quantised to {kind.weight_type}, which "
+        files = "a GGUF file" if kind.family == "decoder" else "an ONNX file"
+        return (f"{who} does not run the {kind.title}: it is {files} in {kind.weight_type}, which "
                 f"{', '.join(allowed)} ({runtime}) load here")
     files = "ONNX" if kind.family == "encoder" else "ONNX and GGUF"
     return (f"{who} does not run the {kind.title}: it is a transformers model exported to {files}, which "

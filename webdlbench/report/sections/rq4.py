@@ -39,7 +39,8 @@ def part(data: ReportData) -> Part:
                 "far that is from native on the same machine, weights and token ids. Models are made here with the "
                 "real architectures, a tokenizer trained on a local corpus and the official exporters (optimum's "
                 "ONNX, tf2onnx, TensorFlow's TFLite converter, the TF.js converter, llama.cpp's GGUF; weights "
-                "random: no hub exists offline); every embedding is checked against PyTorch's (cosine ≥ 0.999), "
+                "random: no hub exists offline); every embedding is checked against PyTorch's (cosine ≥ 0.999; "
+                "a q8 or fp16 file's must be nearer its own input's than any two inputs' are, its cosine reported), "
                 "every image classification against native's outputs (within the model's tolerance), every "
                 "generation against PyTorch's greedy tokens (all equal; a quantised GGUF file's by its top-1 "
                 "agreement under forced decoding, reported in Table R4).",
@@ -67,6 +68,16 @@ def _software(data: ReportData, rows: pd.DataFrame) -> bool:
     return False
 
 
+def _output_cell(checks: dict) -> str:
+    """How near a result's outputs came to the reference's: the worst embedding's cosine with
+    PyTorch's fp32 one, or an image's largest class-output difference."""
+    if checks.get("min_cosine") is not None:
+        return f"cosine {checks['min_cosine']:.6f}"
+    if checks.get("max_abs_error") is not None:
+        return f"max |Δ| {checks['max_abs_error']:.2g}"
+    return "–"
+
+
 def latency_section(data: ReportData) -> Section:
     section = Section("rq4_latency", "Figure R1: steady-state inference time (embedding, image classification), "
                                      "browser runtimes and native",
@@ -74,7 +85,10 @@ def latency_section(data: ReportData) -> Section:
                             "threads, against model and input size (ordered by work): one embedding (batch 1, token "
                             "ids in, mean-pooled vector read back) or one image classification (batch 1, one "
                             "preprocessed image in, 1,000 class outputs read back); the native runtimes on the same "
-                            "files beside them (ONNX Runtime, PyTorch, TFLite, TensorFlow).")
+                            "files beside them (ONNX Runtime, PyTorch, TFLite, TensorFlow). The table's last column: "
+                            "how near the outputs came to the reference — an embedding's worst cosine with PyTorch's "
+                            "fp32 one (the q8 and fp16 files' is the quantisation's cost), an image's largest "
+                            "class-output difference.")
     rows = today.headline(_rq4(data.summary))
     everything = _rq4(data.summary).drop_duplicates(["spec_hash", "environment"])
     section.files["rq4_latency.csv"] = rows
@@ -89,14 +103,16 @@ def latency_section(data: ReportData) -> Section:
                         log_y=bool((shown["ci_low"] > 0).all()), xlabel="model · input size")
     section.figures.append(Figure("Figure R1", data_uri(png), "rq4_latency.png"))
     section.files["rq4_latency.png"] = png
+    checks = {r.spec_hash: r.checks for r in data.results.itertuples()}  # the latest result's, per spec
     table_rows = [[*env_cells(data, r.environment), r.series, Cell(r.x, sort=r.x_order), int_cell(r.replicates),
-                   median_cell(r._asdict(), "ms"), ci_cell(r._asdict())]
+                   median_cell(r._asdict(), "ms"), ci_cell(r._asdict()), _output_cell(checks.get(r.spec_hash) or {})]
                   for r in shown.sort_values(["x_order", "median"]).itertuples()]
     failed = everything[everything["outcome"] != "ok"]
     table_rows += [[*env_cells(data, r.environment), " ".join([data.title(r.framework, r.runtime), r.backend]),
-                    _config(r.model, r.width), "0", "–", "–"] for r in failed.itertuples()]
-    section.tables.append(Table([*env_columns(data), "Series", "Model", "Replicates", "median (ms)", "95% CI (ms)"],
-                                [*(["text"] * len(env_columns(data))), "text", "text", "num", "num", "num"], table_rows,
+                    _config(r.model, r.width), "0", "–", "–", "–"] for r in failed.itertuples()]
+    section.tables.append(Table([*env_columns(data), "Series", "Model", "Replicates", "median (ms)", "95% CI (ms)",
+                                 "Output vs reference"],
+                                [*(["text"] * len(env_columns(data))), "text", "text", "num", "num", "num", "text"], table_rows,
                                 caption="Data behind Figure R1 (rq4_latency.csv); rows without a time are runs that "
                                         "did not end ok (Table R3 gives their words)"))
     if _software(data, rows):
