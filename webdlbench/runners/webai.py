@@ -63,36 +63,33 @@ async def made_onnx_type(kind: WebAIKind, artifact: artifacts.Artifact) -> Path:
 
 def _prepared(job: dict, artifact: artifacts.Artifact, reference: artifacts.Reference,
               model_files: dict[str, int], kind: WebAIKind) -> Prepared:
+    """The spec's job with its reference and the check its kind calls for (models/webai/checks.py)."""
     decoder, image = artifact.family == "decoder", artifact.family == "image"
     info = {"model_facts": artifact.facts(), **({"reference_facts": reference.facts()} if decoder or image else {})}
+    made = dict(job=job, reference=reference.outputs, model_files=model_files, info=info)
     if image:
-        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
-                        reference_source=reference.facts()["source"],
+        return Prepared(**made, reference_source=reference.facts()["source"],
                         check=lambda replies, want: checks.check_classes(replies, want, kind))
-    if kind.quantised:
-        info["weight_type"] = kind.weight_type
-    if kind.quantised and not decoder:  # nearer its own input's fp32 embedding than any two inputs' are
+    if not kind.quantised:
+        return Prepared(**made, reference_source="pytorch fp32 (transformers" + (" generate, greedy)" if decoder else ")"),
+                        check=checks.check_generations if decoder else checks.check_embeddings)
+    info["weight_type"] = kind.weight_type
+    if not decoder:  # a q8 / fp16 file: nearer its own input's fp32 embedding than any two inputs' are
         info["onnx_type"] = artifacts.onnx_type_facts(artifact, kind.weight_type)
-        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
-                        reference_source="pytorch fp32 (transformers)",
+        return Prepared(**made, reference_source="pytorch fp32 (transformers)",
                         check=lambda replies, want: checks.check_embeddings(replies, want, quantised=True))
-    if kind.quantised:  # its tokens are not expected to equal fp32's: top-1 agreement under forced decoding
-        fp32_top1: dict[tuple, list] = {}
+    fp32_top1: dict[tuple, list] = {}  # a quantised decoder: fp32's top-1 along each of its generations
 
-        async def force_fp32(replies: list[dict]) -> None:  # PyTorch forced along each generation, untimed
-            sequences = checks.generations(replies)
-            try:
-                tops = await artifacts.forced_top1(artifact, reference.ids()[0].tolist(), sequences)
-            except artifacts.BuildError as exc:
-                raise Failed("error", f"PyTorch's forced decoding of the generations failed: {exc}") from None
-            fp32_top1.update(zip(map(tuple, sequences), tops))
+    async def force_fp32(replies: list[dict]) -> None:  # after the timed replicates, in a subprocess
+        sequences = checks.generations(replies)
+        try:
+            tops = await artifacts.forced_top1(artifact, reference.ids()[0].tolist(), sequences)
+        except artifacts.BuildError as exc:
+            raise Failed("error", f"PyTorch's forced decoding of the generations failed: {exc}") from None
+        fp32_top1.update(zip(map(tuple, sequences), tops))
 
-        return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
-                        reference_source="pytorch fp32 (forced along each generation)", before_check=force_fp32,
-                        check=lambda replies, want: checks.check_quantised_generations(replies, want, fp32_top1))
-    return Prepared(job=job, reference=reference.outputs, model_files=model_files, info=info,
-                    reference_source="pytorch fp32 (transformers" + (" generate, greedy)" if decoder else ")"),
-                    check=checks.check_generations if decoder else checks.check_embeddings)
+    return Prepared(**made, reference_source="pytorch fp32 (forced along each generation)", before_check=force_fp32,
+                    check=lambda replies, want: checks.check_quantised_generations(replies, want, fp32_top1))
 
 
 def _data(reference: artifacts.Reference, key: str, locate) -> dict:
