@@ -6,13 +6,15 @@
 #   .device-bundles/bundles.tar.xz          only the node_modules files the suite's pages load
 #   .device-artifacts/                      the suite's converted Keras models (TF.js files only), from
 #                                           ARTIFACTS_FROM (a store's cache/models/kinds), when it has any
+#   .device-artifacts-torch/                their PyTorch graphs (made here when the suite has native
+#                                           pytorch specs: the device has no TensorFlow), carried apart
 # SUITE=gpu-pretrained picks another suite (default gpu). The device has no TensorFlow: its models
 # are converted here first (`webdlbench run paper-pretrained` fills results/cache/models/kinds).
 set -euo pipefail
 suite=${SUITE:-gpu}
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-for d in /.device-chromium/ /.device-wheels/ /.device-bundles/ /.device-artifacts/; do
+for d in /.device-chromium/ /.device-wheels/ /.device-bundles/ /.device-artifacts/ /.device-artifacts-torch/; do
   grep -qx "$d" .git/info/exclude 2>/dev/null || echo "$d" >> .git/info/exclude
 done
 
@@ -48,16 +50,19 @@ with tarfile.open(".device-bundles/bundles.tar.xz", "w:xz") as tar:
         tar.add(NODE_MODULES / path, arcname=f"node_modules/{path.rstrip('/')}")
 print("bundles for", ", ".join(sorted(names)))
 PY
-rm -rf .device-artifacts && mkdir -p .device-artifacts
+rm -rf .device-artifacts .device-artifacts-torch && mkdir -p .device-artifacts
 SUITE=$suite ARTIFACTS_FROM=${ARTIFACTS_FROM:-results/cache/models/kinds} .venv/bin/python - <<'PY'
-# The suite's converted models, TF.js side only (the device measures them in the browser; without
-# TensorFlow there its native specs are recorded as unsupported). Found by kind, depth, width, seed.
+# The suite's converted models: their TF.js files (the page's), and where the suite runs them on
+# native PyTorch their ONNX graph, made here (the device has no TensorFlow: its native TensorFlow
+# specs are recorded as unsupported there). Found by kind, depth, width, seed.
 import os
 import shutil
 import sys
 from pathlib import Path
 from webdlbench.grid import load_suite
-from webdlbench.models import kinds
+from webdlbench.models import artifacts, kinds
+import asyncio
+import json
 
 source = Path(os.environ["ARTIFACTS_FROM"])
 wanted = {(s.model, s.depth, s.width, s.seed) for s in load_suite(os.environ["SUITE"]).specs
@@ -67,15 +72,26 @@ for model, depth, width, seed in sorted(wanted):
     found = [f for f in sorted(source.glob(f"{slug}-{depth}x{width}-s{seed}-*")) if (f / "manifest.json").is_file()]
     if not found:
         sys.exit(f"{model} {depth}x{width} is not converted in {source}: run a suite with it here first")
-    shutil.copytree(found[0], Path(".device-artifacts") / found[0].name, ignore=shutil.ignore_patterns("keras"))
-    print("artifact", found[0].name)
+    if any(s.framework == "pytorch" and s.model == model for s in load_suite(os.environ["SUITE"]).specs):
+        # PyTorch's graph of the same weights (the device has no TensorFlow to make it)
+        asyncio.run(artifacts.ensure_torch_graph(artifacts.Artifact(found[0], found[0].name, json.loads(
+            (found[0] / "manifest.json").read_text()))))
+    shutil.copytree(found[0], Path(".device-artifacts") / found[0].name,
+                    ignore=shutil.ignore_patterns("keras", artifacts.TORCH_GRAPH_FOLDER))
+    graph = found[0] / artifacts.TORCH_GRAPH_FOLDER
+    if graph.is_dir():
+        shutil.copytree(graph, Path(".device-artifacts-torch") / found[0].name / graph.name)
+    print("artifact", found[0].name, "(with its PyTorch graph)" if graph.is_dir() else "")
 PY
-du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles .device-artifacts
+# One device call carries at most 64 MiB: each artifact's TF.js files and its PyTorch graph travel apart.
+parts=$(find .device-artifacts .device-artifacts-torch -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles .device-artifacts .device-artifacts-torch 2>/dev/null || true
 cat <<TXT
 Device calls, back to back (a warm machine keeps /root/stage, /tmp/site and /tmp/artifacts ~30 s):
   1. carry [".device-chromium/a"]:   bash .device-chromium/a/stage.sh
   2. carry [".device-wheels"]:       bash scripts/device/stage-wheels.sh
-  3. (only when .device-artifacts has models) carry [".device-artifacts"]:  bash scripts/device/stage-artifacts.sh
+  3. (only when .device-artifacts has models) one call per part below, each under 64 MiB:
+$(for part in $parts; do echo "     carry [\"$part\"] ($(du -sh "$part" | cut -f1)):  bash scripts/device/stage-artifacts.sh"; done)
   4. carry [".device-chromium/b", ".device-bundles"]:  SUITE=$suite bash scripts/device/run-gpu.sh
 Then copy the store from files_at into results/ and run \`webdlbench report\` here.
 TXT

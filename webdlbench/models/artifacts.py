@@ -189,3 +189,43 @@ async def _run_converter(job: dict, timeout_s: float) -> None:
     if done.returncode != 0 or not (Path(job["out"]) / "manifest.json").is_file():
         raise ArtifactError(f"the TF.js converter process {done.how}: "
                             f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
+
+
+TORCH_GRAPH_FOLDER = "torch-graph"  # the ONNX conversion PyTorch runs (models/torch_graph_maker.py)
+TORCH_GRAPH_MODULE = "webdlbench.models.torch_graph_maker"
+
+
+async def ensure_torch_graph(artifact: Artifact, timeout_s: float = CONVERT_TIMEOUT_S) -> Path:
+    """The artifact's model as a graph pack for PyTorch (native/torch_graph.py), made now from its
+    tf_keras file if not there (a prebuilt artifact brings it: the machine it runs on may have no
+    TensorFlow). Raises ArtifactError with the converter's words."""
+    from webdlbench.models.torch_graph_maker import GRAPH_FILE
+
+    folder = artifact.folder / TORCH_GRAPH_FOLDER
+    if (folder / GRAPH_FILE).is_file():
+        return folder
+    keras_file = artifact.folder / "keras" / "model.keras"
+    if artifact.manifest.get("prebuilt_from") or not keras_file.is_file():
+        raise ArtifactError(f"no PyTorch graph of {artifact.folder.name}: it is made where TensorFlow and tf2onnx are "
+                            f"(scripts/device/prepare.sh packs it with the TF.js files)")
+    staging = Path(tempfile.mkdtemp(prefix=TORCH_GRAPH_FOLDER + ".", suffix=".partial", dir=artifact.folder))
+    try:
+        job = {"keras_file": str(keras_file), "input_shape": artifact.manifest["input_shape"], "out": str(staging)}
+        env = subprocesses.python_environment(overrides={"CUDA_VISIBLE_DEVICES": ""},
+                                              defaults={"TF_CPP_MIN_LOG_LEVEL": "2"})
+        done = await subprocesses.run_python(["-m", TORCH_GRAPH_MODULE], env, timeout_s, stdin=json.dumps(job).encode())
+        if done.timed_out:
+            raise ArtifactError(f"converting {artifact.folder.name} to ONNX took over {timeout_s:.0f} s")
+        if (staging / "failure.json").is_file():
+            raise ArtifactError(json.loads((staging / "failure.json").read_text())["error"])
+        if done.returncode != 0 or not (staging / GRAPH_FILE).is_file():
+            raise ArtifactError(f"the ONNX converter process {done.how}: "
+                                f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
+        try:
+            staging.replace(folder)
+        except OSError:  # made meanwhile by another sweep
+            if not (folder / GRAPH_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder

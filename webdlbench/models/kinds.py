@@ -22,6 +22,8 @@ kinds, with why (`unsupported_reason`).
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 
 from webdlbench.models import mlp, training, user_ids
@@ -48,10 +50,13 @@ def _converted(**fields) -> ModelKind:
 
 
 def _application(name: str, size: int, min_size: int) -> ModelKind:
-    return _converted(
+    # Natively also PyTorch, on the same weights: the tf_keras file converted to ONNX, run op by op
+    # (models/torch_graph_maker.py, native/torch_graph.py) — on CUDA where TensorFlow has none.
+    return dataclasses.replace(_converted(
         name=f"keras:{name}", network=APPLICATION_NETWORK, title=f"Keras {name}",
         depth_means="1: one fixed architecture", width_means=f"input side in pixels (the model's own: {size})",
-        data="image", tasks=("infer",), min_width=min_size, fixed_depth=1, default_width=size)
+        data="image", tasks=("infer",), min_width=min_size, fixed_depth=1, default_width=size),
+        native_runtimes=("tensorflow", "pytorch"))
 
 
 # The eleven Keras applications of the paper's §5.1 (name, input side, smallest side Keras allows).

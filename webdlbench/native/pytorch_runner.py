@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from webdlbench.native import NativeRuntime, Unsupported
+from webdlbench.native import NativeRuntime, Unsupported, torch_graph
 
 MODEL_FILE = "model.pt"
 
@@ -20,10 +20,11 @@ RUNTIME = NativeRuntime(
     title="PyTorch",
     python_module="torch",
     backends={"cpu": ("train", "infer", "embed", "generate", "classify"), "gpu": ("train", "infer")},  # embed, generate, classify: native/webai.py
-    notes="eager nn.Sequential; torch.set_num_threads(spec.threads); CUDA synchronised inside timed regions",
+    notes="eager nn.Sequential (a Keras application: its ONNX graph run op by op, native/torch_graph.py); "
+          "torch.set_num_threads(spec.threads); CUDA synchronised inside timed regions, no TF32",
     adapter="webdlbench.native.pytorch_runner:PyTorchAdapter",
     distributions=("torch",),
-    model_format="torch.save state dict (.pt)",
+    model_format="torch.save state dict (.pt); a Keras application: its ONNX graph as graph.json + weights.npz",
 )
 
 
@@ -45,6 +46,9 @@ class PyTorchAdapter:
                 raise Unsupported(f"torch.cuda.is_available() is False (torch {torch.__version__}, "
                                   f"CUDA build: {torch.version.cuda or 'none'}); native GPU runs need CUDA")
             self.device = "cuda"
+            # float32 as the reference computes it: no TF32 in cuDNN's convolutions or in matmuls.
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
         return {"device": self.device, "torch_threads": torch.get_num_threads(),
                 "torch_interop_threads": torch.get_num_interop_threads()}
 
@@ -109,6 +113,11 @@ class PyTorchAdapter:
 
     def load(self, folder):
         torch = self.torch
+        if (folder / torch_graph.GRAPH_FILE).is_file():  # a Keras application's ONNX graph (native/torch_graph.py)
+            try:
+                return torch_graph.TorchGraph(folder, torch, self.device)
+            except torch_graph.UnsupportedOperators as exc:
+                raise Unsupported(str(exc)) from None
         model = self._model_from_state(torch.load(folder / MODEL_FILE, weights_only=True, map_location=self.device))
         return model
 
@@ -144,5 +153,7 @@ class PyTorchAdapter:
     def predict(self, model, x: np.ndarray) -> np.ndarray:
         torch = self.torch
         with torch.inference_mode():
+            if isinstance(model, torch_graph.TorchGraph):  # the Keras model's own softmax is in its graph
+                return model(x).cpu().numpy()
             y = torch.softmax(model(torch.from_numpy(x).to(self.device)), dim=1)
             return y.cpu().numpy()  # the copy back waits for the device

@@ -100,6 +100,8 @@ class NativeRunner:
             if spec.task == "train":
                 prepared.info["learning_rate"] = job["learning_rate"]
             prepared.model_files = artifact.keras_files
+            if runtime.name == "pytorch":  # the same weights through their ONNX conversion (native/torch_graph.py)
+                await self._torch_graph(artifact, job, prepared)
             return prepared
         prepared.reference = lambda: mlp.forward(mlp.make_weights(spec.depth, spec.width, spec.seed),
                                                  mnist.reference_inputs())
@@ -107,6 +109,16 @@ class NativeRunner:
             folder, prepared.model_files = await self._ensure_model(runtime, spec, job)
             job["model_dir"] = str(folder)
         return prepared
+
+    async def _torch_graph(self, artifact, job: dict, prepared: Prepared) -> None:
+        try:
+            folder = await artifacts.ensure_torch_graph(artifact)
+        except artifacts.ArtifactError as exc:
+            raise Failed("error", f"converting the model for PyTorch failed: {exc}") from None
+        graph = json.loads((folder / "graph.json").read_text())
+        job["model_dir"] = str(folder)
+        prepared.model_files = {f"{folder.name}/{f.name}": f.stat().st_size for f in sorted(folder.iterdir())}
+        prepared.info["torch_graph"] = {k: graph[k] for k in ("made_by", "op_types", "parameters")}
 
     async def replicate(self, spec: Spec, prepared: Prepared, index: int, limit_s: float) -> dict:
         reply = await run_worker({**prepared.job, "kind": spec.task}, spec.threads, spec.backend, limit_s)
