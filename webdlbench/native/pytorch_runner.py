@@ -19,7 +19,7 @@ RUNTIME = NativeRuntime(
     name="pytorch",
     title="PyTorch",
     python_module="torch",
-    backends={"cpu": ("train", "infer", "embed", "generate", "classify"), "gpu": ("train", "infer")},  # embed, generate, classify: native/webai.py
+    backends={"cpu": ("train", "infer", "embed", "generate", "classify"), "gpu": ("train", "infer", "embed", "generate")},  # embed, generate, classify: native/webai.py
     notes="eager nn.Sequential (a Keras application: its ONNX graph run op by op, native/torch_graph.py); "
           "torch.set_num_threads(spec.threads); CUDA synchronised inside timed regions, no TF32",
     adapter="webdlbench.native.pytorch_runner:PyTorchAdapter",

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from webdlbench.models.webai.build import LIBRARY_ENVIRONMENT
-from webdlbench.native import worker
+from webdlbench.native import Unsupported, worker
 
 ONNX_FILE = Path("onnx") / "model.onnx"
 ADAPTERS = {("pytorch", "encoder"): "webdlbench.native.webai:TransformersEncoder",
@@ -140,14 +140,22 @@ RUNNERS = {"embed": f"{__name__}:run_embed", "generate": f"{__name__}:run_genera
 
 class TransformersEncoder:
     """PyTorch as transformers runs it: BertModel.from_pretrained, eager, inference_mode; the
-    pooling in torch; the result read back with .numpy()."""
+    pooling in torch; the result read back with .numpy(). Backend gpu: the model on CUDA, TF32 off."""
 
     def __init__(self, spec: dict):
         self.spec = spec
         self.torch = None
+        self.device = "cuda" if spec["backend"] == "gpu" else "cpu"
 
     def init(self) -> dict:
-        return {"threads_requested": self.spec["threads"]}
+        if self.device == "cuda":  # known before any load is timed
+            self.load_library()
+            if not self.torch.cuda.is_available():
+                raise Unsupported(f"torch.cuda.is_available() is False (torch {self.torch.__version__}, CUDA build: "
+                                  f"{self.torch.version.cuda or 'none'}); native GPU runs need CUDA")
+            self.torch.backends.cuda.matmul.allow_tf32 = False  # float32 as the reference computes it
+            self.torch.backends.cudnn.allow_tf32 = False
+        return {"threads_requested": self.spec["threads"], "device": self.device}
 
     def environment(self) -> dict:
         if self.torch is None:
@@ -175,20 +183,24 @@ class TransformersEncoder:
         self.load_library()
         from transformers import BertModel
 
-        return BertModel.from_pretrained(folder).eval()
+        return BertModel.from_pretrained(folder).eval().to(self.device)
 
     def embed(self, model, ids: np.ndarray) -> np.ndarray:
         torch = self.torch
         with torch.inference_mode():
-            input_ids = torch.from_numpy(ids.astype(np.int64))[None, :]
+            input_ids = torch.from_numpy(ids.astype(np.int64))[None, :].to(self.device)
             mask = torch.ones_like(input_ids)
             hidden = model(input_ids=input_ids, attention_mask=mask,
                            token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
-            return ((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))[0].numpy()
+            pooled = ((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))[0]
+            return pooled.cpu().numpy()  # the copy back waits for the device
 
     def backend_used(self, model) -> dict:
-        return {"device": "cpu", "torch_threads": self.torch.get_num_threads(),
+        used = {"device": self.device, "torch_threads": self.torch.get_num_threads(),
                 "dtype": str(next(model.parameters()).dtype)}
+        if self.device == "cuda":
+            used.update(gpu_name=self.torch.cuda.get_device_name(0), tf32=False)
+        return used
 
 
 class OnnxRuntimeEncoder:
@@ -264,12 +276,12 @@ class TransformersGenerator(TransformersEncoder):
         self.load_library()
         from transformers import LlamaForCausalLM
 
-        return LlamaForCausalLM.from_pretrained(folder).eval()
+        return LlamaForCausalLM.from_pretrained(folder).eval().to(self.device)
 
     def generate(self, model, prompt: dict, count: int) -> tuple[list[int], list[float]]:
         torch = self.torch
-        with torch.inference_mode():
-            input_ids = torch.tensor([prompt["ids"]], dtype=torch.int64)
+        with torch.inference_mode():  # each token is read back (the streamer's int()) as it comes
+            input_ids = torch.tensor([prompt["ids"]], dtype=torch.int64, device=self.device)
             streamer = _Stamps()
             model.generate(input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False, max_new_tokens=count,
                            min_new_tokens=count, pad_token_id=model.config.eos_token_id, streamer=streamer)
