@@ -63,19 +63,23 @@ def test_a_keras_like_convolution_block_equals_onnx_runtime(tmp_path):
     np.testing.assert_allclose(ours, ort, rtol=1e-5, atol=1e-7)
 
 
-def test_padding_reshape_concat_and_batch_norm_equal_onnx_runtime(tmp_path):
+def test_padding_slice_reshape_concat_and_batch_norm_equal_onnx_runtime(tmp_path):
     nodes = [
         helper.make_node("Pad", ["x", "pads"], ["p"]),
         helper.make_node("BatchNormalization", ["p", "scale", "bias", "mean", "var"], ["n"], epsilon=1e-3),
         helper.make_node("Relu", ["n"], ["r"]),
         helper.make_node("Concat", ["r", "n"], ["c"], axis=1),
-        helper.make_node("Reshape", ["c", "shape"], ["f"]),
+        helper.make_node("Slice", ["c", "starts", "ends", "slice_axes"], ["sl"]),  # NASNet's crop
+        helper.make_node("Reshape", ["sl", "shape"], ["f"]),
         helper.make_node("MatMul", ["f", "w"], ["y"]),
     ]
     variance = numpy_helper.from_array(RNG.uniform(0.5, 2, size=2).astype(np.float32), "var")
     weights = [numpy_helper.from_array(np.array([0, 0, 1, 0, 0, 0, 1, 2], np.int64), "pads"), _weight("scale", 2),
                _weight("bias", 2), _weight("mean", 2), variance,
-               numpy_helper.from_array(np.array([1, -1], np.int64), "shape"), _weight("w", 4 * 6 * 6, 3)]
+               numpy_helper.from_array(np.array([1, -1], np.int64), "shape"), _weight("w", 4 * 5 * 5, 3),
+               numpy_helper.from_array(np.array([1, 1], np.int64), "starts"),
+               numpy_helper.from_array(np.array([9223372036854775807, 9223372036854775807], np.int64), "ends"),
+               numpy_helper.from_array(np.array([2, 3], np.int64), "slice_axes")]
     x = RNG.normal(size=(1, 2, 4, 4)).astype(np.float32)
     ours, ort = _run_both(tmp_path, _model(nodes, [1, 2, 4, 4], [1, 3], weights), x)
     np.testing.assert_allclose(ours, ort, rtol=1e-4, atol=1e-5)

@@ -92,6 +92,17 @@ def _unsqueeze(t, F, x, axes, **_):
     return x
 
 
+def _slice(t, F, x, starts, ends, axes=None, steps=None, **_):
+    starts, ends = _axes(starts), _axes(ends)
+    axes = _axes(axes) if axes is not None else list(range(len(starts)))
+    steps = _axes(steps) if steps is not None else [1] * len(starts)
+    index = [slice(None)] * x.dim()
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        size = x.shape[axis]
+        index[axis] = slice(max(-size, min(start, size)), max(-size - 1, min(end, size)), step)  # ONNX clamps
+    return x[tuple(index)]
+
+
 def _clip(t, F, x, low=None, high=None, min=None, max=None, **_):  # noqa: A002 (ONNX's attribute names)
     low = low.item() if low is not None else min
     high = high.item() if high is not None else max
@@ -125,6 +136,7 @@ OPS = {
     "Unsqueeze": _unsqueeze,
     "ReduceMean": lambda t, F, x, axes, keepdims=1, **_: x.mean(dim=_axes(axes), keepdim=bool(keepdims)),
     "Pad": lambda t, F, x, pads, value=None, **a: _pad(t, F, x, pads, value, **a),
+    "Slice": _slice,
     "Identity": lambda t, F, x, **_: x,
 }
 
