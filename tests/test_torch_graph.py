@@ -1,11 +1,9 @@
 """A Keras application's ONNX graph run by PyTorch op by op (native/torch_graph.py), from the pack
 models/torch_graph_maker.py writes: small ONNX graphs built with onnx.helper, packed and run, their
 outputs against ONNX Runtime's on the same graph; an operator the runner lacks refuses the model by
-name; and the real MobileNetV2 through the whole native path with TensorFlow's outputs as reference."""
-import asyncio
-
+name. (The real MobileNetV2 through the whole native path, against TensorFlow's outputs:
+tests/e2e/test_keras_models.py, in pretrained-quick.)"""
 import numpy as np
-import onnx
 import onnxruntime
 import pytest
 import torch
@@ -14,8 +12,6 @@ from onnx import TensorProto, helper, numpy_helper
 from webdlbench.models import kinds
 from webdlbench.models.torch_graph_maker import pack
 from webdlbench.native.torch_graph import TorchGraph, UnsupportedOperators
-from webdlbench.runners.native import NativeRunner
-from webdlbench.spec import Spec
 
 RNG = np.random.default_rng(0)
 
@@ -96,16 +92,3 @@ def test_keras_applications_run_natively_on_pytorch_too():
     assert kinds.get("keras:ResNet50").native_runtimes == ("tensorflow", "pytorch")
     assert kinds.get("cnn").native_runtimes == ("tensorflow",)  # trained too: TensorFlow alone
     assert "no pytorch definition" not in kinds.unsupported_reason(kinds.get("keras:VGG16"), "pytorch", "native")
-
-
-@pytest.mark.native
-def test_mobilenetv2_on_pytorch_matches_tensorflows_outputs(artifacts_dir):
-    spec = Spec(framework="pytorch", backend="cpu", task="infer", model="keras:MobileNetV2", depth=1, width=96,
-                runtime="native", batch=1, samples=5, warmup=1, replicates=2, max_replicates=2, time_budget_s=5)
-    result = asyncio.run(NativeRunner(artifacts_dir / "torch-graph" / "cache").measure(spec))
-    assert result.outcome == "ok", result.error
-    assert result.checks["passed"] and result.checks["reference"] == "tensorflow"
-    assert result.checks["max_rel_error"] < 1e-4  # the kind's tolerance is 1e-3 relative
-    graph = result.info["torch_graph"]
-    assert graph["op_types"]["Conv"] == 52 and "tf2onnx" in graph["made_by"]
-    assert set(result.info["model_files"]) == {"torch-graph/graph.json", "torch-graph/weights.npz"}

@@ -1,7 +1,8 @@
 """Converted Keras models for real: the three quick suites (gap-cnn-quick, gap-rnn-quick,
 pretrained-quick, run as `webdlbench run paper-gap-cnn --quick` and so on) into one store — tf_keras models built with seeded
 weights, converted by the official TF.js converter in its own process, loaded and run by TF.js in
-headless Chromium and by native TensorFlow from the same weights — then `webdlbench gap` on it.
+headless Chromium and by native TensorFlow from the same weights (MobileNetV2 also by PyTorch,
+through its ONNX graph) — then `webdlbench gap` on it.
 
 What this shows: every spec ends ok with its check passed; the browser's outputs match TensorFlow's
 for the same inputs within the kind's stated tolerance; training starts from the very same loss in
@@ -35,7 +36,7 @@ def swept(tmp_path_factory):
 def test_every_spec_of_the_quick_suites_is_ok_with_its_check_passed(swept):
     results = swept["results"]
     assert set(results["model"]) == {"cnn", "lstm", "keras:MobileNetV2"}
-    assert len(results) == 6 + 6 + 3
+    assert len(results) == 6 + 6 + 4
     failures = results[results.outcome != "ok"][["runtime", "backend", "task", "model", "outcome", "error"]]
     assert failures.empty, failures.to_string()
     assert all(check["passed"] for check in results.checks)
@@ -44,7 +45,7 @@ def test_every_spec_of_the_quick_suites_is_ok_with_its_check_passed(swept):
 def test_browser_outputs_match_tensorflows_within_the_stated_tolerance(swept):
     results = swept["results"]
     infer = results[results.task == "infer"]
-    assert len(infer) == 9
+    assert len(infer) == 10
     for row in infer.itertuples():
         kind = kinds.get(row.model)
         checks = row.checks
@@ -78,7 +79,12 @@ def test_the_converted_model_is_recorded_and_cached_whole(swept):
         assert manifest["sha256"]["tfjs"].keys() == manifest["files"]["tfjs"].keys() >= {"model.json"}
         if row.task == "infer":  # the bytes the page (TF.js files) or TensorFlow (.keras) loads
             size = samples[(samples.result_id == row.result_id) & (samples.metric == "model_file_bytes")].value
-            files = manifest["files"]["tfjs" if row.runtime == "browser" else "keras"]
+            if row.framework == "pytorch":  # the ONNX graph it runs, made beside the TF.js files
+                files = {f.name: f.stat().st_size for f in (artifact / artifacts.TORCH_GRAPH_FOLDER).iterdir()}
+                assert set(files) == {"graph.json", "weights.npz"} and "tf2onnx" in row.info["torch_graph"]["made_by"]
+                assert row.info["torch_graph"]["op_types"]["Conv"] == 52  # MobileNetV2's convolutions
+            else:
+                files = manifest["files"]["tfjs" if row.runtime == "browser" else "keras"]
             assert size.tolist() == [sum(files.values())]
     mobilenet = results[results.model == "keras:MobileNetV2"].iloc[0]["info"]["model_facts"]
     assert mobilenet["params_trainable"] == 3_504_872  # Keras's summary() count for MobileNetV2, 1000 classes
