@@ -6,15 +6,16 @@
 #   .device-bundles/bundles.tar.xz          only the node_modules files the suite's pages load
 #   .device-artifacts/                      the suite's converted Keras models (TF.js files only), from
 #                                           ARTIFACTS_FROM (a store's cache/models/kinds), when it has any
-#   .device-artifacts-torch/                their PyTorch graphs (made here when the suite has native
-#                                           pytorch specs: the device has no TensorFlow), carried apart
+#   .device-artifacts-torch/                their PyTorch graphs and, in .device-artifacts-onnx/, their
+#   .device-artifacts-onnx/                 ONNX files (made here when the suite runs them on native
+#                                           pytorch / ONNX Runtime Web: the device has no TensorFlow)
 # SUITE=gpu-pretrained picks another suite (default gpu). The device has no TensorFlow: its models
 # are converted here first (`webdlbench run paper-pretrained` fills results/cache/models/kinds).
 set -euo pipefail
 suite=${SUITE:-gpu}
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-for d in /.device-chromium/ /.device-wheels/ /.device-bundles/ /.device-artifacts/ /.device-artifacts-torch/; do
+for d in /.device-chromium/ /.device-wheels/ /.device-bundles/ /.device-artifacts/ /.device-artifacts-torch/ /.device-artifacts-onnx/; do
   grep -qx "$d" .git/info/exclude 2>/dev/null || echo "$d" >> .git/info/exclude
 done
 
@@ -50,7 +51,7 @@ with tarfile.open(".device-bundles/bundles.tar.xz", "w:xz") as tar:
         tar.add(NODE_MODULES / path, arcname=f"node_modules/{path.rstrip('/')}")
 print("bundles for", ", ".join(sorted(names)))
 PY
-rm -rf .device-artifacts .device-artifacts-torch && mkdir -p .device-artifacts
+rm -rf .device-artifacts .device-artifacts-torch .device-artifacts-onnx && mkdir -p .device-artifacts
 SUITE=$suite ARTIFACTS_FROM=${ARTIFACTS_FROM:-results/cache/models/kinds} .venv/bin/python - <<'PY'
 # The suite's converted models: their TF.js files (the page's), and where the suite runs them on
 # native PyTorch their ONNX graph, made here (the device has no TensorFlow: its native TensorFlow
@@ -61,6 +62,7 @@ import sys
 from pathlib import Path
 from webdlbench.grid import load_suite
 from webdlbench.models import artifacts, kinds
+from webdlbench.models.torch_graph_maker import GRAPH_FOLDER, ONNX_FOLDER
 import asyncio
 import json
 
@@ -72,20 +74,21 @@ for model, depth, width, seed in sorted(wanted):
     found = [f for f in sorted(source.glob(f"{slug}-{depth}x{width}-s{seed}-*")) if (f / "manifest.json").is_file()]
     if not found:
         sys.exit(f"{model} {depth}x{width} is not converted in {source}: run a suite with it here first")
-    if any(s.framework == "pytorch" and s.model == model for s in load_suite(os.environ["SUITE"]).specs):
-        # PyTorch's graph of the same weights (the device has no TensorFlow to make it)
-        asyncio.run(artifacts.ensure_torch_graph(artifacts.Artifact(found[0], found[0].name, json.loads(
+    runners = {s.framework for s in load_suite(os.environ["SUITE"]).specs if s.model == model}
+    extra = {"pytorch": (GRAPH_FOLDER, ".device-artifacts-torch"), "onnxruntime_web": (ONNX_FOLDER, ".device-artifacts-onnx")}
+    if runners & set(extra):  # the ONNX conversion, made here: the device has no TensorFlow to make it
+        asyncio.run(artifacts.ensure_onnx(artifacts.Artifact(found[0], found[0].name, json.loads(
             (found[0] / "manifest.json").read_text()))))
     shutil.copytree(found[0], Path(".device-artifacts") / found[0].name,
-                    ignore=shutil.ignore_patterns("keras", artifacts.TORCH_GRAPH_FOLDER))
-    graph = found[0] / artifacts.TORCH_GRAPH_FOLDER
-    if graph.is_dir():
-        shutil.copytree(graph, Path(".device-artifacts-torch") / found[0].name / graph.name)
-    print("artifact", found[0].name, "(with its PyTorch graph)" if graph.is_dir() else "")
+                    ignore=shutil.ignore_patterns("keras", GRAPH_FOLDER, ONNX_FOLDER))
+    for runner in sorted(runners & set(extra)):  # each carried apart (a call carries at most 64 MiB)
+        folder, tree = extra[runner]
+        shutil.copytree(found[0] / folder, Path(tree) / found[0].name / folder)
+    print("artifact", found[0].name, *(f"+ {extra[r][0]}" for r in sorted(runners & set(extra))))
 PY
 # One device call carries at most 64 MiB: each artifact's TF.js files and its PyTorch graph travel apart.
-parts=$(find .device-artifacts .device-artifacts-torch -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
-du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles .device-artifacts .device-artifacts-torch 2>/dev/null || true
+parts=$(find .device-artifacts .device-artifacts-torch .device-artifacts-onnx -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+du -sh .device-chromium/a .device-chromium/b .device-wheels .device-bundles .device-artifacts* 2>/dev/null || true
 cat <<TXT
 Device calls, back to back (a warm machine keeps /root/stage, /tmp/site and /tmp/artifacts ~30 s):
   1. carry [".device-chromium/a"]:   bash .device-chromium/a/stage.sh

@@ -1,8 +1,8 @@
 """Converted Keras models for real: the three quick suites (gap-cnn-quick, gap-rnn-quick,
 pretrained-quick, run as `webdlbench run paper-gap-cnn --quick` and so on) into one store — tf_keras models built with seeded
 weights, converted by the official TF.js converter in its own process, loaded and run by TF.js in
-headless Chromium and by native TensorFlow from the same weights (MobileNetV2 also by PyTorch,
-through its ONNX graph) — then `webdlbench gap` on it.
+headless Chromium and by native TensorFlow from the same weights (MobileNetV2 also by ONNX Runtime
+Web and PyTorch, through its ONNX conversion) — then `webdlbench gap` on it.
 
 What this shows: every spec ends ok with its check passed; the browser's outputs match TensorFlow's
 for the same inputs within the kind's stated tolerance; training starts from the very same loss in
@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 from webdlbench.models import artifacts, kinds
+from webdlbench.models.torch_graph_maker import GRAPH_FOLDER
 from webdlbench.store import Store
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def swept(tmp_path_factory):
 def test_every_spec_of_the_quick_suites_is_ok_with_its_check_passed(swept):
     results = swept["results"]
     assert set(results["model"]) == {"cnn", "lstm", "keras:MobileNetV2"}
-    assert len(results) == 6 + 6 + 4
+    assert len(results) == 6 + 6 + 5
     failures = results[results.outcome != "ok"][["runtime", "backend", "task", "model", "outcome", "error"]]
     assert failures.empty, failures.to_string()
     assert all(check["passed"] for check in results.checks)
@@ -45,7 +46,7 @@ def test_every_spec_of_the_quick_suites_is_ok_with_its_check_passed(swept):
 def test_browser_outputs_match_tensorflows_within_the_stated_tolerance(swept):
     results = swept["results"]
     infer = results[results.task == "infer"]
-    assert len(infer) == 10
+    assert len(infer) == 11
     for row in infer.itertuples():
         kind = kinds.get(row.model)
         checks = row.checks
@@ -80,9 +81,11 @@ def test_the_converted_model_is_recorded_and_cached_whole(swept):
         if row.task == "infer":  # the bytes the page (TF.js files) or TensorFlow (.keras) loads
             size = samples[(samples.result_id == row.result_id) & (samples.metric == "model_file_bytes")].value
             if row.framework == "pytorch":  # the ONNX graph it runs, made beside the TF.js files
-                files = {f.name: f.stat().st_size for f in (artifact / artifacts.TORCH_GRAPH_FOLDER).iterdir()}
+                files = {f.name: f.stat().st_size for f in (artifact / GRAPH_FOLDER).iterdir()}
                 assert set(files) == {"graph.json", "weights.npz"} and "tf2onnx" in row.info["torch_graph"]["made_by"]
                 assert row.info["torch_graph"]["op_types"]["Conv"] == 52  # MobileNetV2's convolutions
+            elif row.framework == "onnxruntime_web":  # tf2onnx's file of the same weights
+                files = {"model.onnx": (artifact / "onnx" / "model.onnx").stat().st_size}
             else:
                 files = manifest["files"]["tfjs" if row.runtime == "browser" else "keras"]
             assert size.tolist() == [sum(files.values())]

@@ -191,24 +191,26 @@ async def _run_converter(job: dict, timeout_s: float) -> None:
                             f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
 
 
-TORCH_GRAPH_FOLDER = "torch-graph"  # the ONNX conversion PyTorch runs (models/torch_graph_maker.py)
-TORCH_GRAPH_MODULE = "webdlbench.models.torch_graph_maker"
+TORCH_GRAPH_MODULE = "webdlbench.models.torch_graph_maker"  # the ONNX conversion of a converted kind
 
 
-async def ensure_torch_graph(artifact: Artifact, timeout_s: float = CONVERT_TIMEOUT_S) -> Path:
-    """The artifact's model as a graph pack for PyTorch (native/torch_graph.py), made now from its
-    tf_keras file if not there (a prebuilt artifact brings it: the machine it runs on may have no
-    TensorFlow). Raises ArtifactError with the converter's words."""
-    from webdlbench.models.torch_graph_maker import GRAPH_FILE
+async def ensure_onnx(artifact: Artifact, timeout_s: float = CONVERT_TIMEOUT_S) -> tuple[Path, Path]:
+    """The artifact's model in ONNX (onnx/model.onnx, for ONNX Runtime Web) and as a graph pack for
+    PyTorch (torch-graph/, native/torch_graph.py), made now from its tf_keras file where missing.
+    A prebuilt artifact brings them (the machine it runs on may have no TensorFlow); where one is
+    missing, the ArtifactError says so. Raises ArtifactError with the converter's words."""
+    from webdlbench.models.torch_graph_maker import GRAPH_FILE, GRAPH_FOLDER, ONNX_FILE, ONNX_FOLDER
 
-    folder = artifact.folder / TORCH_GRAPH_FOLDER
-    if (folder / GRAPH_FILE).is_file():
-        return folder
+    onnx_file, graph = artifact.folder / ONNX_FOLDER / ONNX_FILE, artifact.folder / GRAPH_FOLDER
+    if onnx_file.is_file() and (graph / GRAPH_FILE).is_file():
+        return onnx_file, graph
     keras_file = artifact.folder / "keras" / "model.keras"
     if artifact.manifest.get("prebuilt_from") or not keras_file.is_file():
-        raise ArtifactError(f"no PyTorch graph of {artifact.folder.name}: it is made where TensorFlow and tf2onnx are "
-                            f"(scripts/device/prepare.sh packs it with the TF.js files)")
-    staging = Path(tempfile.mkdtemp(prefix=TORCH_GRAPH_FOLDER + ".", suffix=".partial", dir=artifact.folder))
+        if (graph / GRAPH_FILE).is_file() or onnx_file.is_file():
+            return onnx_file, graph  # what was carried; the runner that needs the other says it is missing
+        raise ArtifactError(f"no ONNX conversion of {artifact.folder.name}: it is made where TensorFlow and tf2onnx "
+                            f"are (scripts/device/prepare.sh packs it with the TF.js files)")
+    staging = Path(tempfile.mkdtemp(prefix="onnx.", suffix=".partial", dir=artifact.folder))
     try:
         job = {"keras_file": str(keras_file), "input_shape": artifact.manifest["input_shape"], "out": str(staging)}
         env = subprocesses.python_environment(overrides={"CUDA_VISIBLE_DEVICES": ""},
@@ -218,14 +220,15 @@ async def ensure_torch_graph(artifact: Artifact, timeout_s: float = CONVERT_TIME
             raise ArtifactError(f"converting {artifact.folder.name} to ONNX took over {timeout_s:.0f} s")
         if (staging / "failure.json").is_file():
             raise ArtifactError(json.loads((staging / "failure.json").read_text())["error"])
-        if done.returncode != 0 or not (staging / GRAPH_FILE).is_file():
+        if done.returncode != 0 or not (staging / GRAPH_FOLDER / GRAPH_FILE).is_file():
             raise ArtifactError(f"the ONNX converter process {done.how}: "
                                 f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
-        try:
-            staging.replace(folder)
-        except OSError:  # made meanwhile by another sweep
-            if not (folder / GRAPH_FILE).is_file():
-                raise
+        for made, target in ((staging / ONNX_FOLDER, onnx_file.parent), (staging / GRAPH_FOLDER, graph)):
+            try:
+                made.replace(target)  # each appears whole
+            except OSError:  # made meanwhile by another sweep
+                if not target.is_dir():
+                    raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return folder
+    return onnx_file, graph

@@ -50,13 +50,14 @@ def _converted(**fields) -> ModelKind:
 
 
 def _application(name: str, size: int, min_size: int) -> ModelKind:
-    # Natively also PyTorch, on the same weights: the tf_keras file converted to ONNX, run op by op
-    # (models/torch_graph_maker.py, native/torch_graph.py) — on CUDA where TensorFlow has none.
+    # Also ONNX Runtime Web in the page and PyTorch natively, on the same weights: the tf_keras file
+    # converted to ONNX (models/torch_graph_maker.py), which PyTorch runs op by op (native/torch_graph.py)
+    # — on CUDA where TensorFlow has none.
     return dataclasses.replace(_converted(
         name=f"keras:{name}", network=APPLICATION_NETWORK, title=f"Keras {name}",
         depth_means="1: one fixed architecture", width_means=f"input side in pixels (the model's own: {size})",
         data="image", tasks=("infer",), min_width=min_size, fixed_depth=1, default_width=size),
-        native_runtimes=("tensorflow", "pytorch"))
+        browser_frameworks=("tfjs", "onnxruntime_web"), native_runtimes=("tensorflow", "pytorch"))
 
 
 # The eleven Keras applications of the paper's §5.1 (name, input side, smallest side Keras allows).

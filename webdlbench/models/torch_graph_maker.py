@@ -1,12 +1,14 @@
-"""A converted kind's Keras model as a graph PyTorch runs (native/torch_graph.py), in a subprocess of
-its own (`python -m webdlbench.models.torch_graph_maker`, a JSON job on stdin; models/artifacts.py
-starts it): the tf_keras file the TF.js converter saved beside its own files is wrapped in a
-tf.function and converted by tf2onnx (as RQ4's image classifier is), and the ONNX graph is written as
-a pack that needs only numpy and torch to run — the lent GPU machine has neither TensorFlow nor onnx:
+"""A converted kind's Keras model in ONNX, for ONNX Runtime Web and for PyTorch (native/torch_graph.py),
+in a subprocess of its own (`python -m webdlbench.models.torch_graph_maker`, a JSON job on stdin;
+models/artifacts.py starts it): the tf_keras file the TF.js converter saved beside its own files is
+wrapped in a tf.function and converted by tf2onnx (as RQ4's image classifier is). It writes
 
-    graph.json   the inputs, outputs and nodes in execution order (op type, input and output names,
-                 attributes), which ONNX value each weight is, the op types used, the converter
-    weights.npz  every initializer (and Constant node) as a numpy array, under w0, w1, ...
+    onnx/model.onnx          the ONNX file (ONNX Runtime Web loads it)
+    torch-graph/graph.json   the same graph as a pack that needs only numpy and torch to run (the lent
+                             GPU machine has neither TensorFlow nor onnx): the inputs, outputs and
+                             nodes in execution order (op type, input and output names, attributes),
+                             which ONNX value each weight is, the op types used, the converter
+    torch-graph/weights.npz  every initializer (and Constant node) as a numpy array, under w0, w1, ...
 
 A failure is written to failure.json with the converter's own words (the spec's outcome).
 """
@@ -23,6 +25,7 @@ import numpy as np
 
 OPSET = 17  # as RQ4's image classifier (models/webai/image.py)
 GRAPH_FILE, WEIGHTS_FILE = "graph.json", "weights.npz"
+ONNX_FOLDER, ONNX_FILE, GRAPH_FOLDER = "onnx", "model.onnx", "torch-graph"
 
 
 def main() -> int:
@@ -45,9 +48,12 @@ def make(keras_file: Path, input_shape: list[int], out: Path) -> None:
     model = tf_keras.models.load_model(str(keras_file), compile=False)
     signature = [tf.TensorSpec([1, *input_shape], tf.float32, name="input")]
     serve = tf.function(lambda x: model(x, training=False), input_signature=signature)
-    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=OPSET)
-    pack(proto, out, f"tf2onnx {tf2onnx.__version__} (from_function, opset {OPSET}) from the tf_keras file, "
-                     f"TensorFlow {tf.__version__}", time.perf_counter() - started)
+    (out / ONNX_FOLDER).mkdir()
+    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=OPSET,
+                                             output_path=str(out / ONNX_FOLDER / ONNX_FILE))
+    (out / GRAPH_FOLDER).mkdir()
+    pack(proto, out / GRAPH_FOLDER, f"tf2onnx {tf2onnx.__version__} (from_function, opset {OPSET}) from the tf_keras "
+                                    f"file, TensorFlow {tf.__version__}", time.perf_counter() - started)
 
 
 def pack(proto, out: Path, made_by: str, seconds: float = 0.0) -> dict:

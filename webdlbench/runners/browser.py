@@ -91,6 +91,8 @@ class BrowserRunner:
             except artifacts.ArtifactError as exc:  # the converter's own words are the outcome
                 raise Failed("error", f"preparing the {kind.title} failed: {exc}") from None
             self._use_artifact(prepared, spec, kind, artifact)
+            if fw.name == "onnxruntime_web":  # the same weights in their ONNX conversion (tf2onnx)
+                await self._use_onnx(prepared, artifact)
             return prepared
         forward = fw.reference or mlp.forward
         if fw.reference:  # the framework computes another function (Mind): its own Python twin
@@ -192,6 +194,20 @@ class BrowserRunner:
             prepared.info["learning_rate"] = job["options"]["learning_rate"]
         if spec.task == "infer":
             prepared.model_files = artifact.tfjs_files
+
+    async def _use_onnx(self, prepared: Prepared, artifact: artifacts.Artifact) -> None:
+        """Point ONNX Runtime Web's job at the converted model's ONNX file (models/torch_graph_maker.py),
+        fed the whole input tensor (NHWC, as the Keras model takes it)."""
+        try:
+            onnx_file, _ = await artifacts.ensure_onnx(artifact)
+        except artifacts.ArtifactError as exc:
+            raise Failed("error", f"converting the model to ONNX failed: {exc}") from None
+        if not onnx_file.is_file():
+            raise Failed("error", f"no ONNX file of {artifact.folder.name} was carried here (scripts/device/prepare.sh)")
+        relative = onnx_file.relative_to(artifact.folder).as_posix()
+        prepared.job["model_url"] = f"/data/{artifact.relative}/{relative}"
+        prepared.job["options"]["tensor_shape"] = [1, *artifact.manifest["input_shape"]]
+        prepared.model_files = {relative: onnx_file.stat().st_size}
 
     async def _add_json_encoding(self, prepared: Prepared, fw: frameworks.Framework, model_dir: str) -> None:
         """Finding 6: the same saved model with its weights as JSON numbers, in a folder of its own

@@ -112,9 +112,11 @@ class NativeRunner:
 
     async def _torch_graph(self, artifact, job: dict, prepared: Prepared) -> None:
         try:
-            folder = await artifacts.ensure_torch_graph(artifact)
+            _, folder = await artifacts.ensure_onnx(artifact)
         except artifacts.ArtifactError as exc:
             raise Failed("error", f"converting the model for PyTorch failed: {exc}") from None
+        if not (folder / "graph.json").is_file():
+            raise Failed("error", f"no PyTorch graph of {artifact.folder.name} was carried here (scripts/device/prepare.sh)")
         graph = json.loads((folder / "graph.json").read_text())
         job["model_dir"] = str(folder)
         prepared.model_files = {f"{folder.name}/{f.name}": f.stat().st_size for f in sorted(folder.iterdir())}
