@@ -113,5 +113,6 @@ def test_gap_pairs_the_cnn_and_rnn_results_and_fits_their_trees(swept):
     assert "Decision tree of the ratio, CNN: tfjs (cpu/webgl) over tensorflow, 4 configurations" in out
     assert "Decision tree of the ratio, RNN: tfjs (cpu/webgl) over tensorflow, 4 configurations" in out
     pretrained = out[out.index("(suite pretrained-quick)"):]
-    assert "infer, MobileNetV2 tfjs/cpu" in pretrained and " tfjs/webgl " in pretrained  # ratios, no tree
+    assert "infer, MobileNetV2 " in pretrained and " tfjs/cpu " in pretrained and " tfjs/webgl " in pretrained
+    assert " onnxruntime_web/wasm " in pretrained and " pytorch/cpu " in pretrained  # ratios, no tree
     assert "Decision tree" not in pretrained
