@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 # `built`: test_report's report of one browser and native environment, built once per module.
-from tests.test_report import HARDWARE_GPU, SOFTWARE_GPU, _add, _browser, _native, _runs, built  # noqa: F401
+from tests.report_store import HARDWARE_GPU, SOFTWARE_GPU, add_result, browser_results, fill_runs, native_results
+from tests.test_report import built  # noqa: F401 (a fixture, used by name)
 from webdlbench.report.build import build_report
 from webdlbench.report.plots import MAX_SERIES, _series_rows, _ticks, series_figure
 from webdlbench.report.redact import redact
@@ -71,16 +72,16 @@ def test_a_software_gpu_raises_a_banner_and_a_hardware_one_does_not(built, tmp_p
                       "and a machine with a GPU may rank them very differently."]
     assert "> **Warning:** WebGL ran on a software GPU (SwiftShader)" in built["md"]
     with Store.open(tmp_path / "gpu.sqlite") as store:
-        _runs(store, "quick", "grid", _browser, HARDWARE_GPU)
+        fill_runs(store, "quick", "grid", browser_results, HARDWARE_GPU)
     html = build_report(tmp_path / "gpu.sqlite", tmp_path / "report").read_text()
     assert 'class="banner"' not in html and "in this browser: convnetjs/cpu" in html
 
 
 def test_several_browsers_get_an_answer_each(tmp_path):
     with Store.open(tmp_path / "two.sqlite") as store:
-        _runs(store, "quick", "test", _browser, SOFTWARE_GPU)
-        _runs(store, "quick", "grid", _browser, HARDWARE_GPU, slow=3.0)
-        _runs(store, "gap-quick", "test", _native)
+        fill_runs(store, "quick", "test", browser_results, SOFTWARE_GPU)
+        fill_runs(store, "quick", "grid", browser_results, HARDWARE_GPU, slow=3.0)
+        fill_runs(store, "gap-quick", "test", native_results)
     html = build_report(tmp_path / "two.sqlite", tmp_path / "report").read_text()
     assert 'id="answer-b1"' in html and 'id="answer-b2"' in html
     b1 = html.split('id="answer-b1"', 1)[1].split('id="answer-b2"', 1)[0]
@@ -100,8 +101,8 @@ def test_no_path_of_this_machine_appears_anywhere(tmp_path):
     spec, broken = Spec("tfjs", "cpu", "train", 1, 64), Spec("tfjs", "wasm", "train", 1, 64)
     with Store.open(store_path) as store:
         run = store.start_run("quick", "test", [spec, broken])
-        _add(store, run, spec, fingerprint, train_batch_ms=[1.0, 1.1, 0.9] * 2)
-        _add(store, run, broken, fingerprint, "error",
+        add_result(store, run, spec, fingerprint, train_batch_ms=[1.0, 1.1, 0.9] * 2)
+        add_result(store, run, broken, fingerprint, "error",
              f"Error: ENOENT: no such file '{tmp_path}/deep/weights.bin' at load ({home}/lib/webdlbench/page.js:3:9)")
     out = tmp_path / "report"
     index = build_report(store_path, out)

@@ -3,7 +3,9 @@ beyond its own files, every figure decodes, every heading is there, the tables s
 screenshot of it is kept with the test artefacts."""
 import pytest
 
-from tests.test_report import HARDWARE_GPU, PARTS, SECTIONS, SOFTWARE_GPU, _browser, _native, _one_environment, _runs
+from tests.report_store import (HARDWARE_GPU, SOFTWARE_GPU, browser_results, fill_runs, native_results,
+                                one_environment_store)
+from tests.test_report import PARTS, SECTIONS
 from webdlbench.browser import BASE_FLAGS, find_browser
 from webdlbench.report.build import build_report
 from webdlbench.store import Store
@@ -13,9 +15,9 @@ pytestmark = pytest.mark.browser
 
 def _two_environments(path):
     with Store.open(path) as store:
-        _runs(store, "quick", "test", _browser, SOFTWARE_GPU)
-        _runs(store, "quick", "grid", _browser, HARDWARE_GPU, slow=3.0)
-        _runs(store, "gap-quick", "test", _native)
+        fill_runs(store, "quick", "test", browser_results, SOFTWARE_GPU)
+        fill_runs(store, "quick", "grid", browser_results, HARDWARE_GPU, slow=3.0)
+        fill_runs(store, "gap-quick", "test", native_results)
     return path
 
 
@@ -53,7 +55,7 @@ def _open(index, screenshot):
     return seen
 
 
-@pytest.mark.parametrize("name,make", [("one-environment", _one_environment), ("two-environments", _two_environments)])
+@pytest.mark.parametrize("name,make", [("one-environment", one_environment_store), ("two-environments", _two_environments)])
 def test_report_page_in_a_real_browser(name, make, tmp_path, artifacts_dir):
     out = artifacts_dir / f"report-{name}"
     index = build_report(make(tmp_path / "store.sqlite"), out)
@@ -80,7 +82,7 @@ def test_the_first_screen_shows_the_answer_and_the_contents_stay_in_view(tmp_pat
     from playwright.sync_api import sync_playwright
 
     out = artifacts_dir / "report-first-screen"
-    index = build_report(_one_environment(tmp_path / "store.sqlite"), out)
+    index = build_report(one_environment_store(tmp_path / "store.sqlite"), out)
     html = index.read_text()
     assert str(tmp_path) not in html and str(out) not in html and find_browser() not in html
     with sync_playwright() as p:
