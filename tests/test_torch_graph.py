@@ -6,7 +6,6 @@ tests/e2e/test_keras_models.py, in pretrained-quick.)"""
 import numpy as np
 import onnxruntime
 import pytest
-import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from webdlbench.models import kinds
@@ -14,6 +13,8 @@ from webdlbench.models.torch_graph_maker import pack
 from webdlbench.native.torch_graph import TorchGraph, UnsupportedOperators
 
 RNG = np.random.default_rng(0)
+# PyTorch runs here (seconds to import): the native lane; imported inside so the fast lane never loads it.
+pytestmark = pytest.mark.native
 
 
 def _weight(name, *shape):
@@ -28,6 +29,7 @@ def _model(nodes, inputs, output_shape, weights):
 
 def _run_both(tmp_path, model, x):
     pack(model, tmp_path, "onnx.helper (test)")
+    import torch
     ours = TorchGraph(tmp_path, torch, "cpu")(x).numpy()
     session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return ours, session.run(None, {"x": x})[0]
@@ -84,6 +86,7 @@ def test_padding_slice_reshape_concat_and_batch_norm_equal_onnx_runtime(tmp_path
 def test_an_operator_the_runner_lacks_refuses_the_model_by_name(tmp_path):
     model = _model([helper.make_node("LpNormalization", ["x"], ["y"])], [1, 4], [1, 4], [])
     pack(model, tmp_path, "onnx.helper (test)")
+    import torch
     with pytest.raises(UnsupportedOperators, match="the PyTorch graph runner has no LpNormalization"):
         TorchGraph(tmp_path, torch, "cpu")
 
