@@ -175,21 +175,24 @@ def ensure_artifact_sync(kind: ModelKind, depth: int, width: int, seed: int, cac
     return asyncio.run(ensure_artifact(kind, depth, width, seed, cache_dir))
 
 
-async def _run_converter(job: dict, timeout_s: float) -> None:
+async def _run_converter(job: dict, timeout_s: float, module: str = CONVERTER_MODULE,
+                         expected: str = "manifest.json", who: str = "the TF.js converter process",
+                         what: str = "") -> None:
+    """Run a converting module in a subprocess with `job` on stdin; ArtifactError with its own
+    words unless it wrote `expected` (relative to job["out"])."""
     # The reference outputs are computed on the CPU, in float32: GPUs hidden.
     env = subprocesses.python_environment(overrides={"CUDA_VISIBLE_DEVICES": ""},
                                           defaults={"TF_CPP_MIN_LOG_LEVEL": "2"})
-    done = await subprocesses.run_python(["-m", CONVERTER_MODULE], env, timeout_s, stdin=json.dumps(job).encode())
+    done = await subprocesses.run_python(["-m", module], env, timeout_s, stdin=json.dumps(job).encode())
     if done.timed_out:
-        raise ArtifactError(f"converting {job['kind']} {job['depth']}x{job['width']} took over "
-                            f"{timeout_s:.0f} s")
+        raise ArtifactError(f"converting {what or job['kind'] + ' ' + str(job['depth']) + 'x' + str(job['width'])} "
+                            f"took over {timeout_s:.0f} s")
     failure = Path(job["out"]) / "failure.json"
     if failure.is_file():
         raise ArtifactError(json.loads(failure.read_text())["error"])
-    if done.returncode != 0 or not (Path(job["out"]) / "manifest.json").is_file():
-        raise ArtifactError(f"the TF.js converter process {done.how}: "
+    if done.returncode != 0 or not (Path(job["out"]) / expected).is_file():
+        raise ArtifactError(f"{who} {done.how}: "
                             f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
-
 
 TORCH_GRAPH_MODULE = "webdlbench.models.torch_graph_maker"  # the ONNX conversion of a converted kind
 
@@ -213,16 +216,8 @@ async def ensure_onnx(artifact: Artifact, timeout_s: float = CONVERT_TIMEOUT_S) 
     staging = Path(tempfile.mkdtemp(prefix="onnx.", suffix=".partial", dir=artifact.folder))
     try:
         job = {"keras_file": str(keras_file), "input_shape": artifact.manifest["input_shape"], "out": str(staging)}
-        env = subprocesses.python_environment(overrides={"CUDA_VISIBLE_DEVICES": ""},
-                                              defaults={"TF_CPP_MIN_LOG_LEVEL": "2"})
-        done = await subprocesses.run_python(["-m", TORCH_GRAPH_MODULE], env, timeout_s, stdin=json.dumps(job).encode())
-        if done.timed_out:
-            raise ArtifactError(f"converting {artifact.folder.name} to ONNX took over {timeout_s:.0f} s")
-        if (staging / "failure.json").is_file():
-            raise ArtifactError(json.loads((staging / "failure.json").read_text())["error"])
-        if done.returncode != 0 or not (staging / GRAPH_FOLDER / GRAPH_FILE).is_file():
-            raise ArtifactError(f"the ONNX converter process {done.how}: "
-                                f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
+        await _run_converter(job, timeout_s, TORCH_GRAPH_MODULE, f"{GRAPH_FOLDER}/{GRAPH_FILE}",
+                             "the ONNX converter process", f"{artifact.folder.name} to ONNX")
         for made, target in ((staging / ONNX_FOLDER, onnx_file.parent), (staging / GRAPH_FOLDER, graph)):
             try:
                 made.replace(target)  # each appears whole
