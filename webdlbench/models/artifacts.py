@@ -185,14 +185,15 @@ async def _run_converter(job: dict, timeout_s: float, module: str = CONVERTER_MO
                                           defaults={"TF_CPP_MIN_LOG_LEVEL": "2"})
     done = await subprocesses.run_python(["-m", module], env, timeout_s, stdin=json.dumps(job).encode())
     if done.timed_out:
-        raise ArtifactError(f"converting {what or job['kind'] + ' ' + str(job['depth']) + 'x' + str(job['width'])} "
-                            f"took over {timeout_s:.0f} s")
+        what = what or f"{job['kind']} {job['depth']}x{job['width']}"
+        raise ArtifactError(f"converting {what} took over {timeout_s:.0f} s")
     failure = Path(job["out"]) / "failure.json"
     if failure.is_file():
         raise ArtifactError(json.loads(failure.read_text())["error"])
     if done.returncode != 0 or not (Path(job["out"]) / expected).is_file():
         raise ArtifactError(f"{who} {done.how}: "
                             f"{done.stderr_tail(STDERR_TAIL_CHARS) or '(nothing on stderr)'}")
+
 
 TORCH_GRAPH_MODULE = "webdlbench.models.torch_graph_maker"  # the ONNX conversion of a converted kind
 
