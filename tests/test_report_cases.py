@@ -159,3 +159,22 @@ def test_table5_says_which_specs_ran_out_of_time_and_how_many_were_skipped():
                         "were skipped, not measured (see Outcomes other than ok).")
     assert notes[1].startswith("CNN: 1 spec(s) ran out of time (tfjs/cpu train 6×200 (200 s)); 2 bigger one(s)")
     assert len(notes) == 2  # nothing for RNN; the Keras applications are not Table 5's
+
+
+def test_table5_cells_judge_each_row_by_the_native_backends_it_may_pair_with():
+    from webdlbench.analysis.coverage import coverage_frame
+
+    def result(runtime, framework, backend, outcome, task="train", depth=6, width=400):
+        return {"runtime": runtime, "framework": framework, "backend": backend, "outcome": outcome,
+                "model": "cnn", "task": task, "depth": depth, "width": width}
+    results = pd.DataFrame([
+        # 6×400 training: native CPU ran, native GPU is unsupported, the browser did not run it.
+        result("native", "tensorflow", "cpu", "ok"), result("native", "tensorflow", "gpu", "unsupported"),
+        # 15×200 training: native CPU failed, native GPU ran (the GPU row may pair with it, the CPU row not).
+        result("native", "tensorflow", "cpu", "error", depth=15, width=200),
+        result("native", "tensorflow", "gpu", "ok", depth=15, width=200)])
+    cells = coverage_frame(results, pd.DataFrame(), "CNN").set_index(["backend", "task", "depth", "width"])
+    assert tuple(cells.loc[("CPU", "training", 6, 400)][["status", "detail"]]) == ("native only", "no browser result")
+    assert tuple(cells.loc[("GPU", "training", 6, 400)][["status", "detail"]]) == ("native only", "no browser result")
+    assert tuple(cells.loc[("CPU", "training", 15, 200)][["status", "detail"]]) == ("failed", "native: error")
+    assert tuple(cells.loc[("GPU", "training", 15, 200)][["status", "detail"]]) == ("native only", "no browser result")

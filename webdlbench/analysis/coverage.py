@@ -9,6 +9,9 @@ from webdlbench.analysis import gap, paper
 
 # The paper's backends (Table 5) and the TF.js backend that stands for each here.
 BROWSER_BACKEND = {"CPU": "cpu", "GPU": "webgl"}
+# The native backends each row may pair with (analysis/gap.py): the CPU row only with native CPU;
+# the GPU row with native GPU, or native CPU where no native GPU result is ok (its fallback rule).
+NATIVE_BACKENDS = {"CPU": ("cpu",), "GPU": ("gpu", "cpu")}
 TASKS = {"training": "train", "inference": "infer"}
 RAN, BROWSER_ONLY, NATIVE_ONLY, FAILED, TIMED_OUT, SKIPPED, NOT_RUN = (
     "ran", "browser only", "native only", "failed", "timed out", "skipped", "not run")
@@ -18,9 +21,13 @@ CELL_COLUMNS = ["network", "backend", "task", "depth", "width", "status", "detai
 
 def cell_status(browser: pd.DataFrame, native: pd.DataFrame, paired: bool) -> tuple[str, str]:
     """(status, detail) of one cell from its browser and native results: ran when a browser/native
-    pair of ok results exists; else the reason the pair is missing, worst first."""
+    pair of ok results exists; else the reason the pair is missing, worst first. `native` holds the
+    native results the cell's browser backend may pair with; one ok among them is enough, so the
+    others' failures (e.g. native GPU unsupported where native CPU ran) are not the cell's."""
     if paired:
         return RAN, ""
+    if (native["outcome"] == "ok").any():
+        native = native[native["outcome"] == "ok"]
     outcomes = [*browser["outcome"], *native["outcome"]]
     if "timeout" in outcomes:
         return TIMED_OUT, _sides(browser, native, "timeout")
@@ -63,9 +70,10 @@ def coverage_frame(results: pd.DataFrame, ratios: pd.DataFrame, network: str) ->
                         if frame.empty:
                             return frame
                         return frame[(frame["task"] == task) & (frame["depth"] == depth) & (frame["width"] == width)]
-                    b = cell(browser)
+                    b, n = cell(browser), cell(native)
                     b = b[b["backend"] == backend] if not b.empty else b
-                    status, detail = cell_status(b, cell(native), (backend, task, depth, width) in paired)
+                    n = n[n["backend"].isin(NATIVE_BACKENDS[backend_label])] if not n.empty else n
+                    status, detail = cell_status(b, n, (backend, task, depth, width) in paired)
                     rows.append({"network": network, "backend": backend_label, "task": task_label, "depth": depth,
                                  "width": width, "status": status, "detail": detail})
     return pd.DataFrame(rows, columns=CELL_COLUMNS)
