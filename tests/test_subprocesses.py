@@ -77,7 +77,8 @@ def test_a_timeout_kills_the_child_and_what_it_started(entry, tmp_path):
 def test_a_killed_child_says_so():
     done = subprocesses.run_python_sync(["-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
                                         subprocesses.python_environment(), 60)
-    assert not done.timed_out and done.how == "was killed by signal 9" and done.stderr_tail(100) == ""
+    assert not done.timed_out and done.stderr_tail(100) == ""
+    assert done.how == "was killed by signal 9 (not by webdlbench: most likely out of memory)"
 
 
 def test_a_cancelled_caller_leaves_no_child_behind(tmp_path):

@@ -60,6 +60,9 @@ class Finished:
     @property
     def how(self) -> str:
         """'exited with status N' or 'was killed by signal N', for the caller's own sentence."""
+        if self.returncode == -signal.SIGKILL and not self.timed_out:
+            # Nothing here sent it: on Linux that is almost always the kernel's out-of-memory killer.
+            return f"was killed by signal {-self.returncode} (not by webdlbench: most likely out of memory)"
         if self.returncode < 0:
             return f"was killed by signal {-self.returncode}"
         return f"exited with status {self.returncode}"
