@@ -1,7 +1,8 @@
 """The report's edge cases (webdlbench.report): an empty store says which suite fills each section,
 the command's output, failures before any page, failed checks listed and not plotted, a failed GEMM
 peak, surveys beside older stores, deterministic figures, the paper's conditions on quoted ratios,
-and Table 5's time-limited specs. The store they start from: tests/report_store.py."""
+Table 5's time-limited specs and its cells, and a spec measured again. The store they start from:
+tests/report_store.py."""
 import pandas as pd
 import pytest
 
@@ -178,3 +179,19 @@ def test_table5_cells_judge_each_row_by_the_native_backends_it_may_pair_with():
     assert tuple(cells.loc[("GPU", "training", 6, 400)][["status", "detail"]]) == ("native only", "no browser result")
     assert tuple(cells.loc[("CPU", "training", 15, 200)][["status", "detail"]]) == ("failed", "native: error")
     assert tuple(cells.loc[("GPU", "training", 15, 200)][["status", "detail"]]) == ("native only", "no browser result")
+
+
+def test_a_spec_measured_again_is_judged_by_its_latest_run_even_where_it_failed_before_fingerprinting():
+    from webdlbench.report.data import latest_runs_only
+
+    runs = pd.DataFrame({"run_id": ["first", "again", "other machine"]})  # ordered by start
+    results = pd.DataFrame([
+        {"result_id": 1, "run_id": "first", "spec_hash": "vgg", "env_id": None},       # killed: no environment
+        {"result_id": 2, "run_id": "again", "spec_hash": "vgg", "env_id": "here"},     # measured after the fix
+        {"result_id": 3, "run_id": "first", "spec_hash": "mlp", "env_id": None},       # never measured again
+        {"result_id": 4, "run_id": "first", "spec_hash": "cnn", "env_id": "here"},
+        {"result_id": 5, "run_id": "other machine", "spec_hash": "cnn", "env_id": "there"}])
+    samples = pd.DataFrame({"result_id": [2, 4, 5], "value": [1.0, 2.0, 3.0]})
+    kept, kept_samples = latest_runs_only(results, samples, runs)
+    assert kept["result_id"].tolist() == [2, 3, 4, 5]  # each environment keeps its own latest run
+    assert kept_samples["result_id"].tolist() == [2, 4, 5]

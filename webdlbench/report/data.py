@@ -90,13 +90,16 @@ def load(store_path: Path | str, pool_runs: bool = False) -> ReportData:
 def latest_runs_only(results: pd.DataFrame, samples: pd.DataFrame,
                      runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per spec and environment, the results of the latest run that measured it: two runs of one spec
-    are two measurements (the machine's load may differ between them), never one pooled sample."""
+    are two measurements (the machine's load may differ between them), never one pooled sample.
+    A result with no environment (it failed before the machine was fingerprinted) is superseded by
+    any later run of its spec: a spec measured again after a fix is judged by the new result."""
     if results.empty:
         return results, samples
     order = {run_id: i for i, run_id in enumerate(runs["run_id"])}  # runs come ordered by start
     ranked = results.assign(_order=results["run_id"].map(order).fillna(-1))
     latest = ranked.groupby(["spec_hash", "env_id"], dropna=False)["_order"].transform("max")
-    kept = results[ranked["_order"] == latest]
+    superseded = ranked["env_id"].isna() & (ranked["_order"] < ranked.groupby("spec_hash")["_order"].transform("max"))
+    kept = results[(ranked["_order"] == latest) & ~superseded]
     return kept, samples[samples["result_id"].isin(kept["result_id"])]
 
 
