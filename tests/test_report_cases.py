@@ -195,3 +195,36 @@ def test_a_spec_measured_again_is_judged_by_its_latest_run_even_where_it_failed_
     kept, kept_samples = latest_runs_only(results, samples, runs)
     assert kept["result_id"].tolist() == [2, 3, 4, 5]  # each environment keeps its own latest run
     assert kept_samples["result_id"].tolist() == [2, 4, 5]
+
+
+def test_figure5_marks_failures_in_their_series_and_lists_what_this_machine_cannot_run(tmp_path, monkeypatch):
+    from webdlbench.report.sections import pretrained
+
+    drawn = {}
+    real_bar_figure = pretrained.bar_figure
+
+    def recording_bar_figure(points, **kwargs):
+        drawn.update(points=points, failed=kwargs["failed"])
+        return real_bar_figure(points, **kwargs)
+
+    monkeypatch.setattr(pretrained, "bar_figure", recording_bar_figure)
+    mobilenet = dict(depth=1, width=224, model="keras:MobileNetV2")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        run = store.start_run("paper-pretrained", "test", [])
+        for threads in (1, 2):  # threads vary among the plotted series: their labels carry them
+            add_result(store, run, Spec("tensorflow", "cpu", "infer", runtime="native", threads=threads, **mobilenet),
+                       NATIVE, infer_ms=[20.0 / threads] * 6)
+        add_result(store, run, Spec("tfjs", "wasm", "infer", **mobilenet), SOFTWARE_GPU, infer_ms=[50.0] * 6)
+        add_result(store, run, Spec("tfjs", "wasm", "infer", 1, 299, model="keras:Xception"), SOFTWARE_GPU,
+                   "error", "Error: Fields kernelInitializer ... are invalid for SeparableConv2D")
+        add_result(store, run, Spec("pytorch", "gpu", "infer", runtime="native", **mobilenet), NATIVE,
+                   "unsupported", "torch.cuda.is_available() is False; native GPU runs need CUDA")
+    index = build_report(tmp_path / "s.sqlite", tmp_path / "report")
+    rows = pd.read_csv(index.parent / "fig5_infer_ms.csv").set_index(["series", "model"])
+    # The failed run is labelled as its series' bars are (threads 1), so it is drawn in that series' colour.
+    assert rows.loc[("TensorFlow.js wasm threads 1", "keras:Xception"), "outcome"] == "error"
+    assert rows.loc[("PyTorch (native) gpu threads 1", "keras:MobileNetV2"), "outcome"] == "unsupported"
+    assert drawn["failed"].values.tolist() == [["TensorFlow.js wasm threads 1", "Xception"]]
+    assert set(drawn["points"]["series"]) == {"TensorFlow.js wasm threads 1", "TensorFlow (native) cpu threads 1",
+                                             "TensorFlow (native) cpu threads 2"}
+    assert "listed here only" in section_html(index.read_text(), "fig5")

@@ -33,6 +33,7 @@ FIGURE_WIDTH_IN = 9.6    # 960 px at 100 dpi: the report's text column beside th
 LEGEND_WIDTH_IN = 2.6    # room the legend of a row takes at the right
 ROW_HEIGHT_IN = 2.9
 TICK_FONT_PT = 8
+CHAR_WIDTH_IN = 0.6 * 10 / 72  # an average glyph of matplotlib's default 10 pt sans: 0.6 em
 
 
 def series_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool,
@@ -187,7 +188,9 @@ def bar_figure(points: pd.DataFrame, *, title: str, ylabel: str, log_y: bool, xl
                     color="#333333", transform=foot)
         ax.plot([], [], linestyle="none", marker="X", color="#999999", markeredgecolor="black", markeredgewidth=0.5,
                 label="failed: no time (Table 4 says why)")
-    long_labels = sum(len(str(x)) for x in xs) > 90
+    # Turned when the longest name is wider than its group's share of the axis (the legend takes ~3.5 in).
+    group_in = (fig.get_figwidth() - 3.5) / max(len(xs), 1)
+    long_labels = max((len(str(x)) for x in xs), default=0) * CHAR_WIDTH_IN > 0.9 * group_in
     ax.set_xticks(range(len(xs)), xs, rotation=30 if long_labels else 0, ha="right" if long_labels else "center")
     ax.set_xlabel(xlabel)
     if log_y and len(points):  # bars start and end at round decades around every interval

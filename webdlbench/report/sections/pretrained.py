@@ -142,9 +142,14 @@ def figure5_section(data: ReportData) -> Section:
     if rows.empty and failed.empty:
         section.empty = PRETRAINED_HINT
         return section
-    rows, failed = (frame.assign(series=series_labels(frame, data, ("batch", "threads", "seed")),
-                                 label=[model_label(m, w) for m, w in zip(frame["model"], frame["width"])])
-                    for frame in (rows, failed))
+    # One labelling over both frames: labelled apart, a failed run's series would drop the extras its
+    # plotted twin shows ("threads 1") and be drawn as a series of its own.
+    labelled = pd.concat([rows.assign(plotted=True), failed.assign(plotted=False)])
+    labelled = labelled.assign(series=series_labels(labelled, data, ("batch", "threads", "seed")),
+                               label=[model_label(m, w) for m, w in zip(labelled["model"], labelled["width"])])
+    rows, failed = (labelled[labelled["plotted"] == side].drop(columns="plotted") for side in (True, False))
+    # A spec this machine cannot run (a GPU backend without a GPU) is listed, not drawn as a failure.
+    crossed = failed[failed["outcome"] != "unsupported"]
     rows = rows.sort_values(["model", "width", "runtime", "framework", "backend"])
     table_rows = [[r["series"], r["label"], int_cell(r["n"]), median_cell(r, "ms"), ci_cell(r), r["outcome"], ""]
                   for r in rows.to_dict("records")]
@@ -155,11 +160,15 @@ def figure5_section(data: ReportData) -> Section:
     section.tables.append(Table(["Series", "Model", "n", "median (ms)", "95% CI of median (ms)", "Outcome", "Error"],
                                 ["text", "text", "num", "num", "num", "text", "text"], table_rows,
                                 caption="Data behind Figure 5 (fig5_infer_ms.csv); failed runs are marked in the "
-                                        "figure with a cross"))
+                                        "figure with a cross; runs this machine cannot make (outcome unsupported, "
+                                        "e.g. a GPU backend without a GPU) are listed here only"))
+    if rows.empty and crossed.empty:  # nothing ran that could be drawn: the table says why
+        section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
+        return section
     log_y = bool((rows[["median", "ci_low"]] > 0).all().all())
     png = bar_figure(rows.rename(columns={"label": "x"}), title="Figure 5: inference time of pre-trained models",
                      ylabel="time per prediction (ms)", log_y=log_y, xlabel="pre-trained model",
-                     failed=failed.rename(columns={"label": "x"})[["series", "x"]])
+                     failed=crossed.rename(columns={"label": "x"})[["series", "x"]])
     section.figures.append(Figure("Figure 5", data_uri(png), "fig5.png"))
     section.files["fig5.png"] = png
     section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
