@@ -131,6 +131,16 @@ def test_gpu_spec_without_a_gpu_is_unsupported_with_its_reason(name, cache):
     assert not result.metrics
 
 
+@pytest.mark.parametrize("name", [pytest.param(n, marks=installed(n)) for n in TRAIN_RUNTIMES])
+def test_a_gpu_spec_of_a_converted_model_asks_for_the_gpu_before_converting(name, tmp_path):
+    if _cuda_present():
+        pytest.skip("this machine has CUDA: the gpu specs really run")
+    result = measure(spec(name, "infer", backend="gpu", model="keras:MobileNetV2", width=96), tmp_path)
+    assert result.outcome == "unsupported"
+    assert {"tensorflow": "sees no GPU", "pytorch": "torch.cuda.is_available() is False"}[name] in result.error
+    assert not (tmp_path / "models").exists()  # the runtime said no before anything was converted
+
+
 def test_unknown_runtime_and_task_it_cannot_do_are_unsupported(cache):
     assert measure(spec("caffe", "infer"), cache).outcome == "unsupported"
     result = measure(spec("onnxruntime", "train"), cache)

@@ -299,7 +299,11 @@ def run_ops(job: dict, adapter, reply: dict) -> None:
     profile_ops(job, adapter, reply, inference_inputs(job))
 
 
-RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare, "ops": run_ops}
+def run_device(job: dict, adapter, reply: dict) -> None:
+    """Nothing beyond init(): it has picked the spec's device, or raised Unsupported saying why not."""
+
+
+RUNNERS = {"train": run_train, "infer": run_infer, "prepare": run_prepare, "ops": run_ops, "device": run_device}
 
 
 def runner(job: dict):

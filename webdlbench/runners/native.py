@@ -84,6 +84,8 @@ class NativeRunner:
             await user_files.prepare_worker(prepared, spec, self.cache_dir)
             return prepared
         if kind.converted:
+            if spec.backend != "cpu":  # converting takes minutes: first ask the runtime for its device
+                await self._device_or_unsupported(runtime, spec)
             # The tf_keras model file the converting process saved beside the TF.js conversion: the
             # same weights the page loads, written by TensorFlow's own serializer (models/artifacts.py).
             try:
@@ -109,6 +111,14 @@ class NativeRunner:
             folder, prepared.model_files = await self._ensure_model(runtime, spec, job)
             job["model_dir"] = str(folder)
         return prepared
+
+    async def _device_or_unsupported(self, runtime: native.NativeRuntime, spec: Spec) -> None:
+        """The runtime's own answer to "is the spec's device here?" (its adapter's init() in a worker);
+        a missing GPU ends the spec with those words, before any model is made for it."""
+        job = {"runtime": runtime.name, "adapter": runtime.adapter, "spec": spec.to_dict(), "kind": "device"}
+        reply = await run_worker(job, spec.threads, spec.backend, SETUP_ALLOWANCE_S)
+        if reply["outcome"] != "ok":
+            raise Failed(reply["outcome"], reply["error"])
 
     async def _torch_graph(self, artifact, job: dict, prepared: Prepared) -> None:
         try:
