@@ -162,8 +162,8 @@ def figure5_section(data: ReportData) -> Section:
                                 caption="Data behind Figure 5 (fig5_infer_ms.csv); failed runs are marked in the "
                                         "figure with a cross; runs this machine cannot make (outcome unsupported, "
                                         "e.g. a GPU backend without a GPU) are listed here only"))
+    section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
     if rows.empty and crossed.empty:  # nothing ran that could be drawn: the table says why
-        section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
         return section
     log_y = bool((rows[["median", "ci_low"]] > 0).all().all())
     png = bar_figure(rows.rename(columns={"label": "x"}), title="Figure 5: inference time of pre-trained models",
@@ -171,5 +171,4 @@ def figure5_section(data: ReportData) -> Section:
                      failed=crossed.rename(columns={"label": "x"})[["series", "x"]])
     section.figures.append(Figure("Figure 5", data_uri(png), "fig5.png"))
     section.files["fig5.png"] = png
-    section.files["fig5_infer_ms.csv"] = pd.concat([rows, failed]).reindex(columns=FIG5_COLUMNS)
     return section
