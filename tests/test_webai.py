@@ -114,6 +114,20 @@ def test_the_embedding_check_passes_for_the_reference_and_fails_for_the_wrong_in
     assert not checks.check_embeddings([nothing], reference)["passed"]
 
 
+@pytest.mark.parametrize("quantised", [False, True])
+def test_an_embedding_of_zeros_or_nan_fails_instead_of_having_no_cosine(quantised):
+    # A cosine of zeros is 0/0 and NaN compares false: without its own rule such an embedding
+    # passed with a "minimum cosine" of 1.0 (ORT Web's WebGPU fp16 encoder did).
+    reference = _reference()
+    zeros = reference.copy()
+    zeros[2] = 0.0
+    nan = reference.copy()
+    nan[1, 3] = np.nan
+    for outputs, words in ((zeros, "embedding 2 is all zeros (1 of 4)"), (nan, "embedding 1 has nan at position 3")):
+        check = checks.check_embeddings([_reply(reference, cold_outputs=outputs)], reference, quantised=quantised)
+        assert not check["passed"] and words in check["reason"], check
+
+
 def test_a_replicate_takes_its_load_and_first_inference_from_the_cold_visit():
     def page(visit, load, first, steady):
         return {"page": visit, "outcome": "ok", "error": "", "outputs": [[float(load)]], "losses": [],

@@ -138,6 +138,11 @@ def test_the_class_check_passes_within_the_tolerance_and_fails_beyond_it():
     assert not short["passed"] and "lengths [10]" in short["reason"]
     nothing = {"outputs": [], "cold_outputs": [], "warmup_output": []}
     assert not checks.check_classes([nothing], reference, kind)["passed"]
+    # NaN compares false with any tolerance: an output with one fails by its own rule.
+    broken = close.copy()
+    broken[3, 7] = np.inf
+    check = checks.check_classes([_reply(close, first=broken[3])], reference, kind)
+    assert not check["passed"] and "image 0 has inf at position 7" in check["reason"], check
 
 
 def test_the_vit_tolerance_takes_float32_noise_on_logits_and_not_more():

@@ -24,6 +24,9 @@ classify  every image's class outputs of every replicate equal the native refere
           rtol |ref| for every class (kinds.py says why each). The reference outputs of two
           different images differ by far more (cross_input_min_max_abs, recorded with the reference),
           so the output of the wrong image, layout or preprocessing fails.
+embed, classify: an output with a NaN or an infinity, or an embedding of zeros, fails before any
+          comparison: its cosine is undefined and NaN compares false, so it would otherwise pass
+          (ORT Web's WebGPU fp16 encoder "passed" with a minimum cosine of 1.0 this way).
 """
 from __future__ import annotations
 
@@ -47,6 +50,20 @@ def _output_sets(replies: list[dict]) -> list[list]:
     return sets
 
 
+def _unusable(outputs: np.ndarray, what: str, zeros_fail: bool) -> str | None:
+    """Why these outputs cannot be compared at all, or None: NaN or infinity anywhere, or (for an
+    embedding, whose direction is what is checked) a row of zeros."""
+    bad = ~np.isfinite(outputs)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        return f"{what} {row} has {outputs[row, col]} at position {col} ({int(bad.sum())} values not finite)"
+    if zeros_fail:
+        empty = np.flatnonzero(~outputs.any(axis=1))
+        if empty.size:
+            return f"{what} {empty[0]} is all zeros ({empty.size} of {len(outputs)}): no direction to compare"
+    return None
+
+
 def check_embeddings(replies: list[dict], reference: np.ndarray, quantised: bool = False) -> dict:
     """Cosine similarity with PyTorch's embeddings; a quantised file's must only be nearer its own
     input's than any two inputs' embeddings are to each other (module docstring)."""
@@ -56,8 +73,12 @@ def check_embeddings(replies: list[dict], reference: np.ndarray, quantised: bool
         if not outputs or shapes != {reference.shape[1]}:
             return {"passed": False, "reason": f"embeddings of lengths {sorted(shapes) or 'none'}, the reference "
                                                f"{reference.shape[1]}"}
-        worst = min(worst, float(np.min(cosines(outputs, reference))))
-        max_abs = max(max_abs, float(np.max(np.abs(np.asarray(outputs) - reference[: len(outputs)]))))
+        got = np.asarray(outputs, dtype=np.float64)
+        unusable = _unusable(got, "embedding", zeros_fail=True)
+        if unusable:
+            return {"passed": False, "reason": unusable, "replicates_checked": len(replies)}
+        worst = min(worst, float(np.min(cosines(got, reference))))
+        max_abs = max(max_abs, float(np.max(np.abs(got - reference[: len(got)]))))
     normed = reference / np.linalg.norm(reference, axis=1, keepdims=True)
     cross = normed @ normed.T
     cross_max = float(np.max(cross[~np.eye(len(cross), dtype=bool)])) if len(cross) > 1 else None
@@ -146,6 +167,9 @@ def check_classes(replies: list[dict], reference: np.ndarray, kind) -> dict:
             return {"passed": False, "reason": f"outputs of lengths {sorted(shapes) or 'none'}, the reference "
                                                f"{reference.shape[1]}"}
         got = np.asarray(outputs, dtype=np.float64)
+        unusable = _unusable(got, "image", zeros_fail=False)
+        if unusable:
+            return {"passed": False, "reason": unusable, "atol": atol, "rtol": rtol}
         want = reference[: len(got)]
         error = np.abs(got - want)
         excess = error - (atol + rtol * np.abs(want))
