@@ -54,8 +54,11 @@ def _rq4(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config(model: str, width) -> str:
-    unit = "px" if WEBAI_KINDS[model].family == "image" else "tokens"
-    return f"{model.split(':', 1)[-1]} · {int(width)} {unit}"
+    return f"{model.split(':', 1)[-1]} · {_size(model, width)}"
+
+
+def _size(model: str, width) -> str:
+    return f"{int(width)} {'px' if WEBAI_KINDS[model].family == 'image' else 'tokens'}"
 
 
 def _software(data: ReportData, rows: pd.DataFrame) -> bool:
@@ -99,7 +102,12 @@ def latency_section(data: ReportData) -> Section:
                         x=[_config(m, w) for m, w in zip(rows["model"], rows["width"])],
                         x_order=[today.work(m, w) for m, w in zip(rows["model"], rows["width"])],
                         group=rows["model"])
-    png = series_figure(shown, title="Figure R1: one inference, median with 95% CI", ylabel="ms per inference (log)",
+    # A panel per model names it, so its ticks need only the size; browser and native series
+    # take rows of their own (a whole grid has ~20 series: more than one row's colours).
+    drawn = shown.assign(panel=[m.split(":", 1)[-1] for m in shown["model"]],
+                         tick=[_size(m, w) for m, w in zip(shown["model"], shown["width"])],
+                         facet=["native" if r == "native" else "in the browser" for r in shown["runtime"]])
+    png = series_figure(drawn, title="Figure R1: one inference, median with 95% CI", ylabel="ms per inference (log)",
                         log_y=bool((shown["ci_low"] > 0).all()), xlabel="model · input size")
     section.figures.append(Figure("Figure R1", data_uri(png), "rq4_latency.png"))
     section.files["rq4_latency.png"] = png
