@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs the example report's study: the parts named (default: all seven, in this order) one after
 # another into one store, each timed, then the survey and the report. Six parts are this folder's
-# trimmed paper suites; `web-ai` is the built-in suite, whole (~3.3 hours on 2 cores). Re-running continues: a part
-# already begun is resumed (`--resume`), so a stopped study loses at most the spec in flight.
+# trimmed paper suites; `web-ai` is the built-in suite, whole (~3 hours on 2 cores). Re-running
+# continues: a part already begun is resumed (`--resume`), so a stopped study loses at most the spec
+# in flight.
 #   docs/example-report/study/run-study.sh [PART...]      (from the repository root, after `make setup`)
 # STORE, CACHE and OUT choose where the store, the model cache and the report go.
 set -eu
