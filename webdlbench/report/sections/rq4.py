@@ -54,7 +54,11 @@ def _rq4(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _config(model: str, width) -> str:
-    return f"{model.split(':', 1)[-1]} · {_size(model, width)}"
+    return f"{_short(model)} · {_size(model, width)}"
+
+
+def _short(model: str) -> str:
+    return model.split(":", 1)[-1]
 
 
 def _size(model: str, width) -> str:
@@ -104,7 +108,7 @@ def latency_section(data: ReportData) -> Section:
                         group=rows["model"])
     # A panel per model names it, so its ticks need only the size; browser and native series
     # take rows of their own (a whole grid has ~20 series: more than one row's colours).
-    drawn = shown.assign(panel=[m.split(":", 1)[-1] for m in shown["model"]],
+    drawn = shown.assign(panel=[_short(m) for m in shown["model"]],
                          tick=[_size(m, w) for m, w in zip(shown["model"], shown["width"])],
                          facet=["native" if r == "native" else "in the browser" for r in shown["runtime"]])
     png = series_figure(drawn, title="Figure R1: one inference, median with 95% CI", ylabel="ms per inference (log)",
